@@ -1,0 +1,40 @@
+# Planetary: `make run` starts a local network, `make test` runs every test.
+GO       ?= go
+BIN      := bin
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/freeflowuniverse/planetary/internal/version.Version=$(VERSION)
+CMDS     := $(notdir $(wildcard cmd/*))
+# Packages whose tests run under the race detector (they have goroutines of their own).
+RACE_PKGS ?= $(shell $(GO) list ./pnic/... ./tun/... ./rmb/... ./twin/... ./chain/... ./pin/... 2>/dev/null)
+OTHER_PKGS ?= $(filter-out $(RACE_PKGS),$(shell $(GO) list ./...))
+
+.PHONY: all build test vet deps run bench generate clean fmt
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ $(addprefix ./cmd/,$(CMDS))
+
+deps:
+	@./scripts/deps.sh
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+test: deps vet
+	$(GO) test -race -timeout 30m $(RACE_PKGS)
+	$(GO) test -timeout 30m $(OTHER_PKGS)
+
+run: build
+	./scripts/run-local.sh
+
+bench: build
+	./bench/run.sh
+
+generate:
+	$(GO) generate ./...
+
+clean:
+	rm -rf $(BIN) .run
