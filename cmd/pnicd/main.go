@@ -1,0 +1,233 @@
+// Command pnicd is the Planetary NIC daemon: a yggdrasil overlay node on a kernel TUN or a
+// userspace netstack, with multipath QUIC links and a health, status and metrics server.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/internal/version"
+	"github.com/freeflowuniverse/planetary/pnic"
+)
+
+// exitError carries the process exit status: 2 for bad flags or configuration, 1 otherwise.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+
+func usageErr(format string, a ...any) error {
+	return exitError{2, fmt.Errorf(format, a...)}
+}
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err == nil {
+		return
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	code := 1
+	var ee exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	fmt.Fprintln(os.Stderr, "pnicd:", err)
+	os.Exit(code)
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "version":
+			fmt.Fprintln(stdout, "pnicd", version.Version)
+			return nil
+		case "status":
+			return status(args[1:], stdout, stderr)
+		}
+	}
+	return daemon(args, stderr)
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+func daemon(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pnicd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfgFile   = fs.String("config", "", "YAML config file (flags win over it)")
+		data      = fs.String("data", "", "data directory (default ~/.planetary/pnic)")
+		listen    multi
+		peers     multi
+		tunMode   = fs.String("tun", "", "packet device: auto, kernel or userspace (default auto)")
+		tunName   = fs.String("tun-name", "", "kernel TUN name (default pnic0)")
+		mtu       = fs.Int("mtu", 0, "device MTU (default 65535 kernel, 16384 userspace)")
+		socket    = fs.String("socket", "", "Unix socket for local twins (default <data>/pnic.sock)")
+		httpAddr  = fs.String("http", "", "health, status and metrics address, or off (default 127.0.0.1:9652)")
+		linkTO    = fs.Duration("link-timeout", 0, "declare a silent link dead after this long (default 600ms)")
+		redialMax = fs.Duration("redial-max", 0, "cap on the redial backoff of a lost link, at most 30s (default 10s)")
+		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
+	)
+	fs.Var(&listen, "listen", "link listen URI, repeatable (default quic://[::]:9651)")
+	fs.Var(&peers, "peer", "peer URI, repeatable: quic://host:port?key=HEX&priority=N")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: pnicd [flags]\n       pnicd status [--http ADDR] [--json]\n       pnicd version\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return exitError{2, err}
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q (subcommands: status, version)", fs.Arg(0))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageErr("log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	var cfg pnic.Config
+	if *cfgFile != "" {
+		c, err := pnic.LoadConfigFile(*cfgFile)
+		if err != nil {
+			return exitError{2, err}
+		}
+		cfg = c
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "data":
+			cfg.DataDir = *data
+		case "listen":
+			cfg.Listen = listen
+		case "peer":
+			cfg.Peers = peers
+		case "tun":
+			cfg.TUN = *tunMode
+		case "tun-name":
+			cfg.TUNName = *tunName
+		case "mtu":
+			cfg.MTU = *mtu
+		case "socket":
+			cfg.Socket = *socket
+		case "http":
+			cfg.HTTP = *httpAddr
+		case "link-timeout":
+			cfg.LinkTimeout = pnic.Duration(*linkTO)
+		case "redial-max":
+			cfg.RedialMax = pnic.Duration(*redialMax)
+		}
+	})
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return exitError{2, err}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log.Info("pnicd starting", "version", version.Version, "data", cfg.DataDir)
+	node, err := pnic.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("pnicd running; SIGINT or SIGTERM stops it")
+	<-ctx.Done()
+	log.Info("pnicd stopping")
+	if err := node.Close(); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("pnicd stopped")
+	return nil
+}
+
+func status(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pnicd status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("http", pnic.DefaultHTTP, "address of the running pnicd's status server")
+	asJSON := fs.Bool("json", false, "print the raw JSON")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return exitError{2, err}
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + *addr + "/v1/status")
+	if err != nil {
+		return fmt.Errorf("is pnicd running? %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return fmt.Errorf("read status: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status server answered %s", resp.Status)
+	}
+	if *asJSON {
+		_, err := stdout.Write(body)
+		return err
+	}
+	var s pnic.Status
+	if err := json.Unmarshal(body, &s); err != nil {
+		return fmt.Errorf("decode status: %w", err)
+	}
+	printStatus(stdout, s)
+	return nil
+}
+
+func printStatus(w io.Writer, s pnic.Status) {
+	ready := "not ready (no link up)"
+	if s.Ready {
+		ready = "ready"
+	}
+	fmt.Fprintf(w, "pnicd %s, up %s, %s\n", s.Version, (time.Duration(s.Uptime) * time.Second).String(), ready)
+	fmt.Fprintf(w, "  key      %s\n  address  %s\n  subnet   %s\n", s.Key, s.Address, s.Subnet)
+	fmt.Fprintf(w, "  device   %s %s (MTU %d)\n", s.TUN.Mode, s.TUN.Name, s.TUN.MTU)
+	for _, l := range s.Listen {
+		fmt.Fprintf(w, "  listen   %s\n", l)
+	}
+	if len(s.Peers) == 0 {
+		fmt.Fprintln(w, "  no peers")
+	}
+	for _, p := range s.Peers {
+		key := p.Key
+		if key == "" {
+			key = "(key not yet known)"
+		}
+		fmt.Fprintf(w, "  peer %s\n", key)
+		for _, l := range p.Links {
+			state := "down"
+			if l.Up {
+				state = fmt.Sprintf("up   %6.2f ms", l.LatencyMS)
+			}
+			dir := "out"
+			if l.Inbound {
+				dir = "in "
+			}
+			fmt.Fprintf(w, "    %s %-16s rx %-10d tx %-10d %s", dir, state, l.RXBytes, l.TXBytes, l.URI)
+			if l.LastError != "" && !l.Up {
+				fmt.Fprintf(w, "  (%s)", l.LastError)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package pnic
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/freeflowuniverse/planetary/internal/version"
+)
+
+// Status is the node's state as served by GET /v1/status.
+type Status struct {
+	Key     string       `json:"key"`
+	Address string       `json:"address"`
+	Subnet  string       `json:"subnet"`
+	Version string       `json:"version"`
+	Uptime  float64      `json:"uptime_seconds"`
+	Ready   bool         `json:"ready"`
+	TUN     TUNStatus    `json:"tun"`
+	Listen  []string     `json:"listen"`
+	Peers   []PeerStatus `json:"peers"`
+}
+
+// TUNStatus describes the packet device.
+type TUNStatus struct {
+	Mode string `json:"mode"`
+	Name string `json:"name"`
+	MTU  int    `json:"mtu"`
+}
+
+// PeerStatus groups the links to one peer key ("" while a dial has not yet learnt the key).
+type PeerStatus struct {
+	Key   string       `json:"key"`
+	Links []LinkStatus `json:"links"`
+}
+
+// Status collects the node's state.
+func (n *Node) Status() Status {
+	s := Status{
+		Key:     hex.EncodeToString(n.PublicKey()),
+		Address: n.Address().String(),
+		Subnet:  n.Subnet().String(),
+		Version: version.Version,
+		Uptime:  time.Since(n.started).Seconds(),
+		Ready:   n.Ready(),
+		TUN:     TUNStatus{Mode: n.dev.Mode(), Name: n.dev.Name(), MTU: n.dev.MTU()},
+		Listen:  []string{},
+		Peers:   []PeerStatus{},
+	}
+	for _, a := range n.links.listenAddrs() {
+		s.Listen = append(s.Listen, "quic://"+a.String())
+	}
+	all := n.links.snapshot()
+	for _, p := range n.core.GetPeers() {
+		ls := LinkStatus{
+			URI: p.URI, Inbound: p.Inbound, Up: p.Up, Priority: p.Priority,
+			LatencyMS: float64(p.Latency.Microseconds()) / 1000, RXBytes: p.RXBytes, TXBytes: p.TXBytes,
+		}
+		if p.LastError != nil {
+			ls.LastError = p.LastError.Error()
+		}
+		if p.Key != nil {
+			ls.key = hex.EncodeToString(p.Key)
+		}
+		all = append(all, ls)
+	}
+	byKey := map[string]int{}
+	for _, l := range all {
+		i, ok := byKey[l.key]
+		if !ok {
+			i = len(s.Peers)
+			byKey[l.key] = i
+			s.Peers = append(s.Peers, PeerStatus{Key: l.key})
+		}
+		s.Peers[i].Links = append(s.Peers[i].Links, l)
+	}
+	for _, p := range s.Peers {
+		slices.SortFunc(p.Links, func(a, b LinkStatus) int { return strings.Compare(a.URI, b.URI) })
+	}
+	slices.SortFunc(s.Peers, func(a, b PeerStatus) int { return strings.Compare(a.Key, b.Key) })
+	return s
+}
+
+// Handler serves /healthz, /readyz, /v1/status and /metrics.
+func (n *Node) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !n.Ready() {
+			http.Error(w, "not ready: no peer link is up", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(n.Status())
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func newRegistry(n *Node) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &nodeCollector{n: n})
+	return reg
+}
+
+var (
+	descLinksUp   = prometheus.NewDesc("pnic_links_up", "Links up now.", nil, nil)
+	descLinkUp    = prometheus.NewDesc("pnic_link_up", "Whether a link is up (1) or down (0).", []string{"peer", "uri"}, nil)
+	descLinkRX    = prometheus.NewDesc("pnic_link_rx_bytes_total", "Bytes received on a link.", []string{"peer", "uri"}, nil)
+	descLinkTX    = prometheus.NewDesc("pnic_link_tx_bytes_total", "Bytes sent on a link.", []string{"peer", "uri"}, nil)
+	descLinkRTT   = prometheus.NewDesc("pnic_link_rtt_seconds", "Smoothed round-trip time of a link.", []string{"peer", "uri"}, nil)
+	descLinkDowns = prometheus.NewDesc("pnic_link_downs_total", "Times a link went down.", []string{"peer", "uri"}, nil)
+	descPackets   = prometheus.NewDesc("pnic_packets_total", "Packets moved between the device and the overlay.", []string{"direction"}, nil)
+	descRMB       = prometheus.NewDesc("pnic_rmb_datagrams_total", "RMB datagrams from the overlay.", []string{"result"}, nil)
+	descDrops     = prometheus.NewDesc("pnic_dropped_packets_total", "Packets dropped by the router.", []string{"reason"}, nil)
+)
+
+// nodeCollector reads the node's counters at scrape time.
+type nodeCollector struct{ n *Node }
+
+func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descLinksUp, descLinkUp, descLinkRX, descLinkTX, descLinkRTT, descLinkDowns, descPackets, descRMB, descDrops} {
+		ch <- d
+	}
+}
+
+func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
+	up := 0
+	for _, l := range c.n.links.snapshot() {
+		v := 0.0
+		if l.Up {
+			v, up = 1, up+1
+		}
+		ch <- prometheus.MustNewConstMetric(descLinkUp, prometheus.GaugeValue, v, l.key, l.URI)
+		ch <- prometheus.MustNewConstMetric(descLinkRX, prometheus.CounterValue, float64(l.RXBytes), l.key, l.URI)
+		ch <- prometheus.MustNewConstMetric(descLinkTX, prometheus.CounterValue, float64(l.TXBytes), l.key, l.URI)
+		ch <- prometheus.MustNewConstMetric(descLinkRTT, prometheus.GaugeValue, l.LatencyMS/1000, l.key, l.URI)
+		ch <- prometheus.MustNewConstMetric(descLinkDowns, prometheus.CounterValue, float64(l.Downs), l.key, l.URI)
+	}
+	ch <- prometheus.MustNewConstMetric(descLinksUp, prometheus.GaugeValue, float64(up))
+	st := &c.n.router.stats
+	ch <- prometheus.MustNewConstMetric(descPackets, prometheus.CounterValue, float64(st.toOverlay.Load()), "to_overlay")
+	ch <- prometheus.MustNewConstMetric(descPackets, prometheus.CounterValue, float64(st.fromOverlay.Load()), "from_overlay")
+	ch <- prometheus.MustNewConstMetric(descRMB, prometheus.CounterValue, float64(st.rmbIn.Load()), "queued")
+	ch <- prometheus.MustNewConstMetric(descRMB, prometheus.CounterValue, float64(st.rmbDropped.Load()), "dropped")
+	for reason, v := range map[string]uint64{
+		"not_ipv6": st.dropNotIPv6.Load(), "bad_source": st.dropSource.Load(), "not_for_us": st.dropDest.Load(),
+		"spoofed": st.dropSpoof.Load(), "too_big": st.dropTooBig.Load(), "no_route": st.dropNoRoute.Load(), "unknown_type": st.dropUnknown.Load(),
+	} {
+		ch <- prometheus.MustNewConstMetric(descDrops, prometheus.CounterValue, float64(v), reason)
+	}
+}
