@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/internal/testnet"
+	"github.com/freeflowuniverse/planetary/pnic"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// pnicdBinary builds this command once per test run.
+func pnicdBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := osMkdirTemp()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "pnicd")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v: %s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// nsDaemon is a pnicd running in a namespace.
+type nsDaemon struct {
+	host *testnet.Host
+	proc *testnet.Proc
+}
+
+func startDaemon(t *testing.T, h *testnet.Host, args ...string) *nsDaemon {
+	t.Helper()
+	base := []string{"--data", t.TempDir(), "--tun", "kernel", "--http", "127.0.0.1:9652", "--link-timeout", "600ms", "--redial-max", "5s"}
+	p := h.Start(filepath.Join(t.TempDir(), "pnicd.log"), pnicdBinary(t), append(base, args...)...)
+	d := &nsDaemon{host: h, proc: p}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("log of pnicd in %s:\n%s", h.NS, p.Output())
+		}
+	})
+	return d
+}
+
+func (d *nsDaemon) status(t *testing.T) (pnic.Status, error) {
+	resp, err := d.host.HTTPClient().Get("http://127.0.0.1:9652/v1/status")
+	if err != nil {
+		return pnic.Status{}, err
+	}
+	defer resp.Body.Close()
+	var s pnic.Status
+	return s, json.NewDecoder(resp.Body).Decode(&s)
+}
+
+// waitStatus polls the daemon's status until cond holds.
+func (d *nsDaemon) waitStatus(t *testing.T, timeout time.Duration, what string, cond func(pnic.Status) bool) pnic.Status {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if d.proc.Exited() {
+			t.Fatalf("pnicd in %s exited:\n%s", d.host.NS, d.proc.Output())
+		}
+		s, err := d.status(t)
+		if err == nil && cond(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pnicd in %s: timed out after %s waiting for %s (last status %+v, err %v)", d.host.NS, timeout, what, s, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func linksUp(s pnic.Status) int {
+	n := 0
+	for _, p := range s.Peers {
+		for _, l := range p.Links {
+			if l.Up {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestKernelThreeHops: A–B–C in namespaces; TCP from A to C's overlay address through the
+// kernel TUNs carries data both ways, and a stopped pnicd leaves no TUN behind.
+func TestKernelThreeHops(t *testing.T) {
+	testnet.RequireRoot(t)
+	a, b, c := testnet.NewHost(t, "a"), testnet.NewHost(t, "b"), testnet.NewHost(t, "c")
+	testnet.Connect(t, a, "eth0", "10.77.1.1/24", b, "eth0", "10.77.1.2/24")
+	testnet.Connect(t, b, "eth1", "10.77.2.1/24", c, "eth0", "10.77.2.2/24")
+	db := startDaemon(t, b)
+	da := startDaemon(t, a, "--peer", "quic://10.77.1.2:9651")
+	dc := startDaemon(t, c, "--peer", "quic://10.77.2.1:9651")
+	sa := da.waitStatus(t, 15*time.Second, "A linked", func(s pnic.Status) bool { return linksUp(s) > 0 })
+	sc := dc.waitStatus(t, 15*time.Second, "C linked", func(s pnic.Status) bool { return linksUp(s) > 0 })
+	db.waitStatus(t, 15*time.Second, "B linked twice", func(s pnic.Status) bool { return linksUp(s) == 2 })
+	if sa.TUN.Mode != "kernel" || sa.TUN.Name != "pnic0" || !a.HasLink("pnic0") {
+		t.Fatalf("A device = %+v, want kernel pnic0", sa.TUN)
+	}
+
+	ln, err := c.Listen("tcp6", fmt.Sprintf("[%s]:7000", sc.Address))
+	if err != nil {
+		t.Fatalf("listen on C's overlay address: %v", err)
+	}
+	defer ln.Close()
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		io.Copy(conn, conn)
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var conn net.Conn
+	for conn == nil { // the first SYNs wait for the path lookup
+		dctx, dcancel := context.WithTimeout(ctx, 3*time.Second)
+		conn, err = a.Dial(dctx, "tcp6", fmt.Sprintf("[%s]:7000", sc.Address))
+		dcancel()
+		if err != nil && ctx.Err() != nil {
+			t.Fatalf("dial C from A over the overlay: %v", err)
+		}
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	msg := make([]byte, 4<<20)
+	rand.Read(msg)
+	go conn.Write(msg)
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(conn, got); err != nil {
+		t.Fatalf("read echo: %v", err)
+	}
+	if !bytes.Equal(got, msg) {
+		t.Fatal("echo differs from what A sent")
+	}
+	for _, p := range sa.Peers {
+		if p.Key == sc.Key {
+			t.Fatal("A has a direct link to C; the path must go through B")
+		}
+	}
+
+	if err := da.proc.Stop(10 * time.Second); err != nil {
+		t.Fatalf("pnicd A did not stop cleanly: %v\n%s", err, da.proc.Output())
+	}
+	if a.HasLink("pnic0") {
+		t.Fatal("pnic0 still exists in A after pnicd stopped")
+	}
+}
+
+// TestKernelFailover: A and B joined by two veth pairs ("two ISPs"); a probe stream from A
+// to B survives cutting the active pair, and the restored pair comes back up.
+func TestKernelFailover(t *testing.T) {
+	testnet.RequireRoot(t)
+	a, b := testnet.NewHost(t, "a"), testnet.NewHost(t, "b")
+	testnet.Connect(t, a, "isp1", "10.78.1.1/24", b, "isp1", "10.78.1.2/24")
+	testnet.Connect(t, a, "isp2", "10.78.2.1/24", b, "isp2", "10.78.2.2/24")
+	db := startDaemon(t, b)
+	da := startDaemon(t, a, "--peer", "quic://10.78.1.2:9651?priority=0", "--peer", "quic://10.78.2.2:9651?priority=1")
+	da.waitStatus(t, 15*time.Second, "both links up", func(s pnic.Status) bool { return linksUp(s) == 2 })
+	sb := db.waitStatus(t, 15*time.Second, "B has both links", func(s pnic.Status) bool { return linksUp(s) == 2 })
+
+	echo, err := b.ListenPacket("udp6", fmt.Sprintf("[%s]:7001", sb.Address))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, from, err := echo.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			echo.WriteTo(buf[:n], from)
+		}
+	}()
+	pr, err := newProber(a, fmt.Sprintf("[%s]:7001", sb.Address))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.close()
+	if !pr.waitReplies(200, 20*time.Second) {
+		t.Fatal("probe stream from A to B never got going")
+	}
+
+	cut := time.Now()
+	b.SetLink("isp1", false) // silent for A: its end stays up
+	if !pr.waitRepliesAfter(cut, 50, 10*time.Second) {
+		t.Fatalf("probe stream did not resume within 10 s of the cut:\n%s", da.proc.Output())
+	}
+	outage := pr.outage(cut)
+	t.Logf("outage after cutting the active link: %s", outage)
+	if outage > 3*time.Second {
+		t.Errorf("outage %s exceeds the 3 s bound", outage)
+	}
+
+	b.SetLink("isp1", true)
+	da.waitStatus(t, 30*time.Second, "restored link up again", func(s pnic.Status) bool { return linksUp(s) == 2 })
+}
+
+// prober sends a numbered UDP probe every 5 ms and records when each reply arrives.
+type prober struct {
+	conn  net.Conn
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func newProber(h *testnet.Host, addr string) (*prober, error) {
+	c, err := h.Dial(context.Background(), "udp6", addr)
+	if err != nil {
+		return nil, err
+	}
+	p := &prober{conn: c, stop: make(chan struct{})}
+	p.wg.Go(func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		var seq uint64
+		buf := make([]byte, 8)
+		for i := 0; i < 20000; i++ { // bounded: at most 100 s of probes
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+			seq++
+			binary.BigEndian.PutUint64(buf, seq)
+			c.Write(buf)
+		}
+	})
+	p.wg.Go(func() {
+		buf := make([]byte, 64)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				select {
+				case <-p.stop:
+					return
+				default:
+					continue // ICMP errors surface as read errors on a connected UDP socket
+				}
+			}
+			p.mu.Lock()
+			p.times = append(p.times, time.Now())
+			p.mu.Unlock()
+		}
+	})
+	return p, nil
+}
+
+func (p *prober) count(after time.Time) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, t := range p.times {
+		if t.After(after) {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *prober) waitReplies(n int, timeout time.Duration) bool {
+	return p.waitRepliesAfter(time.Time{}, n, timeout)
+}
+
+func (p *prober) waitRepliesAfter(after time.Time, n int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for p.count(after) < n {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
+// outage is the longest gap between replies in the window around the cut.
+func (p *prober) outage(cut time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var longest time.Duration
+	for i := 1; i < len(p.times); i++ {
+		if p.times[i].Before(cut) {
+			continue
+		}
+		if gap := p.times[i].Sub(p.times[i-1]); gap > longest {
+			longest = gap
+		}
+	}
+	return longest
+}
+
+func (p *prober) close() {
+	close(p.stop)
+	p.conn.Close()
+	p.wg.Wait()
+}
