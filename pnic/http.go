@@ -1,9 +1,11 @@
 package pnic
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -106,6 +108,30 @@ func (n *Node) Handler() http.Handler {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.Encode(n.Status())
+	})
+	mux.HandleFunc("GET /v1/ping", func(w http.ResponseWriter, r *http.Request) {
+		addr, err := netip.ParseAddr(r.URL.Query().Get("addr"))
+		if err != nil || !OverlayPrefix.Contains(addr) {
+			http.Error(w, "ping: addr= wants an overlay IPv6 address", http.StatusBadRequest)
+			return
+		}
+		timeout := 2 * time.Second
+		if t := r.URL.Query().Get("timeout"); t != "" {
+			if timeout, err = time.ParseDuration(t); err != nil || timeout <= 0 || timeout > time.Minute {
+				http.Error(w, "ping: timeout= wants a duration up to 1m", http.StatusBadRequest)
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		rtt, err := n.Ping(ctx, addr)
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusGatewayTimeout)
+			json.NewEncoder(w).Encode(map[string]any{"addr": addr.String(), "error": err.Error()})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"addr": addr.String(), "rtt_ms": float64(rtt.Microseconds()) / 1000})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
 	return mux

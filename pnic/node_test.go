@@ -207,6 +207,18 @@ func TestMultiHop(t *testing.T) {
 			break
 		}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := a.Ping(ctx, c.Address()); err != nil {
+		t.Fatalf("ICMPv6 echo from a to c: %v", err)
+	}
+	code, body := get(t, a, "/v1/ping?addr="+c.Address().String())
+	if code != 200 || !bytes.Contains(body, []byte("rtt_ms")) {
+		t.Fatalf("/v1/ping = %d %s", code, body)
+	}
+	if code, _ := get(t, a, "/v1/ping?addr=10.0.0.1"); code != 400 {
+		t.Fatalf("/v1/ping of a non-overlay address = %d, want 400", code)
+	}
 	for _, p := range a.Status().Peers {
 		if p.Key == fmt.Sprintf("%x", c.PublicKey()) {
 			t.Fatal("a has a direct link to c; the test needs a path through b")

@@ -2,9 +2,9 @@ package pnic
 
 import (
 	"crypto/ed25519"
-	"encoding/binary"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -58,9 +58,10 @@ type router struct {
 	bySub   map[address.Subnet]*remote
 	pending map[[16]byte]pendingPacket // by destination address, or subnet in the first 8 bytes
 
-	stats routerStats
-	done  chan struct{}
-	wg    sync.WaitGroup
+	stats  routerStats
+	pinger *pinger
+	done   chan struct{}
+	wg     sync.WaitGroup
 }
 
 // routerStats counts packets; read by the metrics collector.
@@ -81,6 +82,7 @@ func newRouter(log *slog.Logger, c *core.Core, dev tun.Device, rmb *PacketConn) 
 		byAddr:  make(map[address.Address]*remote),
 		bySub:   make(map[address.Subnet]*remote),
 		pending: make(map[[16]byte]pendingPacket),
+		pinger:  newPinger(),
 		done:    make(chan struct{}),
 	}
 	c.SetPathNotify(r.learn)
@@ -123,7 +125,7 @@ func (r *router) readCore() {
 		}
 		switch {
 		case p[0]>>4 == 6:
-			if r.acceptFromOverlay(p, key) {
+			if r.acceptFromOverlay(p, key) && !r.pinger.takeReply(p) {
 				bufs[0] = buf[:tun.Headroom+n]
 				if _, err := r.dev.Write(bufs, tun.Headroom); err != nil && !errors.Is(err, os.ErrClosed) {
 					r.log.Debug("device write", "err", err)
@@ -335,13 +337,9 @@ func (r *router) sendTooBig(p []byte, key iwt.Addr) {
 	if err != nil {
 		return
 	}
-	pkt := make([]byte, ipv6HeaderLen+len(body))
-	pkt[0] = 0x60
-	binary.BigEndian.PutUint16(pkt[4:6], uint16(len(body)))
-	pkt[6] = 58 // ICMPv6
-	pkt[7] = 255
-	copy(pkt[8:24], src)
-	copy(pkt[24:40], dst)
-	copy(pkt[40:], body)
-	r.core.WriteTo(pkt, key)
+	s, _ := netip.AddrFromSlice(src)
+	d, _ := netip.AddrFromSlice(dst)
+	r.core.WriteTo(ipv6Packet(s, d, 58, body), key)
 }
+
+func (r *router) addrNetip() netip.Addr { return netip.AddrFrom16(r.addr) }

@@ -58,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return nil
 		case "status":
 			return status(args[1:], stdout, stderr)
+		case "ping":
+			return ping(args[1:], stdout, stderr)
 		}
 	}
 	return daemon(args, stderr)
@@ -88,7 +90,7 @@ func daemon(args []string, stderr io.Writer) error {
 	fs.Var(&listen, "listen", "link listen URI, repeatable (default quic://[::]:9651)")
 	fs.Var(&peers, "peer", "peer URI, repeatable: quic://host:port?key=HEX&priority=N")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pnicd [flags]\n       pnicd status [--http ADDR] [--json]\n       pnicd version\n\nflags:")
+		fmt.Fprintln(stderr, "usage: pnicd [flags]\n       pnicd status [--http ADDR] [--json]\n       pnicd ping [--http ADDR] [-c N] ADDRESS\n       pnicd version\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -230,4 +232,65 @@ func printStatus(w io.Writer, s pnic.Status) {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// ping asks the running daemon to send ICMPv6 echo requests through the overlay.
+func ping(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pnicd ping", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("http", pnic.DefaultHTTP, "address of the running pnicd's status server")
+	count := fs.Int("c", 4, "number of echo requests (0 = until one is answered, at most 60)")
+	wait := fs.Duration("W", 2*time.Second, "time to wait for each reply")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return exitError{2, err}
+	}
+	if fs.NArg() != 1 {
+		return usageErr("ping wants one overlay address")
+	}
+	dst := fs.Arg(0)
+	client := &http.Client{Timeout: *wait + 5*time.Second}
+	untilReply := *count == 0
+	if untilReply {
+		*count = 60
+	}
+	fmt.Fprintf(stdout, "PING %s through pnicd at %s\n", dst, *addr)
+	sent, got := 0, 0
+	for i := 0; i < *count; i++ {
+		if i > 0 {
+			time.Sleep(time.Second)
+		}
+		sent++
+		u := fmt.Sprintf("http://%s/v1/ping?addr=%s&timeout=%s", *addr, dst, *wait)
+		resp, err := client.Get(u)
+		if err != nil {
+			return fmt.Errorf("is pnicd running? %w", err)
+		}
+		var r struct {
+			RTT   float64 `json:"rtt_ms"`
+			Error string  `json:"error"`
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusBadRequest {
+			return usageErr("%s", strings.TrimSpace(string(body)))
+		}
+		json.Unmarshal(body, &r)
+		if r.Error != "" || resp.StatusCode != http.StatusOK {
+			fmt.Fprintf(stdout, "no reply from %s: seq=%d (%s)\n", dst, i+1, r.Error)
+			continue
+		}
+		got++
+		fmt.Fprintf(stdout, "reply from %s: seq=%d time=%.2f ms\n", dst, i+1, r.RTT)
+		if untilReply {
+			break
+		}
+	}
+	fmt.Fprintf(stdout, "%d sent, %d received\n", sent, got)
+	if got == 0 {
+		return fmt.Errorf("no reply from %s", dst)
+	}
+	return nil
 }
