@@ -30,8 +30,12 @@ test: deps vet
 run: build
 	./scripts/run-local.sh
 
-bench: build
-	./bench/run.sh
+# Benchmarks need root (namespaces, TUN) and iperf3; results go to bench/out/, summaries to bench/RESULTS.md.
+bench:
+	@command -v iperf3 >/dev/null || { apt-get update -qq && apt-get install -y -qq iperf3 >/dev/null; }
+	rm -f bench/out/pnic.txt
+	PLANETARY_BENCH=1 $(GO) test -count=1 -v -timeout 30m -run 'TestBench' ./bench/pnic/
+	@cat bench/out/pnic.txt
 
 generate:
 	$(GO) generate ./...

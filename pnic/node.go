@@ -188,9 +188,10 @@ func (n *Node) PublicKey() ed25519.PublicKey { return n.key.Public().(ed25519.Pu
 func (n *Node) PrivateKey() ed25519.PrivateKey { return n.key }
 
 // Address is the node's overlay address in 200::/7.
-func (n *Node) Address() netip.Addr {
-	return netip.AddrFrom16(*address.AddrForKey(n.PublicKey()))
-}
+func (n *Node) Address() netip.Addr { return addrForKey(n.PublicKey()) }
+
+// addrForKey is the overlay address of a node key.
+func addrForKey(k ed25519.PublicKey) netip.Addr { return netip.AddrFrom16(*address.AddrForKey(k)) }
 
 // Subnet is the node's routed /64 (in 300::/8), where its twins get their addresses.
 func (n *Node) Subnet() netip.Prefix {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -186,36 +185,26 @@ func TestKernelFailover(t *testing.T) {
 	da.waitStatus(t, 15*time.Second, "both links up", func(s pnic.Status) bool { return linksUp(s) == 2 })
 	sb := db.waitStatus(t, 15*time.Second, "B has both links", func(s pnic.Status) bool { return linksUp(s) == 2 })
 
-	echo, err := b.ListenPacket("udp6", fmt.Sprintf("[%s]:7001", sb.Address))
+	echo, err := b.UDPEcho(fmt.Sprintf("[%s]:7001", sb.Address))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer echo.Close()
-	go func() {
-		buf := make([]byte, 64)
-		for {
-			n, from, err := echo.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			echo.WriteTo(buf[:n], from)
-		}
-	}()
-	pr, err := newProber(a, fmt.Sprintf("[%s]:7001", sb.Address))
+	pr, err := testnet.NewProber(a, fmt.Sprintf("[%s]:7001", sb.Address))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pr.close()
-	if !pr.waitReplies(200, 20*time.Second) {
+	defer pr.Close()
+	if !pr.WaitReplies(200, 20*time.Second) {
 		t.Fatal("probe stream from A to B never got going")
 	}
 
 	cut := time.Now()
 	b.SetLink("isp1", false) // silent for A: its end stays up
-	if !pr.waitRepliesAfter(cut, 50, 10*time.Second) {
+	if !pr.WaitRepliesAfter(cut, 50, 10*time.Second) {
 		t.Fatalf("probe stream did not resume within 10 s of the cut:\n%s", da.proc.Output())
 	}
-	outage := pr.outage(cut)
+	outage := pr.Outage(cut)
 	t.Logf("outage after cutting the active link: %s", outage)
 	if outage > 3*time.Second {
 		t.Errorf("outage %s exceeds the 3 s bound", outage)
@@ -223,103 +212,4 @@ func TestKernelFailover(t *testing.T) {
 
 	b.SetLink("isp1", true)
 	da.waitStatus(t, 30*time.Second, "restored link up again", func(s pnic.Status) bool { return linksUp(s) == 2 })
-}
-
-// prober sends a numbered UDP probe every 5 ms and records when each reply arrives.
-type prober struct {
-	conn  net.Conn
-	stop  chan struct{}
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	times []time.Time
-}
-
-func newProber(h *testnet.Host, addr string) (*prober, error) {
-	c, err := h.Dial(context.Background(), "udp6", addr)
-	if err != nil {
-		return nil, err
-	}
-	p := &prober{conn: c, stop: make(chan struct{})}
-	p.wg.Go(func() {
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		var seq uint64
-		buf := make([]byte, 8)
-		for i := 0; i < 20000; i++ { // bounded: at most 100 s of probes
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-			}
-			seq++
-			binary.BigEndian.PutUint64(buf, seq)
-			c.Write(buf)
-		}
-	})
-	p.wg.Go(func() {
-		buf := make([]byte, 64)
-		for {
-			if _, err := c.Read(buf); err != nil {
-				select {
-				case <-p.stop:
-					return
-				default:
-					continue // ICMP errors surface as read errors on a connected UDP socket
-				}
-			}
-			p.mu.Lock()
-			p.times = append(p.times, time.Now())
-			p.mu.Unlock()
-		}
-	})
-	return p, nil
-}
-
-func (p *prober) count(after time.Time) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, t := range p.times {
-		if t.After(after) {
-			n++
-		}
-	}
-	return n
-}
-
-func (p *prober) waitReplies(n int, timeout time.Duration) bool {
-	return p.waitRepliesAfter(time.Time{}, n, timeout)
-}
-
-func (p *prober) waitRepliesAfter(after time.Time, n int, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for p.count(after) < n {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return true
-}
-
-// outage is the longest gap between replies in the window around the cut.
-func (p *prober) outage(cut time.Time) time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var longest time.Duration
-	for i := 1; i < len(p.times); i++ {
-		if p.times[i].Before(cut) {
-			continue
-		}
-		if gap := p.times[i].Sub(p.times[i-1]); gap > longest {
-			longest = gap
-		}
-	}
-	return longest
-}
-
-func (p *prober) close() {
-	close(p.stop)
-	p.conn.Close()
-	p.wg.Wait()
 }

@@ -220,3 +220,6 @@ func (p *Proc) Output() string {
 	b, _ := os.ReadFile(p.Log)
 	return string(b)
 }
+
+// Pid is the process id (the command itself: ip netns exec replaces itself with it).
+func (p *Proc) Pid() int { return p.cmd.Process.Pid }
