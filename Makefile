@@ -4,9 +4,11 @@ BIN      := bin
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/freeflowuniverse/planetary/internal/version.Version=$(VERSION)
 CMDS     := $(notdir $(wildcard cmd/*))
+MODULE   := github.com/freeflowuniverse/planetary
 # Packages whose tests run under the race detector (they have goroutines of their own).
-RACE_PKGS ?= $(shell $(GO) list ./pnic/... ./tun/... ./rmb/... ./twin/... ./chain/... ./pin/... 2>/dev/null)
-OTHER_PKGS ?= $(filter-out $(RACE_PKGS),$(shell $(GO) list ./...))
+ALL_PKGS  := $(shell $(GO) list ./...)
+RACE_PKGS ?= $(filter $(addprefix $(MODULE)/,pnic% tun% rmb% twin% chain% pin%),$(ALL_PKGS))
+OTHER_PKGS ?= $(filter-out $(RACE_PKGS),$(ALL_PKGS))
 
 .PHONY: all build test vet deps run bench generate clean fmt
 
@@ -24,6 +26,7 @@ vet:
 	$(GO) vet ./...
 
 test: deps vet
+	@test -n "$(RACE_PKGS)" || { echo "make test: no packages found"; exit 1; }
 	$(GO) test -race -timeout 30m $(RACE_PKGS)
 	$(GO) test -timeout 30m $(OTHER_PKGS)
 

@@ -168,6 +168,50 @@ func TestUserspaceTCP(t *testing.T) {
 	}
 }
 
+// TestTwinAddress: a twin's address sits in the node's /64 and takes TCP from another node.
+func TestTwinAddress(t *testing.T) {
+	a := startNode(t)
+	b := startNode(t, linkURI(a))
+	addr, err := b.AddTwinAddress(42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Subnet().Contains(addr) || addr.As16()[15] != 42 {
+		t.Fatalf("twin address %s not in %s with id 42", addr, b.Subnet())
+	}
+	ln, err := b.ListenTCP(netip.AddrPortFrom(addr, 7100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			c.Write([]byte("twin 42"))
+			c.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var c net.Conn
+	for c == nil {
+		dctx, dcancel := context.WithTimeout(ctx, 2*time.Second)
+		c, err = a.DialTCP(dctx, netip.AddrPortFrom(addr, 7100))
+		dcancel()
+		if err != nil && ctx.Err() != nil {
+			t.Fatalf("dial twin address: %v", err)
+		}
+	}
+	defer c.Close()
+	got, _ := io.ReadAll(c)
+	if string(got) != "twin 42" {
+		t.Fatalf("got %q", got)
+	}
+	if err := b.RemoveTwinAddress(42); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestMultiHop: a reaches c through b when a and c have no link.
 func TestMultiHop(t *testing.T) {
 	b := startNode(t)

@@ -212,4 +212,9 @@ func TestKernelFailover(t *testing.T) {
 
 	b.SetLink("isp1", true)
 	da.waitStatus(t, 30*time.Second, "restored link up again", func(s pnic.Status) bool { return linksUp(s) == 2 })
+
+	// With no traffic at all, a dead idle link is still noticed: keepalives find it.
+	pr.Close()
+	b.SetLink("isp2", false)
+	da.waitStatus(t, 10*time.Second, "idle link seen down", func(s pnic.Status) bool { return linksUp(s) == 1 })
 }

@@ -12,6 +12,7 @@ import (
 type Prober struct {
 	conn  net.Conn
 	stop  chan struct{}
+	once  sync.Once
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	times []time.Time
@@ -107,9 +108,11 @@ func (p *Prober) Outage(cut time.Time) time.Duration {
 
 // Close stops the probes.
 func (p *Prober) Close() {
-	close(p.stop)
-	p.conn.Close()
-	p.wg.Wait()
+	p.once.Do(func() {
+		close(p.stop)
+		p.conn.Close()
+		p.wg.Wait()
+	})
 }
 
 // UDPEcho answers every datagram sent to addr inside h until the returned conn is closed.
