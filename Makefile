@@ -31,7 +31,7 @@ test: deps vet
 	$(GO) test -timeout 30m $(OTHER_PKGS)
 
 run: build
-	./scripts/run-local.sh
+	$(BIN)/gridctl run
 
 # Benchmarks need root (namespaces, TUN) and iperf3; results go to bench/out/, summaries to bench/RESULTS.md.
 bench:
@@ -44,4 +44,4 @@ generate:
 	$(GO) generate ./...
 
 clean:
-	rm -rf $(BIN) .run
+	rm -rf $(BIN) .grid

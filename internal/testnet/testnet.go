@@ -10,14 +10,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netns"
+	"github.com/freeflowuniverse/planetary/internal/netns"
 )
 
 var seq atomic.Uint32
@@ -88,44 +87,11 @@ func (h *Host) HasLink(ifname string) bool {
 }
 
 // Do runs fn with the calling OS thread inside the namespace; sockets fn opens stay there.
-func (h *Host) Do(fn func() error) error {
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("current netns: %w", err)
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(h.NS)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("netns %s: %w", h.NS, err)
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("enter netns %s: %w", h.NS, err)
-	}
-	ferr := fn()
-	if err := netns.Set(orig); err != nil {
-		// Leave the thread locked: it dies with the goroutine instead of serving others.
-		return fmt.Errorf("leave netns %s: %w", h.NS, err)
-	}
-	runtime.UnlockOSThread()
-	return ferr
-}
+func (h *Host) Do(fn func() error) error { return netns.Do(h.NS, fn) }
 
 // Dial opens a connection from inside the host.
-func (h *Host) Dial(ctx context.Context, network, addr string) (c net.Conn, err error) {
-	derr := h.Do(func() error {
-		var d net.Dialer
-		c, err = d.DialContext(ctx, network, addr)
-		return nil
-	})
-	if derr != nil {
-		return nil, derr
-	}
-	return c, err
+func (h *Host) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return netns.Dialer(h.NS)(ctx, network, addr)
 }
 
 // Listen opens a stream listener inside the host.
@@ -145,12 +111,7 @@ func (h *Host) ListenPacket(network, addr string) (pc net.PacketConn, err error)
 }
 
 // HTTPClient is a client whose connections start inside the host.
-func (h *Host) HTTPClient() *http.Client {
-	return &http.Client{
-		Timeout:   5 * time.Second,
-		Transport: &http.Transport{DialContext: h.Dial, DisableKeepAlives: true},
-	}
-}
+func (h *Host) HTTPClient() *http.Client { return netns.HTTPClient(h.NS, 5*time.Second) }
 
 // Proc is a process running inside a host.
 type Proc struct {

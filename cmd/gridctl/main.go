@@ -1,0 +1,210 @@
+// Command gridctl brings whole Planetary networks up, down and back from one topology file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/grid"
+	"github.com/freeflowuniverse/planetary/internal/version"
+)
+
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+
+const usage = `usage: gridctl [flags] COMMAND
+commands:
+  up                        start every host (idempotent) and wait until all are ready
+  down [--purge]            stop everything, remove namespaces and bridges (--purge: keys and logs too)
+  restart                   down and up, keeping keys
+  status                    each host's process, readiness, address and links
+  logs HOST [N]             the last N (default 50) lines of a host's pnicd log
+  run                       up, show the network, wait for Ctrl-C, down
+  chaos cut|restore HOST ISP   cut or restore an uplink (netns backend)
+  chaos kill|start HOST        crash a host's pnicd or start it again
+  version
+flags:`
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err == nil {
+		return
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	code := 1
+	var ee exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	fmt.Fprintln(os.Stderr, "gridctl:", err)
+	os.Exit(code)
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gridctl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	topo := fs.String("topology", "", "topology YAML file (default: the embedded three-host line a–b–c)")
+	state := fs.String("state", ".grid", "state directory: keys, logs and pids of every network")
+	backend := fs.String("backend", "local", "local (processes on loopback) or netns (root: namespaces, kernel TUN)")
+	pnicd := fs.String("pnicd", "", "pnicd binary (default: beside gridctl, else on PATH)")
+	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return exitError{2, err}
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitError{2, errors.New("missing command")}
+	}
+	cmd, rest := fs.Arg(0), fs.Args()[1:]
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "gridctl", version.Version)
+		return nil
+	}
+	t := grid.Default()
+	if *topo != "" {
+		var err error
+		if t, err = grid.Load(*topo); err != nil {
+			return exitError{2, err}
+		}
+	}
+	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Out: stdout})
+	if err != nil {
+		return exitError{2, err}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch cmd {
+	case "up":
+		start := time.Now()
+		if err := g.Up(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "network %s up: %d hosts in %s\n", t.Name, len(t.Hosts), time.Since(start).Round(time.Millisecond))
+		return nil
+	case "down":
+		purge := len(rest) == 1 && rest[0] == "--purge"
+		if len(rest) > 0 && !purge {
+			return exitError{2, fmt.Errorf("down takes only --purge")}
+		}
+		return g.Down(purge)
+	case "restart":
+		return g.Restart(ctx)
+	case "status":
+		printStatus(stdout, g)
+		return nil
+	case "logs":
+		if len(rest) < 1 {
+			return exitError{2, errors.New("logs wants a host name")}
+		}
+		b, err := os.ReadFile(g.LogFile(rest[0]))
+		if err != nil {
+			return fmt.Errorf("logs of %s: %w", rest[0], err)
+		}
+		n := 50
+		if len(rest) > 1 {
+			fmt.Sscan(rest[1], &n)
+		}
+		lines := splitLines(string(b))
+		if len(lines) > n {
+			lines = lines[len(lines)-n:]
+		}
+		for _, l := range lines {
+			fmt.Fprintln(stdout, l)
+		}
+		return nil
+	case "run":
+		return runInteractive(ctx, g, stdout)
+	case "chaos":
+		return chaos(ctx, g, rest)
+	}
+	return exitError{2, fmt.Errorf("unknown command %q", cmd)}
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && s[i] != '\n' {
+			i++
+		}
+		out = append(out, s[:i])
+		if i < len(s) {
+			i++
+		}
+		s = s[i:]
+	}
+	return out
+}
+
+func printStatus(w io.Writer, g *grid.Grid) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOST\tPID\tREADY\tLINKS\tADDRESS\tSTATUS URL\tERROR")
+	for _, s := range g.Status() {
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%d\t%s\thttp://%s/v1/status\t%s\n", s.Name, s.PID, s.Ready, s.LinksUp, s.Address, g.HTTPAddr(s.Name), s.Err)
+	}
+	tw.Flush()
+}
+
+// runInteractive is make run: up, check the first host reaches every other, show, wait, down.
+func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
+	defer func() {
+		fmt.Fprintln(w, "\nstopping...")
+		if err := g.Down(false); err != nil {
+			fmt.Fprintln(w, "down:", err)
+		}
+		fmt.Fprintf(w, "stopped; keys and logs kept in %s\n", g.Dir())
+	}()
+	if err := g.Up(ctx); err != nil {
+		return err
+	}
+	hosts := g.Topology().Hosts
+	for _, h := range hosts[1:] {
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		rtt, err := g.WaitReach(rctx, hosts[0].Name, h.Name)
+		cancel()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s reaches %s over the overlay: %.2f ms\n", hosts[0].Name, h.Name, float64(rtt.Microseconds())/1000)
+	}
+	fmt.Fprintln(w)
+	printStatus(w, g)
+	fmt.Fprintf(w, "\nlogs: gridctl logs HOST (files in %s); Ctrl-C stops the network\n", g.Dir())
+	<-ctx.Done()
+	return nil
+}
+
+func chaos(ctx context.Context, g *grid.Grid, args []string) error {
+	if len(args) < 2 {
+		return exitError{2, errors.New("chaos wants cut|restore HOST ISP or kill|start HOST")}
+	}
+	switch args[0] {
+	case "cut", "restore":
+		if len(args) != 3 {
+			return exitError{2, fmt.Errorf("chaos %s wants HOST ISP", args[0])}
+		}
+		return g.SetUplink(args[1], args[2], args[0] == "restore")
+	case "kill":
+		return g.Kill(args[1])
+	case "start":
+		return g.StartHost(ctx, args[1])
+	}
+	return exitError{2, fmt.Errorf("unknown chaos action %q", args[0])}
+}

@@ -1,0 +1,548 @@
+package grid
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/internal/netns"
+	"github.com/freeflowuniverse/planetary/pnic"
+)
+
+// Backend is where hosts run.
+type Backend string
+
+// The backends.
+const (
+	// Local runs every PNIC as a process on loopback in userspace mode; no root needed.
+	Local Backend = "local"
+	// Netns runs each host in a network namespace with kernel TUN; each ISP is a bridge.
+	Netns Backend = "netns"
+)
+
+// Options configure a Grid.
+type Options struct {
+	// StateDir holds every network's keys, logs and pids (default .grid).
+	StateDir string
+	// Backend is local or netns.
+	Backend Backend
+	// Pnicd is the pnicd binary (default: beside this executable, else on PATH).
+	Pnicd string
+	// BasePort is the first loopback port of the local backend (default 19650).
+	BasePort int
+	// Out receives progress lines.
+	Out io.Writer
+}
+
+// Grid acts on one topology.
+type Grid struct {
+	t   Topology
+	o   Options
+	dir string
+}
+
+// New prepares a grid; nothing starts until Up.
+func New(t Topology, o Options) (*Grid, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if o.StateDir == "" {
+		o.StateDir = ".grid"
+	}
+	if o.Backend == "" {
+		o.Backend = Local
+	}
+	if o.Backend != Local && o.Backend != Netns {
+		return nil, fmt.Errorf("backend %q: want local or netns", o.Backend)
+	}
+	if o.Backend == Netns && os.Geteuid() != 0 {
+		return nil, errors.New("backend netns needs root (namespaces, bridges, TUN devices)")
+	}
+	if o.BasePort == 0 {
+		o.BasePort = 19650
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Pnicd == "" {
+		o.Pnicd = findBinary("pnicd")
+	}
+	dir, err := filepath.Abs(filepath.Join(o.StateDir, t.Name))
+	if err != nil {
+		return nil, err
+	}
+	return &Grid{t: t, o: o, dir: dir}, nil
+}
+
+func findBinary(name string) string {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	return name
+}
+
+// Up brings every host up (those already running are left alone) and waits until all are ready.
+func (g *Grid) Up(ctx context.Context) error {
+	if err := os.MkdirAll(g.dir, 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	if err := g.checkBackend(); err != nil {
+		return err
+	}
+	if g.o.Backend == Netns {
+		if err := g.buildNetwork(); err != nil {
+			return err
+		}
+	}
+	for i, h := range g.t.Hosts {
+		if g.running(h.Name) {
+			fmt.Fprintf(g.o.Out, "[%d/%d] %s already running\n", i+1, len(g.t.Hosts), h.Name)
+			continue
+		}
+		if err := g.start(i, h); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.o.Out, "[%d/%d] %s started\n", i+1, len(g.t.Hosts), h.Name)
+	}
+	for i, h := range g.t.Hosts {
+		if err := g.waitReady(ctx, h); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.o.Out, "[%d/%d] %s ready\n", i+1, len(g.t.Hosts), h.Name)
+	}
+	return nil
+}
+
+// checkBackend refuses to mix backends in one state directory while hosts run.
+func (g *Grid) checkBackend() error {
+	path := filepath.Join(g.dir, "backend")
+	b, err := os.ReadFile(path)
+	if err == nil && strings.TrimSpace(string(b)) != string(g.o.Backend) {
+		for _, h := range g.t.Hosts {
+			if g.running(h.Name) {
+				return fmt.Errorf("network %s runs on the %s backend; run gridctl down first", g.t.Name, strings.TrimSpace(string(b)))
+			}
+		}
+	}
+	return os.WriteFile(path, []byte(g.o.Backend+"\n"), 0o600)
+}
+
+func (g *Grid) hostNS(h string) string { return "g" + g.t.Name + "-" + h }
+func (g *Grid) ispNS(i string) string  { return "g" + g.t.Name + "-i-" + i }
+
+// ispAddr is host i's address on ISP j.
+func ispAddr(j, i int) string { return fmt.Sprintf("10.%d.0.%d", 100+j, i+1) }
+
+func ip(args ...string) error {
+	out, err := exec.Command("ip", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+func nsExists(ns string) bool { return exec.Command("ip", "netns", "pids", ns).Run() == nil }
+
+// buildNetwork creates the ISP bridges and host namespaces that are missing.
+func (g *Grid) buildNetwork() error {
+	for _, isp := range g.t.ISPs {
+		ns := g.ispNS(isp)
+		if nsExists(ns) {
+			continue
+		}
+		for _, args := range [][]string{
+			{"netns", "add", ns},
+			{"-n", ns, "link", "set", "lo", "up"},
+			{"-n", ns, "link", "add", "br0", "type", "bridge"},
+			{"-n", ns, "link", "set", "br0", "up"},
+		} {
+			if err := ip(args...); err != nil {
+				return err
+			}
+		}
+	}
+	for i, h := range g.t.Hosts {
+		ns := g.hostNS(h.Name)
+		if nsExists(ns) {
+			continue
+		}
+		if err := ip("netns", "add", ns); err != nil {
+			return err
+		}
+		if err := ip("-n", ns, "link", "set", "lo", "up"); err != nil {
+			return err
+		}
+		for _, isp := range h.ISPs {
+			j := g.t.ispIndex(isp)
+			tmp := fmt.Sprintf("gv%d%d%d", os.Getpid()%10000, i, j)
+			for _, args := range [][]string{
+				{"link", "add", tmp + "a", "type", "veth", "peer", "name", tmp + "b"},
+				{"link", "set", tmp + "a", "netns", ns, "name", isp},
+				{"link", "set", tmp + "b", "netns", g.ispNS(isp), "name", "h-" + h.Name},
+				{"-n", ns, "addr", "add", ispAddr(j, i) + "/16", "dev", isp},
+				{"-n", ns, "link", "set", isp, "up"},
+				{"-n", g.ispNS(isp), "link", "set", "h-" + h.Name, "master", "br0"},
+				{"-n", g.ispNS(isp), "link", "set", "h-" + h.Name, "up"},
+			} {
+				if err := ip(args...); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// pnicdArgs are the flags of host i's pnicd.
+func (g *Grid) pnicdArgs(i int, h Host) []string {
+	data := filepath.Join(g.dir, h.Name)
+	args := []string{"--data", data, "--socket", filepath.Join(data, "pnic.sock")}
+	switch g.o.Backend {
+	case Local:
+		args = append(args, "--tun", "userspace",
+			"--listen", fmt.Sprintf("quic://127.0.0.1:%d", g.o.BasePort+10*i+1),
+			"--http", g.httpAddr(i))
+		for _, p := range h.Peers {
+			pi, _, _ := g.t.host(p)
+			args = append(args, "--peer", fmt.Sprintf("quic://127.0.0.1:%d", g.o.BasePort+10*pi+1))
+		}
+	case Netns:
+		args = append(args, "--tun", "kernel", "--listen", "quic://[::]:9651", "--http", g.httpAddr(i), "--redial-max", "5s")
+		for _, p := range h.Peers {
+			pi, ph, _ := g.t.host(p)
+			for k, isp := range shared(h, ph) {
+				args = append(args, "--peer", fmt.Sprintf("quic://%s:9651?priority=%d", ispAddr(g.t.ispIndex(isp), pi), k))
+			}
+		}
+	}
+	return args
+}
+
+func (g *Grid) httpAddr(i int) string {
+	if g.o.Backend == Local {
+		return fmt.Sprintf("127.0.0.1:%d", g.o.BasePort+10*i+2)
+	}
+	return "127.0.0.1:9652"
+}
+
+func (g *Grid) pidFile(h string) string { return filepath.Join(g.dir, h+".pid") }
+
+// LogFile is the path of a host's pnicd log.
+func (g *Grid) LogFile(h string) string { return filepath.Join(g.dir, h+".log") }
+
+// start launches host i's pnicd detached from this process.
+func (g *Grid) start(i int, h Host) error {
+	if err := os.MkdirAll(filepath.Join(g.dir, h.Name), 0o700); err != nil {
+		return err
+	}
+	log, err := os.OpenFile(g.LogFile(h.Name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("log of %s: %w", h.Name, err)
+	}
+	defer log.Close()
+	name, args := g.o.Pnicd, g.pnicdArgs(i, h)
+	if g.o.Backend == Netns {
+		name, args = "ip", append([]string{"netns", "exec", g.hostNS(h.Name), g.o.Pnicd}, args...)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start pnicd for %s: %w", h.Name, err)
+	}
+	pid := cmd.Process.Pid
+	go cmd.Wait() // reap it if it dies while we are still running
+	return os.WriteFile(g.pidFile(h.Name), []byte(strconv.Itoa(pid)+"\n"), 0o600)
+}
+
+// pid returns the recorded pid of a host's pnicd if that process is alive and is pnicd.
+func (g *Grid) pid(h string) int {
+	b, err := os.ReadFile(g.pidFile(h))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || !strings.Contains(string(cmdline), "pnicd") {
+		return 0
+	}
+	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		if f := strings.Fields(string(st)); len(f) > 2 && f[2] == "Z" {
+			return 0
+		}
+	}
+	return pid
+}
+
+func (g *Grid) running(h string) bool { return g.pid(h) != 0 }
+
+func (g *Grid) client(h string) *http.Client {
+	if g.o.Backend == Netns {
+		return netns.HTTPClient(g.hostNS(h), 3*time.Second)
+	}
+	return &http.Client{Timeout: 3 * time.Second}
+}
+
+func (g *Grid) get(h string, path string, v any) (int, error) {
+	i, _, _ := g.t.host(h)
+	resp, err := g.client(h).Get("http://" + g.httpAddr(i) + path)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(v); err != nil {
+			return resp.StatusCode, err
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// linked reports whether a host has peers or is someone's peer, so /readyz must pass.
+func (g *Grid) linked(h Host) bool {
+	if len(h.Peers) > 0 {
+		return true
+	}
+	for _, o := range g.t.Hosts {
+		for _, p := range o.Peers {
+			if p == h.Name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (g *Grid) waitReady(ctx context.Context, h Host) error {
+	path := "/healthz"
+	if g.linked(h) {
+		path = "/readyz"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		if !g.running(h.Name) {
+			return fmt.Errorf("pnicd of %s exited; last lines of %s:\n%s", h.Name, g.LogFile(h.Name), tail(g.LogFile(h.Name), 5))
+		}
+		if code, err := g.get(h.Name, path, nil); err == nil && code == http.StatusOK {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s not ready: %w (log %s)", h.Name, ctx.Err(), g.LogFile(h.Name))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func tail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Down stops every host and removes namespaces and bridges; purge also deletes keys and logs.
+func (g *Grid) Down(purge bool) error {
+	var errs []error
+	for _, h := range g.t.Hosts {
+		if err := g.stop(h.Name); err != nil {
+			errs = append(errs, err)
+		}
+		fmt.Fprintf(g.o.Out, "%s stopped\n", h.Name)
+	}
+	if g.o.Backend == Netns {
+		for _, h := range g.t.Hosts {
+			if nsExists(g.hostNS(h.Name)) {
+				errs = append(errs, ip("netns", "del", g.hostNS(h.Name)))
+			}
+		}
+		for _, i := range g.t.ISPs {
+			if nsExists(g.ispNS(i)) {
+				errs = append(errs, ip("netns", "del", g.ispNS(i)))
+			}
+		}
+	}
+	if purge {
+		errs = append(errs, os.RemoveAll(g.dir))
+	}
+	return errors.Join(errs...)
+}
+
+// stop ends a host's pnicd: SIGTERM, then SIGKILL after 10 s.
+func (g *Grid) stop(h string) error {
+	pid := g.pid(h)
+	defer os.Remove(g.pidFile(h))
+	if pid == 0 {
+		return nil
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	for i := 0; i < 100; i++ {
+		if g.pid(h) == 0 {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	return fmt.Errorf("%s did not stop within 10 s; killed", h)
+}
+
+// Restart stops every host, keeping keys and state, and brings them up again.
+func (g *Grid) Restart(ctx context.Context) error {
+	if err := g.Down(false); err != nil {
+		return err
+	}
+	return g.Up(ctx)
+}
+
+// HostStatus is one host as gridctl status shows it.
+type HostStatus struct {
+	Name    string
+	PID     int
+	Ready   bool
+	Address string
+	LinksUp int
+	Err     string
+}
+
+// Status reports every host's process, readiness, overlay address and links.
+func (g *Grid) Status() []HostStatus {
+	var out []HostStatus
+	for _, h := range g.t.Hosts {
+		hs := HostStatus{Name: h.Name, PID: g.pid(h.Name)}
+		if hs.PID == 0 {
+			hs.Err = "not running"
+			out = append(out, hs)
+			continue
+		}
+		var s pnic.Status
+		if _, err := g.get(h.Name, "/v1/status", &s); err != nil {
+			hs.Err = err.Error()
+		}
+		hs.Ready, hs.Address = s.Ready, s.Address
+		for _, p := range s.Peers {
+			for _, l := range p.Links {
+				if l.Up {
+					hs.LinksUp++
+				}
+			}
+		}
+		out = append(out, hs)
+	}
+	return out
+}
+
+// Ping sends one ICMPv6 echo from host from to host to's overlay address.
+func (g *Grid) Ping(from, to string) (time.Duration, error) {
+	var s pnic.Status
+	if _, err := g.get(to, "/v1/status", &s); err != nil {
+		return 0, fmt.Errorf("status of %s: %w", to, err)
+	}
+	var r struct {
+		RTT   float64 `json:"rtt_ms"`
+		Error string  `json:"error"`
+	}
+	code, err := g.get(from, "/v1/ping?timeout=1s&addr="+url.QueryEscape(s.Address), &r)
+	if err != nil {
+		return 0, fmt.Errorf("ping %s from %s: %w", to, from, err)
+	}
+	if code != http.StatusOK {
+		return 0, fmt.Errorf("ping %s from %s: %s", to, from, r.Error)
+	}
+	return time.Duration(r.RTT * float64(time.Millisecond)), nil
+}
+
+// WaitReach pings to from from until one echo returns or ctx ends.
+func (g *Grid) WaitReach(ctx context.Context, from, to string) (time.Duration, error) {
+	for {
+		rtt, err := g.Ping(from, to)
+		if err == nil {
+			return rtt, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("%s cannot reach %s: %w", from, to, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// SetUplink cuts (up=false) or restores a host's uplink to an ISP, from the ISP's side, so the
+// host sees no error: traffic just stops (netns backend).
+func (g *Grid) SetUplink(host, isp string, up bool) error {
+	if g.o.Backend != Netns {
+		return errors.New("uplinks exist only on the netns backend")
+	}
+	if _, h, ok := g.t.host(host); !ok || g.t.ispIndex(isp) < 0 || len(shared(h, Host{ISPs: []string{isp}})) == 0 {
+		return fmt.Errorf("host %s has no uplink to %s", host, isp)
+	}
+	state := "down"
+	if up {
+		state = "up"
+	}
+	return ip("-n", g.ispNS(isp), "link", "set", "h-"+host, state)
+}
+
+// Kill stops one host's pnicd at once (SIGKILL), as a crash would.
+func (g *Grid) Kill(host string) error {
+	if _, _, ok := g.t.host(host); !ok {
+		return fmt.Errorf("no host %s", host)
+	}
+	pid := g.pid(host)
+	if pid == 0 {
+		return fmt.Errorf("%s is not running", host)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	for i := 0; i < 50 && g.running(host); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil
+}
+
+// StartHost starts one host again and waits until it is ready.
+func (g *Grid) StartHost(ctx context.Context, host string) error {
+	i, h, ok := g.t.host(host)
+	if !ok {
+		return fmt.Errorf("no host %s", host)
+	}
+	if !g.running(host) {
+		if err := g.start(i, h); err != nil {
+			return err
+		}
+	}
+	return g.waitReady(ctx, h)
+}
+
+// Topology is the grid's topology.
+func (g *Grid) Topology() Topology { return g.t }
+
+// Dir is the network's state directory.
+func (g *Grid) Dir() string { return g.dir }
+
+// HTTPAddr is where host's status server listens (inside its namespace on the netns backend).
+func (g *Grid) HTTPAddr(host string) string {
+	i, _, _ := g.t.host(host)
+	return g.httpAddr(i)
+}

@@ -1,0 +1,199 @@
+package grid
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/internal/testnet"
+)
+
+var (
+	buildOnce sync.Once
+	pnicdBin  string
+	buildErr  error
+)
+
+func pnicd(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "grid-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		pnicdBin = filepath.Join(dir, "pnicd")
+		if out, err := exec.Command("go", "build", "-o", pnicdBin, "../cmd/pnicd").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build pnicd: %v: %s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return pnicdBin
+}
+
+func TestTopology(t *testing.T) {
+	d := Default()
+	if d.Name != "dev" || len(d.Hosts) != 3 {
+		t.Fatalf("default topology = %+v", d)
+	}
+	bad := map[string]string{
+		"name: x\nhosts: []\n":                                                                         "no hosts",
+		"name: Bad\nhosts: [{name: a}]\n":                                                              "name",
+		"name: x\nhosts: [{name: a}, {name: a}]\n":                                                     "twice",
+		"name: x\nhosts: [{name: a, peers: [z]}]\n":                                                    "unknown peer",
+		"name: x\nhosts: [{name: a, peers: [a]}]\n":                                                    "itself",
+		"name: x\nisps: [i1]\nhosts: [{name: a, isps: [i9]}]\n":                                        "unknown isp",
+		"name: x\nisps: [i1, i2]\nhosts: [{name: a, isps: [i1], peers: [b]}, {name: b, isps: [i2]}]\n": "share no isp",
+		"name: x\nhostz: []\n":                                                                         "hostz",
+	}
+	for in, want := range bad {
+		if _, err := Parse(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", in, err, want)
+		}
+	}
+}
+
+// TestLocalBackend: the default line a–b–c as processes on loopback, no root: up is
+// idempotent, a reaches c, a crashed host comes back, restart keeps keys, down leaves nothing.
+func TestLocalBackend(t *testing.T) {
+	var out bytes.Buffer
+	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), BasePort: 29650, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Down(true) })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := g.Up(ctx); err != nil {
+		t.Fatalf("up: %v\n%s", err, out.String())
+	}
+	if err := g.Up(ctx); err != nil || !strings.Contains(out.String(), "already running") {
+		t.Fatalf("second up: %v\n%s", err, out.String())
+	}
+	if _, err := g.WaitReach(ctx, "a", "c"); err != nil {
+		t.Fatal(err)
+	}
+	before := addresses(g)
+	if err := g.Kill("b"); err != nil {
+		t.Fatal(err)
+	}
+	if st := g.Status(); st[1].PID != 0 {
+		t.Fatalf("b still running after kill: %+v", st[1])
+	}
+	if err := g.StartHost(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := addresses(g); after != before {
+		t.Fatalf("addresses changed across restart: %s -> %s", before, after)
+	}
+	if _, err := g.WaitReach(ctx, "a", "c"); err != nil {
+		t.Fatal(err)
+	}
+	pids := []int{}
+	for _, s := range g.Status() {
+		pids = append(pids, s.PID)
+	}
+	if err := g.Down(false); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range pids {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(b), "pnicd") {
+				t.Fatalf("pnicd %d still running after down", pid)
+			}
+		}
+	}
+}
+
+func addresses(g *Grid) string {
+	var s []string
+	for _, h := range g.Status() {
+		s = append(s, h.Address)
+	}
+	return strings.Join(s, ",")
+}
+
+const fiveHosts = `
+name: t5
+isps: [isp1, isp2]
+hosts:
+  - {name: a, isps: [isp1, isp2], peers: [b, c]}
+  - {name: b, isps: [isp1, isp2]}
+  - {name: c, isps: [isp1, isp2], peers: [b]}
+  - {name: d, isps: [isp1], peers: [b]}
+  - {name: e, isps: [isp2], peers: [c]}
+`
+
+// TestNetnsBackend: five hosts on two ISPs in namespaces with kernel TUNs: all ready and
+// reachable; an ISP uplink cut and traffic continues over the other; restart keeps keys;
+// down leaves no namespace, link or process behind.
+func TestNetnsBackend(t *testing.T) {
+	testnet.RequireRoot(t)
+	topo, err := Parse(strings.NewReader(fiveHosts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Down(true) })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := g.Up(ctx); err != nil {
+		t.Fatalf("up: %v\n%s", err, out.String())
+	}
+	for _, pair := range [][2]string{{"a", "b"}, {"a", "c"}, {"d", "e"}, {"e", "a"}} {
+		if _, err := g.WaitReach(ctx, pair[0], pair[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := g.SetUplink("a", "isp1", false); err != nil {
+		t.Fatal(err)
+	}
+	// a's preferred uplink is gone; within a few seconds its traffic flows over isp2.
+	cctx, ccancel := context.WithTimeout(ctx, 15*time.Second)
+	_, err = g.WaitReach(cctx, "a", "d") // d is only on isp1: reached through b or c
+	ccancel()
+	if err != nil {
+		t.Fatalf("after cutting a's isp1 uplink: %v", err)
+	}
+	if err := g.SetUplink("a", "isp1", true); err != nil {
+		t.Fatal(err)
+	}
+	before := addresses(g)
+	if err := g.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := addresses(g); after != before {
+		t.Fatalf("addresses changed across restart: %s -> %s", before, after)
+	}
+	if err := g.Down(false); err != nil {
+		t.Fatal(err)
+	}
+	nss, _ := exec.Command("ip", "netns", "list").Output()
+	if strings.Contains(string(nss), "gt5-") {
+		t.Fatalf("namespaces left after down:\n%s", nss)
+	}
+	links, _ := exec.Command("ip", "link", "show").Output()
+	if strings.Contains(string(links), "gv") || strings.Contains(string(links), "pnic0") {
+		t.Fatalf("links left in the root namespace after down:\n%s", links)
+	}
+	ps, _ := exec.Command("pgrep", "-f", g.Dir()).Output()
+	if len(bytes.TrimSpace(ps)) > 0 {
+		t.Fatalf("processes left after down: %s", ps)
+	}
+}

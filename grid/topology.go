@@ -1,0 +1,156 @@
+// Package grid brings whole Planetary networks up and down from one topology file: hosts, the
+// ISPs that join them, and the PNICs and peers on them. Backends: local processes on loopback,
+// or network namespaces joined by per-ISP bridges.
+package grid
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Topology describes a network.
+type Topology struct {
+	// Name names the network; state lives under the state directory in this name.
+	Name string `yaml:"name"`
+	// ISPs are the uplink networks; hosts on the same ISP reach each other through it.
+	ISPs []string `yaml:"isps"`
+	// Hosts run one PNIC each.
+	Hosts []Host `yaml:"hosts"`
+}
+
+// Host is one machine with a PNIC.
+type Host struct {
+	// Name is unique in the topology.
+	Name string `yaml:"name"`
+	// ISPs are the host's uplinks (netns backend); the first is preferred.
+	ISPs []string `yaml:"isps"`
+	// Peers are the hosts this PNIC dials, over every ISP the two share.
+	Peers []string `yaml:"peers"`
+}
+
+//go:embed default.yaml
+var defaultTopology []byte
+
+// Default is the embedded topology `make run` uses: three hosts in a line, a–b–c.
+func Default() Topology {
+	t, err := Parse(bytes.NewReader(defaultTopology))
+	if err != nil {
+		panic(fmt.Sprintf("embedded topology: %v", err)) // a build-time fact, checked by tests
+	}
+	return t
+}
+
+// Load reads and checks a topology file.
+func Load(path string) (Topology, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Topology{}, fmt.Errorf("topology: %w", err)
+	}
+	defer f.Close()
+	t, err := Parse(f)
+	if err != nil {
+		return t, fmt.Errorf("topology %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// Parse decodes and checks a topology; unknown keys are errors.
+func Parse(r io.Reader) (Topology, error) {
+	var t Topology
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(&t); err != nil {
+		return t, err
+	}
+	return t, t.Validate()
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]{0,7}$`)
+
+// Validate checks names, references and that peers share an ISP when any are declared.
+func (t Topology) Validate() error {
+	if !nameRE.MatchString(t.Name) {
+		return fmt.Errorf("name %q: want 1-8 lowercase letters and digits, starting with a letter", t.Name)
+	}
+	if len(t.Hosts) == 0 {
+		return errors.New("no hosts")
+	}
+	if len(t.Hosts) > 250 {
+		return fmt.Errorf("%d hosts: at most 250", len(t.Hosts))
+	}
+	isps := map[string]bool{}
+	for _, i := range t.ISPs {
+		if !nameRE.MatchString(i) || isps[i] {
+			return fmt.Errorf("isp %q: invalid or repeated name", i)
+		}
+		isps[i] = true
+	}
+	hosts := map[string]Host{}
+	for _, h := range t.Hosts {
+		if !nameRE.MatchString(h.Name) {
+			return fmt.Errorf("host %q: want 1-8 lowercase letters and digits, starting with a letter", h.Name)
+		}
+		if _, dup := hosts[h.Name]; dup {
+			return fmt.Errorf("host %q defined twice", h.Name)
+		}
+		for _, i := range h.ISPs {
+			if !isps[i] {
+				return fmt.Errorf("host %s: unknown isp %q", h.Name, i)
+			}
+		}
+		hosts[h.Name] = h
+	}
+	for _, h := range t.Hosts {
+		for _, p := range h.Peers {
+			ph, ok := hosts[p]
+			if !ok {
+				return fmt.Errorf("host %s: unknown peer %q", h.Name, p)
+			}
+			if p == h.Name {
+				return fmt.Errorf("host %s peers itself", h.Name)
+			}
+			if len(t.ISPs) > 0 && len(shared(h, ph)) == 0 {
+				return fmt.Errorf("host %s and its peer %s share no isp", h.Name, p)
+			}
+		}
+	}
+	return nil
+}
+
+// shared lists the ISPs two hosts both use, in a's order of preference.
+func shared(a, b Host) []string {
+	var out []string
+	for _, x := range a.ISPs {
+		for _, y := range b.ISPs {
+			if x == y {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+func (t Topology) host(name string) (int, Host, bool) {
+	for i, h := range t.Hosts {
+		if h.Name == name {
+			return i, h, true
+		}
+	}
+	return 0, Host{}, false
+}
+
+func (t Topology) ispIndex(name string) int {
+	for i, x := range t.ISPs {
+		if x == name {
+			return i
+		}
+	}
+	return -1
+}
