@@ -10,7 +10,7 @@ ALL_PKGS  := $(shell $(GO) list ./...)
 RACE_PKGS ?= $(filter $(addprefix $(MODULE)/,pnic% tun% rmb% twin% chain% pin%),$(ALL_PKGS))
 OTHER_PKGS ?= $(filter-out $(RACE_PKGS),$(ALL_PKGS))
 
-.PHONY: all build test vet deps run bench generate clean fmt
+.PHONY: all build test vet deps run bench generate clean image
 
 all: build
 
@@ -39,6 +39,10 @@ bench:
 	rm -f bench/out/pnic.txt
 	PLANETARY_BENCH=1 $(GO) test -count=1 -v -timeout 30m -run 'TestBench' ./bench/pnic/
 	@cat bench/out/pnic.txt
+
+# The Zero-OS rootfs tarball (static binaries and zinit services): images/out/planetary-rootfs.tar.gz.
+image:
+	./images/build.sh
 
 generate:
 	$(GO) generate ./...

@@ -1,0 +1,321 @@
+package images
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/freeflowuniverse/planetary/pnic"
+)
+
+// zinitService is the zinit service file schema.
+type zinitService struct {
+	Exec    string            `json:"exec"`
+	Test    string            `json:"test,omitempty"`
+	Oneshot bool              `json:"oneshot,omitempty"`
+	After   []string          `json:"after,omitempty"`
+	Log     string            `json:"log,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+	Signal  struct {
+		Stop string `json:"stop"`
+	} `json:"signal,omitempty"`
+}
+
+// TestZinitServices: every service file decodes strictly, runs /usr/bin/<its name>, stops
+// with SIGTERM, and pnicd's config file is one pnicd accepts.
+func TestZinitServices(t *testing.T) {
+	files, _ := filepath.Glob("rootfs/etc/zinit/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no zinit service files")
+	}
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		var s zinitService
+		if err := yaml.UnmarshalStrict(data, &s); err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		if !strings.Contains(s.Exec, "/usr/bin/"+name+" ") || s.Signal.Stop != "SIGTERM" || (s.Log != "stdout" && s.Log != "ring") {
+			t.Errorf("%s: %+v: want exec of /usr/bin/%s, stop SIGTERM, log stdout or ring", f, s, name)
+		}
+	}
+	c, err := pnic.LoadConfigFile("rootfs/etc/planetary/pnicd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WithDefaults().Validate(); err != nil {
+		t.Fatalf("pnicd.yaml: %v", err)
+	}
+}
+
+func docs(t *testing.T, path string) [][]byte {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, d := range bytes.Split(data, []byte("\n---\n")) {
+		if len(bytes.TrimSpace(d)) > 0 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func kindOf(t *testing.T, doc []byte) string {
+	var m struct {
+		Kind string `json:"kind"`
+	}
+	if err := yaml.Unmarshal(doc, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Kind
+}
+
+// TestKubernetesManifests decodes every manifest into the API types and checks the wiring.
+func TestKubernetesManifests(t *testing.T) {
+	var ds *appsv1.DaemonSet
+	var ss *appsv1.StatefulSet
+	services := map[string]*corev1.Service{}
+	files, _ := filepath.Glob("k8s/*.yaml")
+	for _, f := range files {
+		for _, d := range docs(t, f) {
+			var err error
+			switch k := kindOf(t, d); k {
+			case "DaemonSet":
+				ds = &appsv1.DaemonSet{}
+				err = yaml.UnmarshalStrict(d, ds)
+			case "StatefulSet":
+				ss = &appsv1.StatefulSet{}
+				err = yaml.UnmarshalStrict(d, ss)
+			case "Service":
+				s := &corev1.Service{}
+				err = yaml.UnmarshalStrict(d, s)
+				services[s.Name] = s
+			default:
+				t.Errorf("%s: unexpected kind %q", f, k)
+			}
+			if err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
+	}
+	if ds == nil || ss == nil {
+		t.Fatal("want a pnicd DaemonSet and a chaind StatefulSet")
+	}
+	// pnicd: host network, NET_ADMIN, /dev/net/tun from the host, probes on the status server.
+	spec := ds.Spec.Template.Spec
+	if !spec.HostNetwork || !labelsMatch(ds.Spec.Selector.MatchLabels, ds.Spec.Template.Labels) {
+		t.Error("pnicd: want hostNetwork and a selector matching the template")
+	}
+	c := spec.Containers[0]
+	if c.SecurityContext == nil || c.SecurityContext.Capabilities == nil || !slices.Contains(c.SecurityContext.Capabilities.Add, "NET_ADMIN") {
+		t.Error("pnicd: NET_ADMIN not added")
+	}
+	if c.LivenessProbe.HTTPGet.Path != "/healthz" || c.ReadinessProbe.HTTPGet.Path != "/readyz" || c.ReadinessProbe.HTTPGet.Port.IntValue() != 9652 {
+		t.Error("pnicd: probes must hit /healthz and /readyz on 9652")
+	}
+	mountsFromVolumes(t, "pnicd", c, spec.Volumes)
+	tunOK := false
+	for _, v := range spec.Volumes {
+		if v.HostPath != nil && v.HostPath.Path == "/dev/net/tun" && *v.HostPath.Type == corev1.HostPathCharDev {
+			for _, m := range c.VolumeMounts {
+				tunOK = tunOK || (m.Name == v.Name && m.MountPath == "/dev/net/tun")
+			}
+		}
+	}
+	if !tunOK {
+		t.Error("pnicd: /dev/net/tun is not mounted from the host")
+	}
+	// chaind: a headless Service of the StatefulSet's name selecting its pods, a claim per pod.
+	svc := services[ss.Spec.ServiceName]
+	if svc == nil || svc.Spec.ClusterIP != "None" || !labelsMatch(svc.Spec.Selector, ss.Spec.Template.Labels) {
+		t.Errorf("chaind: want a headless Service %q selecting the pods", ss.Spec.ServiceName)
+	}
+	cc := ss.Spec.Template.Spec.Containers[0]
+	if len(ss.Spec.VolumeClaimTemplates) != 1 || cc.VolumeMounts[0].Name != ss.Spec.VolumeClaimTemplates[0].Name {
+		t.Error("chaind: the volume claim template is not mounted")
+	}
+	if !slices.Contains(cc.Args, "start") || !slices.Contains(cc.Args, "--home") {
+		t.Errorf("chaind args %v: want start --home", cc.Args)
+	}
+}
+
+func labelsMatch(sel, labels map[string]string) bool {
+	if len(sel) == 0 {
+		return false
+	}
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func mountsFromVolumes(t *testing.T, what string, c corev1.Container, vols []corev1.Volume) {
+	for _, m := range c.VolumeMounts {
+		if !slices.ContainsFunc(vols, func(v corev1.Volume) bool { return v.Name == m.Name }) {
+			t.Errorf("%s: mount %s has no volume", what, m.Name)
+		}
+	}
+}
+
+// TestTerraform parses the Terraform with HCL and checks the deployment boots the flist
+// through zinit and that every variable it uses is declared.
+func TestTerraform(t *testing.T) {
+	p := hclparse.NewParser()
+	schema := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+		{Type: "terraform"}, {Type: "provider", LabelNames: []string{"name"}},
+		{Type: "resource", LabelNames: []string{"type", "name"}},
+		{Type: "variable", LabelNames: []string{"name"}}, {Type: "output", LabelNames: []string{"name"}},
+	}}
+	declared := map[string]bool{}
+	used := map[string]bool{}
+	resources := map[string]*hcl.Block{}
+	files, _ := filepath.Glob("terraform/*.tf")
+	for _, f := range files {
+		file, diags := p.ParseHCLFile(f)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", f, diags.Error())
+		}
+		content, diags := file.Body.Content(schema)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", f, diags.Error())
+		}
+		for _, b := range content.Blocks {
+			switch b.Type {
+			case "variable":
+				declared[b.Labels[0]] = true
+			case "resource":
+				resources[b.Labels[0]] = b
+			}
+		}
+		collectVars(file.Body, used)
+	}
+	for v := range used {
+		if !declared[v] {
+			t.Errorf("var.%s is used but not declared", v)
+		}
+	}
+	if resources["grid_network"] == nil || resources["grid_deployment"] == nil {
+		t.Fatal("want grid_network and grid_deployment resources")
+	}
+	dep, _ := resources["grid_deployment"].Body.Content(&hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "count"}, {Name: "node"}, {Name: "network_name"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "vms"}, {Type: "disks"}},
+	})
+	if len(dep.Blocks) == 0 {
+		t.Fatal("grid_deployment has no vms block")
+	}
+	var vms *hcl.Block
+	for _, b := range dep.Blocks {
+		if b.Type == "vms" {
+			vms = b
+		}
+	}
+	attrs, _ := vms.Body.JustAttributes()
+	flist := attrs["flist"]
+	if flist == nil || !refersTo(flist.Expr, "var", "flist") {
+		t.Error("vms.flist must be var.flist")
+	}
+	if ep := attrs["entrypoint"]; ep == nil {
+		t.Error("vms has no entrypoint")
+	} else if v, _ := ep.Expr.Value(nil); v.AsString() != "/sbin/zinit init" {
+		t.Errorf("entrypoint = %s, want /sbin/zinit init", v.AsString())
+	}
+	if attrs["env_vars"] == nil {
+		t.Error("vms has no env_vars for pnicd")
+	}
+}
+
+func refersTo(e hcl.Expression, root, attr string) bool {
+	for _, tr := range e.Variables() {
+		if tr.RootName() == root && len(tr) > 1 {
+			if a, ok := tr[1].(hcl.TraverseAttr); ok && a.Name == attr {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// collectVars finds every var.X referenced anywhere in a file.
+func collectVars(body hcl.Body, used map[string]bool) {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return
+	}
+	hclsyntax.VisitAll(sb, func(n hclsyntax.Node) hcl.Diagnostics {
+		if e, ok := n.(*hclsyntax.ScopeTraversalExpr); ok && e.Traversal.RootName() == "var" && len(e.Traversal) > 1 {
+			if a, ok := e.Traversal[1].(hcl.TraverseAttr); ok {
+				used[a.Name] = true
+			}
+		}
+		return nil
+	})
+}
+
+// TestImageBuild runs make image's script and checks the tarball holds static binaries and
+// only the zinit services whose binaries exist.
+func TestImageBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every command")
+	}
+	cmd := exec.Command("./build.sh")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build.sh: %v\n%s", err, out)
+	}
+	f, err := os.Open("out/planetary-rootfs.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	names := map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names[strings.TrimPrefix(h.Name, "./")] = true
+		if h.Uid != 0 || h.Gid != 0 {
+			t.Errorf("%s owned by %d:%d, want root", h.Name, h.Uid, h.Gid)
+		}
+	}
+	for _, want := range []string{"usr/bin/pnicd", "etc/zinit/pnicd.yaml", "etc/planetary/pnicd.yaml"} {
+		if !names[want] {
+			t.Errorf("tarball lacks %s", want)
+		}
+	}
+	for n := range names {
+		if svc, ok := strings.CutPrefix(n, "etc/zinit/"); ok && svc != "" && !names["usr/bin/"+strings.TrimSuffix(svc, ".yaml")] {
+			t.Errorf("zinit service %s without its binary", svc)
+		}
+	}
+	if out, err := exec.Command("file", "out/rootfs/usr/bin/pnicd").Output(); err == nil && !bytes.Contains(out, []byte("statically linked")) {
+		t.Errorf("pnicd is not static: %s", out)
+	}
+}
