@@ -7,7 +7,7 @@ CMDS     := $(notdir $(wildcard cmd/*))
 MODULE   := github.com/freeflowuniverse/planetary
 # Packages whose tests run under the race detector (they have goroutines of their own).
 ALL_PKGS  := $(shell $(GO) list ./...)
-RACE_PKGS ?= $(filter $(addprefix $(MODULE)/,pnic% tun% rmb% twin% chain% pin%),$(ALL_PKGS))
+RACE_PKGS ?= $(filter $(addprefix $(MODULE)/,pnic% tun% rmb% twin% chain% pin% grid%),$(ALL_PKGS))
 OTHER_PKGS ?= $(filter-out $(RACE_PKGS),$(ALL_PKGS))
 
 .PHONY: all build test vet deps run bench generate clean image
