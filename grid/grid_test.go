@@ -6,38 +6,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/internal/testnet"
 )
 
-var (
-	buildOnce sync.Once
-	pnicdBin  string
-	buildErr  error
-)
-
 func pnicd(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "grid-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		pnicdBin = filepath.Join(dir, "pnicd")
-		if out, err := exec.Command("go", "build", "-o", pnicdBin, "../cmd/pnicd").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build pnicd: %v: %s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return pnicdBin
+	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
 }
 
 func TestTopology(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/internal/testnet"
 	"github.com/freeflowuniverse/planetary/tun"
 )
 
@@ -144,27 +145,15 @@ func TestUserspaceTCP(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var c net.Conn
-	// The first packets to a new destination wait for a path lookup; dial until it answers.
-	for c == nil {
-		dctx, dcancel := context.WithTimeout(ctx, 3*time.Second)
-		c, err = ua.DialTCP(dctx, netip.AddrPortFrom(b.Address(), 7000))
-		dcancel()
-		if err != nil && ctx.Err() != nil {
-			t.Fatalf("dial b over the overlay: %v", err)
-		}
+	c, err := testnet.DialRetry(ctx, 3*time.Second, func(ctx context.Context) (net.Conn, error) {
+		return ua.DialTCP(ctx, netip.AddrPortFrom(b.Address(), 7000))
+	})
+	if err != nil {
+		t.Fatalf("dial b over the overlay: %v", err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	msg := make([]byte, 1<<20)
-	rand.Read(msg)
-	go c.Write(msg)
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(c, got); err != nil {
-		t.Fatalf("echo: %v", err)
-	}
-	if !bytes.Equal(got, msg) {
-		t.Fatal("echoed data differs")
+	if err := testnet.EchoRoundTrip(c, 1<<20, 20*time.Second); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -193,14 +182,11 @@ func TestTwinAddress(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var c net.Conn
-	for c == nil {
-		dctx, dcancel := context.WithTimeout(ctx, 2*time.Second)
-		c, err = a.DialTCP(dctx, netip.AddrPortFrom(addr, 7100))
-		dcancel()
-		if err != nil && ctx.Err() != nil {
-			t.Fatalf("dial twin address: %v", err)
-		}
+	c, err := testnet.DialRetry(ctx, 2*time.Second, func(ctx context.Context) (net.Conn, error) {
+		return a.DialTCP(ctx, netip.AddrPortFrom(addr, 7100))
+	})
+	if err != nil {
+		t.Fatalf("dial twin address: %v", err)
 	}
 	defer c.Close()
 	got, _ := io.ReadAll(c)

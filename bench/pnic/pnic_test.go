@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,34 +31,18 @@ func requireBench(t *testing.T) {
 	}
 }
 
-var (
-	buildOnce      sync.Once
-	pnicdBin, yBin string
-	buildErr       error
-)
-
+// binaries builds pnicd and, from the bench/yggdrasil wrapper module, vanilla yggdrasil.
 func binaries(t *testing.T) (string, string) {
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "planetary-bench-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		pnicdBin, yBin = filepath.Join(dir, "pnicd"), filepath.Join(dir, "yggdrasil")
-		if out, err := exec.Command("go", "build", "-trimpath", "-o", pnicdBin, "../../cmd/pnicd").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build pnicd: %v: %s", err, out)
-			return
-		}
-		cmd := exec.Command("go", "build", "-trimpath", "-o", yBin, "github.com/yggdrasil-network/yggdrasil-go/cmd/yggdrasil")
+	pnicd := testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
+	ygg := filepath.Join(filepath.Dir(pnicd), "yggdrasil")
+	if _, err := os.Stat(ygg); err != nil {
+		cmd := exec.Command("go", "build", "-trimpath", "-o", ygg, "github.com/yggdrasil-network/yggdrasil-go/cmd/yggdrasil")
 		cmd.Dir = "../yggdrasil"
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build vanilla yggdrasil: %v: %s", err, out)
+			t.Fatalf("build vanilla yggdrasil: %v: %s", err, out)
 		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
 	}
-	return pnicdBin, yBin
+	return pnicd, ygg
 }
 
 // report appends a result line to bench/out/pnic.txt and the test log.

@@ -9,8 +9,6 @@ import (
 	"testing"
 )
 
-func osMkdirTemp() (string, error) { return os.MkdirTemp("", "pnicd-test-") }
-
 // TestBadInput: each mistake gives a one-line error naming it, with exit status 2 or 1.
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,31 +14,8 @@ import (
 	"github.com/freeflowuniverse/planetary/pnic"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// pnicdBinary builds this command once per test run.
 func pnicdBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := osMkdirTemp()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "pnicd")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v: %s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
 }
 
 // nsDaemon is a pnicd running in a namespace.
@@ -115,9 +88,9 @@ func TestKernelThreeHops(t *testing.T) {
 	db := startDaemon(t, b)
 	da := startDaemon(t, a, "--peer", "quic://10.77.1.2:9651")
 	dc := startDaemon(t, c, "--peer", "quic://10.77.2.1:9651")
-	sa := da.waitStatus(t, 15*time.Second, "A linked", func(s pnic.Status) bool { return linksUp(s) > 0 })
-	sc := dc.waitStatus(t, 15*time.Second, "C linked", func(s pnic.Status) bool { return linksUp(s) > 0 })
-	db.waitStatus(t, 15*time.Second, "B linked twice", func(s pnic.Status) bool { return linksUp(s) == 2 })
+	sa := da.waitStatus(t, 30*time.Second, "A linked", func(s pnic.Status) bool { return linksUp(s) > 0 })
+	sc := dc.waitStatus(t, 30*time.Second, "C linked", func(s pnic.Status) bool { return linksUp(s) > 0 })
+	db.waitStatus(t, 30*time.Second, "B linked twice", func(s pnic.Status) bool { return linksUp(s) == 2 })
 	if sa.TUN.Mode != "kernel" || sa.TUN.Name != "pnic0" || !a.HasLink("pnic0") {
 		t.Fatalf("A device = %+v, want kernel pnic0", sa.TUN)
 	}
@@ -138,26 +111,15 @@ func TestKernelThreeHops(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var conn net.Conn
-	for conn == nil { // the first SYNs wait for the path lookup
-		dctx, dcancel := context.WithTimeout(ctx, 3*time.Second)
-		conn, err = a.Dial(dctx, "tcp6", fmt.Sprintf("[%s]:7000", sc.Address))
-		dcancel()
-		if err != nil && ctx.Err() != nil {
-			t.Fatalf("dial C from A over the overlay: %v", err)
-		}
+	conn, err := testnet.DialRetry(ctx, 3*time.Second, func(ctx context.Context) (net.Conn, error) {
+		return a.Dial(ctx, "tcp6", fmt.Sprintf("[%s]:7000", sc.Address))
+	})
+	if err != nil {
+		t.Fatalf("dial C from A over the overlay: %v", err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
-	msg := make([]byte, 4<<20)
-	rand.Read(msg)
-	go conn.Write(msg)
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(conn, got); err != nil {
-		t.Fatalf("read echo: %v", err)
-	}
-	if !bytes.Equal(got, msg) {
-		t.Fatal("echo differs from what A sent")
+	if err := testnet.EchoRoundTrip(conn, 4<<20, 30*time.Second); err != nil {
+		t.Fatalf("TCP from A to C: %v", err)
 	}
 	for _, p := range sa.Peers {
 		if p.Key == sc.Key {
@@ -182,8 +144,8 @@ func TestKernelFailover(t *testing.T) {
 	testnet.Connect(t, a, "isp2", "10.78.2.1/24", b, "isp2", "10.78.2.2/24")
 	db := startDaemon(t, b)
 	da := startDaemon(t, a, "--peer", "quic://10.78.1.2:9651?priority=0", "--peer", "quic://10.78.2.2:9651?priority=1")
-	da.waitStatus(t, 15*time.Second, "both links up", func(s pnic.Status) bool { return linksUp(s) == 2 })
-	sb := db.waitStatus(t, 15*time.Second, "B has both links", func(s pnic.Status) bool { return linksUp(s) == 2 })
+	da.waitStatus(t, 30*time.Second, "both links up", func(s pnic.Status) bool { return linksUp(s) == 2 })
+	sb := db.waitStatus(t, 30*time.Second, "B has both links", func(s pnic.Status) bool { return linksUp(s) == 2 })
 
 	echo, err := b.UDPEcho(fmt.Sprintf("[%s]:7001", sb.Address))
 	if err != nil {
@@ -195,7 +157,7 @@ func TestKernelFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pr.Close()
-	if !pr.WaitReplies(200, 20*time.Second) {
+	if !pr.WaitReplies(200, 30*time.Second) {
 		t.Fatal("probe stream from A to B never got going")
 	}
 
