@@ -36,9 +36,9 @@ run: build
 # Benchmarks need root (namespaces, TUN) and iperf3; results go to bench/out/, summaries to bench/RESULTS.md.
 bench:
 	@command -v iperf3 >/dev/null || { apt-get update -qq && apt-get install -y -qq iperf3 >/dev/null; }
-	rm -f bench/out/pnic.txt
-	PLANETARY_BENCH=1 $(GO) test -count=1 -v -timeout 30m -run 'TestBench' ./bench/pnic/
-	@cat bench/out/pnic.txt
+	rm -f bench/out/*.txt
+	PLANETARY_BENCH=1 $(GO) test -count=1 -v -timeout 60m -run 'TestBench' ./bench/...
+	@cat bench/out/*.txt
 
 # The Zero-OS rootfs tarball (static binaries and zinit services): images/out/planetary-rootfs.tar.gz.
 image:

@@ -72,6 +72,9 @@ func New(t Topology, o Options) (*Grid, error) {
 	if o.BasePort == 0 {
 		o.BasePort = 19650
 	}
+	if o.Backend == Local && o.BasePort+10*len(t.Hosts) > 65535 {
+		return nil, fmt.Errorf("%d hosts from port %d pass 65535; lower --base-port", len(t.Hosts), o.BasePort)
+	}
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
@@ -147,8 +150,8 @@ func (g *Grid) checkBackend() error {
 func (g *Grid) hostNS(h string) string { return "g" + g.t.Name + "-" + h }
 func (g *Grid) ispNS(i string) string  { return "g" + g.t.Name + "-i-" + i }
 
-// ispAddr is host i's address on ISP j.
-func ispAddr(j, i int) string { return fmt.Sprintf("10.%d.0.%d", 100+j, i+1) }
+// ispAddr is host i's address on ISP j, inside 10.(100+j).0.0/16.
+func ispAddr(j, i int) string { return fmt.Sprintf("10.%d.%d.%d", 100+j, i/250, i%250+1) }
 
 func ip(args ...string) error {
 	out, err := exec.Command("ip", args...).CombinedOutput()

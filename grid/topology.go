@@ -72,6 +72,9 @@ func Parse(r io.Reader) (Topology, error) {
 	return t, t.Validate()
 }
 
+// maxHosts keeps the local backend's ports (10 per host) below 65536.
+const maxHosts = 4000
+
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]{0,7}$`)
 
 // Validate checks names, references and that peers share an ISP when any are declared.
@@ -82,8 +85,8 @@ func (t Topology) Validate() error {
 	if len(t.Hosts) == 0 {
 		return errors.New("no hosts")
 	}
-	if len(t.Hosts) > 250 {
-		return fmt.Errorf("%d hosts: at most 250", len(t.Hosts))
+	if len(t.Hosts) > maxHosts {
+		return fmt.Errorf("%d hosts: at most %d", len(t.Hosts), maxHosts)
 	}
 	isps := map[string]bool{}
 	for _, i := range t.ISPs {
