@@ -1,0 +1,335 @@
+// Package store persists the bus's outbox, inbox and seen-id set in pebble.
+//
+// Writes go through one committer goroutine that gathers concurrent writers into a single batch and
+// one fsync (group commit), so durability does not cost one fsync per message. A write may carry an
+// "if absent" key checked atomically against the database and the rest of its group, which is how
+// inbound envelopes are deduplicated by id across retries and restarts.
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("store: closed")
+
+// Key prefixes.
+const (
+	prefixOutbox = 'o'
+	prefixInbox  = 'i'
+	prefixSeen   = 's'
+)
+
+// maxGroup bounds how many writers share one batch.
+const maxGroup = 4096
+
+// Op is one change inside a write.
+type Op struct {
+	Key    []byte
+	Value  []byte
+	Delete bool
+}
+
+type request struct {
+	ifAbsent []byte
+	ops      []Op
+	sync     bool
+	applied  bool
+	err      error
+	done     chan struct{}
+}
+
+// Store is the bus's durable state.
+type Store struct {
+	db  *pebble.DB
+	log *slog.Logger
+
+	reqs   chan *request
+	closed chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+
+	pool sync.Pool
+
+	seqMu sync.Mutex
+	seq   uint64
+}
+
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) { p.l.Debug(fmt.Sprintf(format, args...)) }
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...))
+}
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...))
+	panic(fmt.Sprintf("pebble: "+format, args...))
+}
+
+// Open opens or creates the store in dir.
+func Open(dir string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{log}})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	s := &Store{db: db, log: log, reqs: make(chan *request), closed: make(chan struct{})}
+	s.pool.New = func() any { return &request{done: make(chan struct{}, 1)} }
+	last, err := s.lastInboxSeq()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.seq = last
+	s.wg.Add(1)
+	go s.committer()
+	return s, nil
+}
+
+// Close stops the committer and closes the database; pending writes fail with ErrClosed.
+func (s *Store) Close() error {
+	var err error
+	s.once.Do(func() {
+		close(s.closed)
+		s.wg.Wait()
+		if e := s.db.Close(); e != nil {
+			err = fmt.Errorf("close store: %w", e)
+		}
+	})
+	return err
+}
+
+// Write applies ops atomically. With sync it returns only once they are on disk. When ifAbsent is not
+// nil and that key exists (or is written earlier in the same group), nothing is applied and applied is
+// false.
+func (s *Store) Write(ctx context.Context, sync bool, ifAbsent []byte, ops ...Op) (applied bool, err error) {
+	r := s.pool.Get().(*request)
+	r.ifAbsent, r.ops, r.sync, r.applied, r.err = ifAbsent, ops, sync, false, nil
+	select {
+	case s.reqs <- r:
+	case <-s.closed:
+		return false, ErrClosed
+	case <-ctx.Done():
+		return false, fmt.Errorf("store write: %w", ctx.Err())
+	}
+	// The channel is unbuffered: once the committer took r it will complete it.
+	<-r.done
+	applied, err = r.applied, r.err
+	r.ops, r.ifAbsent = nil, nil
+	s.pool.Put(r)
+	return applied, err
+}
+
+func (s *Store) committer() {
+	defer s.wg.Done()
+	group := make([]*request, 0, 64)
+	pending := make(map[string]struct{})
+	for {
+		var first *request
+		select {
+		case first = <-s.reqs:
+		case <-s.closed:
+			return
+		}
+		group = append(group[:0], first)
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.reqs:
+				group = append(group, r)
+			default:
+				break drain
+			}
+		}
+		s.commitGroup(group, pending)
+		clear(pending)
+	}
+}
+
+func (s *Store) commitGroup(group []*request, pending map[string]struct{}) {
+	b := s.db.NewBatch()
+	sync := false
+	var err error
+	for _, r := range group {
+		if r.ifAbsent != nil {
+			if _, ok := pending[string(r.ifAbsent)]; ok {
+				continue
+			}
+			exists, gerr := s.has(r.ifAbsent)
+			if gerr != nil {
+				r.err = gerr
+				continue
+			}
+			if exists {
+				continue
+			}
+			pending[string(r.ifAbsent)] = struct{}{}
+		}
+		for _, op := range r.ops {
+			if op.Delete {
+				err = b.Delete(op.Key, nil)
+			} else {
+				err = b.Set(op.Key, op.Value, nil)
+			}
+			if err != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+		r.applied = true
+		sync = sync || r.sync
+	}
+	if err == nil && !b.Empty() {
+		opts := pebble.NoSync
+		if sync {
+			opts = pebble.Sync
+		}
+		err = b.Commit(opts)
+	}
+	b.Close()
+	if err != nil {
+		err = fmt.Errorf("store commit: %w", err)
+		s.log.Error("store commit failed", "err", err)
+	}
+	for _, r := range group {
+		if err != nil {
+			r.applied, r.err = false, err
+		}
+		r.done <- struct{}{}
+	}
+}
+
+func (s *Store) has(key []byte) (bool, error) {
+	_, c, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store get: %w", err)
+	}
+	c.Close()
+	return true, nil
+}
+
+// Get returns a copy of the value stored under key, or ok false.
+func (s *Store) Get(key []byte) (value []byte, ok bool, err error) {
+	v, c, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store get: %w", err)
+	}
+	value = append([]byte(nil), v...)
+	c.Close()
+	return value, true, nil
+}
+
+// Scan calls fn for every key with the given prefix in order, stopping at the first error. Key and
+// value are only valid during the call.
+func (s *Store) Scan(prefix []byte, fn func(key, value []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return fmt.Errorf("store scan: %w", err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		if err := fn(it.Key(), it.Value()); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("store scan: %w", err)
+	}
+	return nil
+}
+
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// OutboxKey is the key of an outbound envelope.
+func OutboxKey(id [16]byte) []byte {
+	k := make([]byte, 17)
+	k[0] = prefixOutbox
+	copy(k[1:], id[:])
+	return k
+}
+
+// OutboxPrefix is the prefix of all outbox keys.
+func OutboxPrefix() []byte { return []byte{prefixOutbox} }
+
+// SeenKey is the key recording that an inbound envelope id was accepted.
+func SeenKey(id [16]byte) []byte {
+	k := make([]byte, 17)
+	k[0] = prefixSeen
+	copy(k[1:], id[:])
+	return k
+}
+
+// SeenPrefix is the prefix of all seen-id keys.
+func SeenPrefix() []byte { return []byte{prefixSeen} }
+
+// InboxKey is the key of the seq-th item waiting for twin.
+func InboxKey(twin, seq uint64) []byte {
+	k := make([]byte, 17)
+	k[0] = prefixInbox
+	binary.BigEndian.PutUint64(k[1:], twin)
+	binary.BigEndian.PutUint64(k[9:], seq)
+	return k
+}
+
+// InboxPrefix is the prefix of twin's inbox keys.
+func InboxPrefix(twin uint64) []byte {
+	k := make([]byte, 9)
+	k[0] = prefixInbox
+	binary.BigEndian.PutUint64(k[1:], twin)
+	return k
+}
+
+// ParseInboxKey returns the twin and sequence number of an inbox key.
+func ParseInboxKey(k []byte) (twin, seq uint64, ok bool) {
+	if len(k) != 17 || k[0] != prefixInbox {
+		return 0, 0, false
+	}
+	return binary.BigEndian.Uint64(k[1:]), binary.BigEndian.Uint64(k[9:]), true
+}
+
+// NextSeq returns a sequence number larger than any inbox item ever written by this store.
+func (s *Store) NextSeq() uint64 {
+	s.seqMu.Lock()
+	s.seq++
+	n := s.seq
+	s.seqMu.Unlock()
+	return n
+}
+
+func (s *Store) lastInboxSeq() (uint64, error) {
+	var last uint64
+	err := s.Scan([]byte{prefixInbox}, func(k, _ []byte) error {
+		if _, seq, ok := ParseInboxKey(k); ok && seq > last {
+			last = seq
+		}
+		return nil
+	})
+	return last, err
+}
