@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/freeflowuniverse/planetary/internal/cli"
 	"io"
 	"os"
 	"os/signal"
@@ -16,13 +17,6 @@ import (
 	"github.com/freeflowuniverse/planetary/grid"
 	"github.com/freeflowuniverse/planetary/internal/version"
 )
-
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e exitError) Error() string { return e.err.Error() }
 
 const usage = `usage: gridctl [flags] COMMAND
 commands:
@@ -37,22 +31,7 @@ commands:
   version
 flags:`
 
-func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	if err == nil {
-		return
-	}
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	code := 1
-	var ee exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
-	fmt.Fprintln(os.Stderr, "gridctl:", err)
-	os.Exit(code)
-}
+func main() { cli.Main("gridctl", run) }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gridctl", flag.ContinueOnError)
@@ -66,11 +45,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return exitError{2, err}
+		return cli.Usage(err)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return exitError{2, errors.New("missing command")}
+		return cli.Usage(errors.New("missing command"))
 	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	if cmd == "version" {
@@ -81,12 +60,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *topo != "" {
 		var err error
 		if t, err = grid.Load(*topo); err != nil {
-			return exitError{2, err}
+			return cli.Usage(err)
 		}
 	}
 	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Out: stdout})
 	if err != nil {
-		return exitError{2, err}
+		return cli.Usage(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -101,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "down":
 		purge := len(rest) == 1 && rest[0] == "--purge"
 		if len(rest) > 0 && !purge {
-			return exitError{2, fmt.Errorf("down takes only --purge")}
+			return cli.Usage(fmt.Errorf("down takes only --purge"))
 		}
 		return g.Down(purge)
 	case "restart":
@@ -111,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "logs":
 		if len(rest) < 1 {
-			return exitError{2, errors.New("logs wants a host name")}
+			return cli.Usage(errors.New("logs wants a host name"))
 		}
 		b, err := os.ReadFile(g.LogFile(rest[0]))
 		if err != nil {
@@ -134,7 +113,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "chaos":
 		return chaos(ctx, g, rest)
 	}
-	return exitError{2, fmt.Errorf("unknown command %q", cmd)}
+	return cli.Usage(fmt.Errorf("unknown command %q", cmd))
 }
 
 func splitLines(s string) []string {
@@ -193,12 +172,12 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 
 func chaos(ctx context.Context, g *grid.Grid, args []string) error {
 	if len(args) < 2 {
-		return exitError{2, errors.New("chaos wants cut|restore HOST ISP or kill|start HOST")}
+		return cli.Usage(errors.New("chaos wants cut|restore HOST ISP or kill|start HOST"))
 	}
 	switch args[0] {
 	case "cut", "restore":
 		if len(args) != 3 {
-			return exitError{2, fmt.Errorf("chaos %s wants HOST ISP", args[0])}
+			return cli.Usage(fmt.Errorf("chaos %s wants HOST ISP", args[0]))
 		}
 		return g.SetUplink(args[1], args[2], args[0] == "restore")
 	case "kill":
@@ -206,5 +185,5 @@ func chaos(ctx context.Context, g *grid.Grid, args []string) error {
 	case "start":
 		return g.StartHost(ctx, args[1])
 	}
-	return exitError{2, fmt.Errorf("unknown chaos action %q", args[0])}
+	return cli.Usage(fmt.Errorf("unknown chaos action %q", args[0]))
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"errors"
+	"github.com/freeflowuniverse/planetary/internal/cli"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,11 +36,7 @@ func TestBadInput(t *testing.T) {
 	for _, c := range cases {
 		var stderr bytes.Buffer
 		err := run(c.args, &bytes.Buffer{}, &stderr)
-		code := 1
-		var ee exitError
-		if errors.As(err, &ee) {
-			code = ee.code
-		}
+		code := cli.Code(err)
 		if err == nil || code != c.code || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("pnicd %v: err=%v code=%d, want a one-line error with %q and code %d", c.args, err, code, c.want, c.code)
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/freeflowuniverse/planetary/internal/cli"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,34 +22,7 @@ import (
 	"github.com/freeflowuniverse/planetary/pnic"
 )
 
-// exitError carries the process exit status: 2 for bad flags or configuration, 1 otherwise.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e exitError) Error() string { return e.err.Error() }
-
-func usageErr(format string, a ...any) error {
-	return exitError{2, fmt.Errorf(format, a...)}
-}
-
-func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	if err == nil {
-		return
-	}
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	code := 1
-	var ee exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
-	fmt.Fprintln(os.Stderr, "pnicd:", err)
-	os.Exit(code)
-}
+func main() { cli.Main("pnicd", run) }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
@@ -97,20 +71,20 @@ func daemon(args []string, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return exitError{2, err}
+		return cli.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q (subcommands: status, version)", fs.Arg(0))
+		return cli.Usagef("unexpected argument %q (subcommands: status, version)", fs.Arg(0))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usageErr("log-level %q: want debug, info, warn or error", *logLevel)
+		return cli.Usagef("log-level %q: want debug, info, warn or error", *logLevel)
 	}
 	var cfg pnic.Config
 	if *cfgFile != "" {
 		c, err := pnic.LoadConfigFile(*cfgFile)
 		if err != nil {
-			return exitError{2, err}
+			return cli.Usage(err)
 		}
 		cfg = c
 	}
@@ -140,7 +114,7 @@ func daemon(args []string, stderr io.Writer) error {
 	})
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
-		return exitError{2, err}
+		return cli.Usage(err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	log.Info("pnicd starting", "version", version.Version, "data", cfg.DataDir)
@@ -169,7 +143,7 @@ func status(args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return exitError{2, err}
+		return cli.Usage(err)
 	}
 	client := &http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Get("http://" + *addr + "/v1/status")
@@ -245,10 +219,10 @@ func ping(args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return exitError{2, err}
+		return cli.Usage(err)
 	}
 	if fs.NArg() != 1 {
-		return usageErr("ping wants one overlay address")
+		return cli.Usagef("ping wants one overlay address")
 	}
 	dst := fs.Arg(0)
 	client := &http.Client{Timeout: *wait + 5*time.Second}
@@ -275,7 +249,7 @@ func ping(args []string, stdout, stderr io.Writer) error {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusBadRequest {
-			return usageErr("%s", strings.TrimSpace(string(body)))
+			return cli.Usagef("%s", strings.TrimSpace(string(body)))
 		}
 		json.Unmarshal(body, &r)
 		if r.Error != "" || resp.StatusCode != http.StatusOK {
