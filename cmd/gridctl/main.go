@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/freeflowuniverse/planetary/internal/cli"
 	"io"
 	"os"
 	"os/signal"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/freeflowuniverse/planetary/grid"
+	"github.com/freeflowuniverse/planetary/internal/cli"
 	"github.com/freeflowuniverse/planetary/internal/version"
 )
 

@@ -2,11 +2,12 @@ package main
 
 import (
 	"bytes"
-	"github.com/freeflowuniverse/planetary/internal/cli"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/freeflowuniverse/planetary/internal/cli"
 )
 
 // TestBadInput: each mistake gives a one-line error naming it, with exit status 2 or 1.

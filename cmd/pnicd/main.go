@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/freeflowuniverse/planetary/internal/cli"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/internal/cli"
 	"github.com/freeflowuniverse/planetary/internal/version"
 	"github.com/freeflowuniverse/planetary/pnic"
 )
