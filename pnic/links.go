@@ -247,6 +247,7 @@ func (m *links) serveInbound(qc *quic.Conn, listenPrio uint8) {
 	m.add(l)
 	defer m.remove(l)
 	err = m.serve(l, qc, st, key)
+	l.setDown(err)
 	m.log.Info("link down", "peer", shortKey(key), "uri", l.uri, "inbound", true, "err", err)
 }
 
@@ -331,7 +332,8 @@ func (m *links) dialOnce(l *link, u LinkURI) error {
 	return m.serve(l, qc, st, key)
 }
 
-// serve hands an authenticated link to the core and blocks while it lives.
+// serve hands an authenticated link to the core and blocks while it lives; the caller marks
+// the link down afterwards.
 func (m *links) serve(l *link, qc *quic.Conn, st *quic.Stream, key ed25519.PublicKey) error {
 	if key.Equal(m.key.Public().(ed25519.PublicKey)) {
 		qc.CloseWithError(1, "link to self")
@@ -350,7 +352,6 @@ func (m *links) serve(l *link, qc *quic.Conn, st *quic.Stream, key ed25519.Publi
 	if err == nil {
 		err = io.EOF
 	}
-	l.setDown(err)
 	return err
 }
 
