@@ -156,6 +156,7 @@ var (
 	descLinkDowns = prometheus.NewDesc("pnic_link_downs_total", "Times a link went down.", []string{"peer", "uri"}, nil)
 	descPackets   = prometheus.NewDesc("pnic_packets_total", "Packets moved between the device and the overlay.", []string{"direction"}, nil)
 	descRMB       = prometheus.NewDesc("pnic_rmb_datagrams_total", "RMB datagrams from the overlay.", []string{"result"}, nil)
+	descLookups   = prometheus.NewDesc("pnic_path_lookup_retries_total", "Path lookups re-sent for sessions left without a path.", nil, nil)
 	descDrops     = prometheus.NewDesc("pnic_dropped_packets_total", "Packets dropped by the router.", []string{"reason"}, nil)
 )
 
@@ -163,7 +164,7 @@ var (
 type nodeCollector struct{ n *Node }
 
 func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLinksUp, descLinkUp, descLinkRX, descLinkTX, descLinkRTT, descLinkDowns, descPackets, descRMB, descDrops} {
+	for _, d := range []*prometheus.Desc{descLinksUp, descLinkUp, descLinkRX, descLinkTX, descLinkRTT, descLinkDowns, descPackets, descRMB, descLookups, descDrops} {
 		ch <- d
 	}
 }
@@ -187,6 +188,7 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descPackets, prometheus.CounterValue, float64(st.fromOverlay.Load()), "from_overlay")
 	ch <- prometheus.MustNewConstMetric(descRMB, prometheus.CounterValue, float64(st.rmbIn.Load()), "queued")
 	ch <- prometheus.MustNewConstMetric(descRMB, prometheus.CounterValue, float64(st.rmbDropped.Load()), "dropped")
+	ch <- prometheus.MustNewConstMetric(descLookups, prometheus.CounterValue, float64(st.lookupRetries.Load()))
 	for reason, v := range map[string]uint64{
 		"not_ipv6": st.dropNotIPv6.Load(), "bad_source": st.dropSource.Load(), "not_for_us": st.dropDest.Load(),
 		"spoofed": st.dropSpoof.Load(), "too_big": st.dropTooBig.Load(), "no_route": st.dropNoRoute.Load(), "unknown_type": st.dropUnknown.Load(),

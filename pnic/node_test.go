@@ -227,8 +227,14 @@ func TestMultiHop(t *testing.T) {
 	defer pa.Close()
 	dst := &net.UDPAddr{IP: c.Address().AsSlice(), Port: 7001}
 	buf := make([]byte, 64)
+	start := time.Now()
+	defer func() { t.Logf("first echo after %s", time.Since(start)) }()
 	for i := 0; ; i++ {
 		if i == 100 {
+			t.Logf("a %x b %x c %x", a.PublicKey()[:4], b.PublicKey()[:4], c.PublicKey()[:4])
+			dumpRouter(t, "a", a)
+			dumpRouter(t, "b", b)
+			dumpRouter(t, "c", c)
 			t.Fatal("no echo from c through b after 100 probes")
 		}
 		pa.WriteTo([]byte("probe"), dst)

@@ -33,6 +33,9 @@ func (n *Node) Ping(ctx context.Context, dst netip.Addr) (time.Duration, error) 
 	if !dst.Is6() || !OverlayPrefix.Contains(dst) {
 		return 0, fmt.Errorf("ping %s: not an overlay address (want 200::/7)", dst)
 	}
+	if n.Subnet().Contains(dst) || dst == n.Address() {
+		return 0, fmt.Errorf("ping %s: that is this node's own address or subnet, not a remote one", dst)
+	}
 	r, p := n.router, n.router.pinger
 	p.mu.Lock()
 	p.seq++

@@ -66,7 +66,7 @@ type router struct {
 
 // routerStats counts packets; read by the metrics collector.
 type routerStats struct {
-	toOverlay, fromOverlay, rmbIn, rmbDropped                                          atomic.Uint64
+	toOverlay, fromOverlay, rmbIn, rmbDropped, lookupRetries                           atomic.Uint64
 	dropNotIPv6, dropSource, dropDest, dropSpoof, dropTooBig, dropNoRoute, dropUnknown atomic.Uint64
 }
 
@@ -93,6 +93,38 @@ func (r *router) start() {
 	r.wg.Go(r.readCore)
 	r.wg.Go(r.readDevice)
 	r.wg.Go(r.sweep)
+	r.wg.Go(r.keepPaths)
+}
+
+// keepPaths asks, once a second, for a path to every session the core holds without one.
+// ironwood answers a session init with an ack that needs a path back; if that first lookup is
+// lost (a node whose routing state is still converging), it never retries on its own, since a
+// repeated init is ignored, and the session stays half-open until a minute of silence. A fresh
+// lookup lets the cached ack go out.
+func (r *router) keepPaths() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-t.C:
+		}
+		sessions := r.core.GetSessions()
+		if len(sessions) == 0 {
+			continue
+		}
+		paths := make(map[[ed25519.PublicKeySize]byte]bool)
+		for _, p := range r.core.GetPaths() {
+			paths[[ed25519.PublicKeySize]byte(p.Key)] = true
+		}
+		for _, s := range sessions {
+			if !paths[[ed25519.PublicKeySize]byte(s.Key)] {
+				r.stats.lookupRetries.Add(1)
+				r.core.SendLookup(s.Key)
+			}
+		}
+	}
 }
 
 // halt tells the loops that the errors they are about to see mean shutdown.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/freeflowuniverse/planetary/internal/cli"
+	"github.com/freeflowuniverse/planetary/pnic"
 )
 
 // TestBadInput: each mistake gives a one-line error naming it, with exit status 2 or 1.
@@ -58,5 +59,39 @@ func TestVersion(t *testing.T) {
 	var out bytes.Buffer
 	if err := run([]string{"version"}, &out, &bytes.Buffer{}); err != nil || !strings.HasPrefix(out.String(), "pnicd ") {
 		t.Fatalf("version: %q %v", out.String(), err)
+	}
+}
+
+// TestStatusAndPingCommands: pnicd status and pnicd ping talk to a running node.
+func TestStatusAndPingCommands(t *testing.T) {
+	n, err := pnic.New(pnic.Config{DataDir: t.TempDir(), Listen: []string{"quic://127.0.0.1:0"}, TUN: "userspace", HTTP: "127.0.0.1:0"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	addr := n.HTTPAddr().String()
+	var out bytes.Buffer
+	if err := run([]string{"status", "--http", addr}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{n.Address().String(), n.Subnet().String(), "userspace", "not ready", "no peers"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := run([]string{"status", "--http", addr, "--json"}, &out, &bytes.Buffer{}); err != nil || !strings.Contains(out.String(), `"subnet"`) {
+		t.Fatalf("status --json: %v\n%s", err, out.String())
+	}
+	// Its own address is refused with a reason, not left to time out.
+	out.Reset()
+	if err := run([]string{"ping", "--http", addr, "-c", "1", n.Address().String()}, &out, &bytes.Buffer{}); err == nil || !strings.Contains(out.String(), "own address") {
+		t.Fatalf("ping own address: %v\n%s", err, out.String())
+	}
+	if err := run([]string{"ping", "--http", addr, "10.0.0.1"}, &bytes.Buffer{}, &bytes.Buffer{}); cli.Code(err) != 2 {
+		t.Fatalf("ping of a non-overlay address: %v (code %d), want a usage error", err, cli.Code(err))
+	}
+	if err := run([]string{"status", "--http", "127.0.0.1:1"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "is pnicd running") {
+		t.Fatalf("status without a daemon: %v", err)
 	}
 }

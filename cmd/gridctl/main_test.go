@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/freeflowuniverse/planetary/internal/cli"
+)
+
+// TestBadInput: mistakes give a one-line error naming them and exit status 2.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("name: x\nhosts: [{name: a, peers: [zz]}]\n"), 0o600)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{nil, "missing command"},
+		{[]string{"bogus"}, "unknown command"},
+		{[]string{"--topology", filepath.Join(dir, "none.yaml"), "up"}, "none.yaml"},
+		{[]string{"--topology", bad, "up"}, "unknown peer"},
+		{[]string{"--backend", "docker", "status"}, "backend"},
+		{[]string{"--state", dir, "chaos", "explode", "a"}, "unknown chaos action"},
+		{[]string{"--state", dir, "down", "--all"}, "only --purge"},
+		{[]string{"--state", dir, "logs"}, "host name"},
+	}
+	for _, c := range cases {
+		err := run(c.args, &bytes.Buffer{}, &bytes.Buffer{})
+		if cli.Code(err) != 2 || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("gridctl %v: err=%v code=%d, want code 2 and a line with %q", c.args, err, cli.Code(err), c.want)
+		}
+	}
+	if err := run([]string{"--state", dir, "chaos", "cut", "a", "isp1"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "netns") {
+		t.Errorf("chaos cut on the local backend: err = %v, want it to say uplinks need netns", err)
+	}
+}
+
+func TestStatusOfStoppedNetwork(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"--state", t.TempDir(), "status"}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "not running") || strings.Count(out.String(), "\n") != 4 {
+		t.Fatalf("status of a stopped a–b–c network:\n%s", out.String())
+	}
+}
