@@ -26,6 +26,8 @@ const (
 	prefixOutbox = 'o'
 	prefixInbox  = 'i'
 	prefixSeen   = 's'
+	prefixNotice = 'p'
+	prefixNSeen  = 'n'
 )
 
 // maxGroup bounds how many writers share one batch.
@@ -240,7 +242,12 @@ func (s *Store) Get(key []byte) (value []byte, ok bool, err error) {
 // Scan calls fn for every key with the given prefix in order, stopping at the first error. Key and
 // value are only valid during the call.
 func (s *Store) Scan(prefix []byte, fn func(key, value []byte) error) error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	return s.ScanFrom(prefix, prefix, fn)
+}
+
+// ScanFrom is Scan starting at key from (inclusive) instead of the start of the prefix.
+func (s *Store) ScanFrom(prefix, from []byte, fn func(key, value []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: from, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return fmt.Errorf("store scan: %w", err)
 	}
@@ -277,6 +284,31 @@ func OutboxKey(id [16]byte) []byte {
 
 // OutboxPrefix is the prefix of all outbox keys.
 func OutboxPrefix() []byte { return []byte{prefixOutbox} }
+
+// NoticeKey is the key of an outbound notice about envelope id.
+func NoticeKey(id [16]byte) []byte {
+	k := make([]byte, 17)
+	k[0] = prefixNotice
+	copy(k[1:], id[:])
+	return k
+}
+
+// NoticePrefix is the prefix of all outbound notice keys.
+func NoticePrefix() []byte { return []byte{prefixNotice} }
+
+// NoticeSeenKey is the key recording that a notice about envelope id was received.
+func NoticeSeenKey(id [16]byte) []byte {
+	k := make([]byte, 17)
+	k[0] = prefixNSeen
+	copy(k[1:], id[:])
+	return k
+}
+
+// NoticeSeenPrefix is the prefix of all received-notice keys.
+func NoticeSeenPrefix() []byte { return []byte{prefixNSeen} }
+
+// AllInboxPrefix is the prefix of every twin's inbox keys.
+func AllInboxPrefix() []byte { return []byte{prefixInbox} }
 
 // SeenKey is the key recording that an inbound envelope id was accepted.
 func SeenKey(id [16]byte) []byte {
