@@ -210,7 +210,9 @@ func TestTenThousandTwoBuses(t *testing.T) {
 	a, b := tn.twin(1, p1), tn.twin(2, p2)
 	const n = 10_000
 	done := make(chan map[string]int)
-	go func() { done <- b.receive(t, n, 3*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()}) }()
+	go func() {
+		done <- b.receive(t, n, 3*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	}()
 	sendMany(t, a, b, n, "m")
 	got := <-done
 	for i := range n {

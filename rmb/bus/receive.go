@@ -143,7 +143,7 @@ func (b *Bus) expireInbox(twin, seq uint64, rec []byte) {
 	if len(rec) > 9 && rec[0] == inMessage {
 		if e, err := seal.Unmarshal(rec[9:]); err == nil {
 			n := notice{id: e.ID, src: e.Src, dst: e.Dst, status: schema.Status_expired,
-				reason: fmt.Sprintf("twin %d did not take the message before it expired", e.Dst),
+				reason:  fmt.Sprintf("twin %d did not take the message before it expired", e.Dst),
 				expires: time.Now().Add(b.lim.MaxTTL).UnixNano()}
 			if raw, err := encodeNotice(n); err == nil {
 				it = &item{key: store.NoticeKey(e.ID), id: e.ID, route: e.Src, expires: n.expires}
