@@ -197,7 +197,7 @@ func sendMany(t *testing.T, from, to *testTwin, n int, prefix string) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
-				from.send(t, to, time.Minute, fmt.Sprintf("%s-%d", prefix, i))
+				from.send(t, to, 10*time.Minute, fmt.Sprintf("%s-%d", prefix, i))
 			}
 		}()
 	}
