@@ -576,7 +576,7 @@ func (b *Bus) receiptOps(twin uint64, expires int64, r Receipt) []store.Op {
 	b.mu.Lock()
 	b.inCount[twin]++
 	b.mu.Unlock()
-	return []store.Op{{Key: store.InboxKey(twin, b.st.NextSeq()), Value: v}}
+	return []store.Op{{InboxFor: twin, Value: v}}
 }
 
 // IDSize is the length of an envelope id.

@@ -87,7 +87,7 @@ func (b *Bus) receive(ctx context.Context, raw []byte) []byte {
 	rec = append(rec, inMessage)
 	rec = binary.BigEndian.AppendUint64(rec, uint64(e.Expires))
 	rec = append(rec, raw...)
-	applied, err := b.st.Write(ctx, true, seen, store.Op{Key: seen, Value: exp}, store.Op{Key: store.InboxKey(e.Dst, b.st.NextSeq()), Value: rec})
+	applied, err := b.st.Write(ctx, true, seen, store.Op{Key: seen, Value: exp}, store.Op{InboxFor: e.Dst, Value: rec})
 	if err != nil {
 		return encodeAck(e.ID, schema.Status_retryLater, "persist: "+err.Error())
 	}

@@ -38,6 +38,10 @@ type Op struct {
 	Key    []byte
 	Value  []byte
 	Delete bool
+	// InboxFor, when not zero, appends Value to that twin's inbox: the committer assigns the key
+	// InboxKey(InboxFor, seq) with seq taken in commit order, so a reader that has seen seq has also
+	// seen every smaller one. Key is ignored.
+	InboxFor uint64
 }
 
 type request struct {
@@ -180,6 +184,8 @@ func (s *Store) commitGroup(group []*request, pending map[string]struct{}) {
 		for _, op := range r.ops {
 			if op.Delete {
 				err = b.Delete(op.Key, nil)
+			} else if op.InboxFor != 0 {
+				err = b.Set(InboxKey(op.InboxFor, s.NextSeq()), op.Value, nil)
 			} else {
 				err = b.Set(op.Key, op.Value, nil)
 			}
@@ -346,7 +352,7 @@ func ParseInboxKey(k []byte) (twin, seq uint64, ok bool) {
 	return binary.BigEndian.Uint64(k[1:]), binary.BigEndian.Uint64(k[9:]), true
 }
 
-// NextSeq returns a sequence number larger than any inbox item ever written by this store.
+// NextSeq returns a sequence number larger than any inbox item written by this store so far.
 func (s *Store) NextSeq() uint64 {
 	s.seqMu.Lock()
 	s.seq++
