@@ -26,6 +26,7 @@ type PacketConn struct {
 	once   sync.Once
 	dl     deadline
 	mtu    int
+	sent   atomic.Uint64
 }
 
 type rmbPacket struct {
@@ -99,6 +100,7 @@ func (pc *PacketConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	copy(buf[1:], p)
 	_, err := pc.core.WriteTo(buf, key)
 	pc.pool.Put(b)
+	pc.sent.Add(1)
 	if err != nil {
 		return 0, fmt.Errorf("rmb write: %w", err)
 	}

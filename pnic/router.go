@@ -96,19 +96,28 @@ func (r *router) start() {
 	r.wg.Go(r.keepPaths)
 }
 
-// keepPaths asks, once a second, for a path to every session the core holds without one.
-// ironwood answers a session init with an ack that needs a path back; if that first lookup is
-// lost (a node whose routing state is still converging), it never retries on its own, since a
-// repeated init is ignored, and the session stays half-open until a minute of silence. A fresh
-// lookup lets the cached ack go out.
+// keepPaths asks for a path to every session the core holds without one, after a second in
+// which no packet crossed the overlay either way. ironwood answers a session init with an ack
+// that needs a path back; if that first lookup is lost (a node whose routing state is still
+// converging), it never retries on its own, since a repeated init is ignored, and the session
+// stays half-open until a minute of silence. A fresh lookup lets the cached ack go out. The
+// quiet second matters: ironwood's session listing reads counters that live traffic writes.
 func (r *router) keepPaths() {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	var last uint64
 	for {
 		select {
 		case <-r.done:
 			return
 		case <-t.C:
+		}
+		st := &r.stats
+		now := st.toOverlay.Load() + st.fromOverlay.Load() + st.rmbIn.Load() + r.rmb.sent.Load()
+		quiet := now == last
+		last = now
+		if !quiet {
+			continue
 		}
 		sessions := r.core.GetSessions()
 		if len(sessions) == 0 {
@@ -120,7 +129,7 @@ func (r *router) keepPaths() {
 		}
 		for _, s := range sessions {
 			if !paths[[ed25519.PublicKeySize]byte(s.Key)] {
-				r.stats.lookupRetries.Add(1)
+				st.lookupRetries.Add(1)
 				r.core.SendLookup(s.Key)
 			}
 		}
