@@ -22,7 +22,8 @@ func TestWriteIfAbsentIsAtomicAndSurvivesReopen(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ok, err := s.Write(ctx, true, SeenKey(id), Op{Key: SeenKey(id), Value: []byte{1}}, Op{InboxFor: 7, Value: []byte{byte(i)}})
+			seq := s.NextSeq()
+			ok, err := s.Write(ctx, true, SeenKey(id), Op{Key: SeenKey(id), Value: []byte{1}}, Op{Key: InboxKey(7, seq), Value: []byte{byte(i)}})
 			if err != nil {
 				t.Error(err)
 			}
