@@ -49,3 +49,13 @@ struct Ack {
   status @1 :Status;
   reason @2 :Text;
 }
+
+# Notice tells the PNIC of an envelope's sender what became of it after the receiving PNIC
+# acknowledged it, e.g. that it expired before the receiving twin took it.
+struct Notice {
+  id @0 :Data;            # envelope id
+  src @1 :UInt64;         # the twin that sent the envelope, to be told
+  dst @2 :UInt64;         # the twin it was for; its PNIC sends the notice
+  status @3 :Status;
+  reason @4 :Text;
+}

@@ -29,7 +29,7 @@ struct Auth {
 
 struct Error {
   code @0 :ErrorCode;
-  message @1 :Text;
+  text @1 :Text;
 }
 
 struct TwinInfo {
@@ -66,9 +66,9 @@ struct Frame {
     twinAddress @9 :UInt64; # client: twin id, 0 for the caller
     address @10 :Text;    # server: overlay IPv6 address
     subscribe @11 :Void;  # client: start inbound deliveries
-    deliver @12 :Data;    # server: an inbound Envelope
-    ack @13 :Data;        # client: id of a delivered envelope, handled
-    receipt @14 :Receipt; # server
+    deliver @12 :Data;    # server: an inbound Envelope; seq identifies the delivery
+    ack @13 :Void;        # client: the delivery with this seq is handled
+    receipt @14 :Receipt; # server; seq identifies the delivery, acknowledged like deliver
     dial @15 :Text;       # client: "[ipv6]:port"; the connection becomes a byte stream after ok
     listen @16 :UInt16;   # client: overlay TCP port
     incoming @17 :Incoming; # server: a connection arrived on a listened port

@@ -242,21 +242,21 @@ func (s Error) SetCode(v ErrorCode) {
 	capnp.Struct(s).SetUint16(0, uint16(v))
 }
 
-func (s Error) Message_() (string, error) {
+func (s Error) Text() (string, error) {
 	p, err := capnp.Struct(s).Ptr(0)
 	return p.Text(), err
 }
 
-func (s Error) HasMessage_() bool {
+func (s Error) HasText() bool {
 	return capnp.Struct(s).HasPtr(0)
 }
 
-func (s Error) Message_Bytes() ([]byte, error) {
+func (s Error) TextBytes() ([]byte, error) {
 	p, err := capnp.Struct(s).Ptr(0)
 	return p.TextBytes(), err
 }
 
-func (s Error) SetMessage_(v string) error {
+func (s Error) SetText(v string) error {
 	return capnp.Struct(s).SetText(0, v)
 }
 
@@ -949,24 +949,9 @@ func (s Frame) SetDeliver(v []byte) error {
 	return capnp.Struct(s).SetData(0, v)
 }
 
-func (s Frame) Ack() ([]byte, error) {
-	if capnp.Struct(s).Uint16(8) != 12 {
-		panic("Which() != ack")
-	}
-	p, err := capnp.Struct(s).Ptr(0)
-	return []byte(p.Data()), err
-}
-
-func (s Frame) HasAck() bool {
-	if capnp.Struct(s).Uint16(8) != 12 {
-		return false
-	}
-	return capnp.Struct(s).HasPtr(0)
-}
-
-func (s Frame) SetAck(v []byte) error {
+func (s Frame) SetAck() {
 	capnp.Struct(s).SetUint16(8, 12)
-	return capnp.Struct(s).SetData(0, v)
+
 }
 
 func (s Frame) Receipt() (Receipt, error) {

@@ -26,6 +26,8 @@ const (
 	prefixOutbox = 'o'
 	prefixInbox  = 'i'
 	prefixSeen   = 's'
+	prefixNotice = 'p'
+	prefixNSeen  = 'n'
 )
 
 // maxGroup bounds how many writers share one batch.
@@ -36,6 +38,10 @@ type Op struct {
 	Key    []byte
 	Value  []byte
 	Delete bool
+	// InboxFor, when not zero, appends Value to that twin's inbox: the committer assigns the key
+	// InboxKey(InboxFor, seq) with seq taken in commit order, so a reader that has seen seq has also
+	// seen every smaller one. Key is ignored.
+	InboxFor uint64
 }
 
 type request struct {
@@ -178,6 +184,8 @@ func (s *Store) commitGroup(group []*request, pending map[string]struct{}) {
 		for _, op := range r.ops {
 			if op.Delete {
 				err = b.Delete(op.Key, nil)
+			} else if op.InboxFor != 0 {
+				err = b.Set(InboxKey(op.InboxFor, s.NextSeq()), op.Value, nil)
 			} else {
 				err = b.Set(op.Key, op.Value, nil)
 			}
@@ -240,7 +248,12 @@ func (s *Store) Get(key []byte) (value []byte, ok bool, err error) {
 // Scan calls fn for every key with the given prefix in order, stopping at the first error. Key and
 // value are only valid during the call.
 func (s *Store) Scan(prefix []byte, fn func(key, value []byte) error) error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	return s.ScanFrom(prefix, prefix, fn)
+}
+
+// ScanFrom is Scan starting at key from (inclusive) instead of the start of the prefix.
+func (s *Store) ScanFrom(prefix, from []byte, fn func(key, value []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: from, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return fmt.Errorf("store scan: %w", err)
 	}
@@ -278,6 +291,31 @@ func OutboxKey(id [16]byte) []byte {
 // OutboxPrefix is the prefix of all outbox keys.
 func OutboxPrefix() []byte { return []byte{prefixOutbox} }
 
+// NoticeKey is the key of an outbound notice about envelope id.
+func NoticeKey(id [16]byte) []byte {
+	k := make([]byte, 17)
+	k[0] = prefixNotice
+	copy(k[1:], id[:])
+	return k
+}
+
+// NoticePrefix is the prefix of all outbound notice keys.
+func NoticePrefix() []byte { return []byte{prefixNotice} }
+
+// NoticeSeenKey is the key recording that a notice about envelope id was received.
+func NoticeSeenKey(id [16]byte) []byte {
+	k := make([]byte, 17)
+	k[0] = prefixNSeen
+	copy(k[1:], id[:])
+	return k
+}
+
+// NoticeSeenPrefix is the prefix of all received-notice keys.
+func NoticeSeenPrefix() []byte { return []byte{prefixNSeen} }
+
+// AllInboxPrefix is the prefix of every twin's inbox keys.
+func AllInboxPrefix() []byte { return []byte{prefixInbox} }
+
 // SeenKey is the key recording that an inbound envelope id was accepted.
 func SeenKey(id [16]byte) []byte {
 	k := make([]byte, 17)
@@ -314,7 +352,7 @@ func ParseInboxKey(k []byte) (twin, seq uint64, ok bool) {
 	return binary.BigEndian.Uint64(k[1:]), binary.BigEndian.Uint64(k[9:]), true
 }
 
-// NextSeq returns a sequence number larger than any inbox item ever written by this store.
+// NextSeq returns a sequence number larger than any inbox item written by this store so far.
 func (s *Store) NextSeq() uint64 {
 	s.seqMu.Lock()
 	s.seq++

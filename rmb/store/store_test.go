@@ -22,8 +22,7 @@ func TestWriteIfAbsentIsAtomicAndSurvivesReopen(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			seq := s.NextSeq()
-			ok, err := s.Write(ctx, true, SeenKey(id), Op{Key: SeenKey(id), Value: []byte{1}}, Op{Key: InboxKey(7, seq), Value: []byte{byte(i)}})
+			ok, err := s.Write(ctx, true, SeenKey(id), Op{Key: SeenKey(id), Value: []byte{1}}, Op{InboxFor: 7, Value: []byte{byte(i)}})
 			if err != nil {
 				t.Error(err)
 			}

@@ -1,0 +1,686 @@
+// Package bus is the Reliable Message Bus engine inside a PNIC.
+//
+// A local twin hands the bus sealed envelopes (Send). The bus persists each one in its outbox before
+// Send returns, then delivers it to the PNIC hosting the destination twin over the transport, retrying
+// with bounded exponential backoff until that PNIC acknowledges or the envelope expires. The receiving
+// bus checks the envelope (shape, expiry, destination, the sending twin's signature), persists it in
+// the destination twin's inbox together with its id (refusing ids it has seen, across restarts), and
+// only then acknowledges. A twin attached with Attach receives its inbox in order and acknowledges each
+// item; unacknowledged items are delivered again when the twin re-attaches, so twins deduplicate by
+// envelope id (the client package does) and see each message exactly once.
+//
+// The sending twin gets receipts in its own inbox: delivered (the receiving PNIC persisted it) or
+// failed with a reason (expired before delivery, refused by the receiving PNIC, or expired in the
+// receiving twin's inbox, which the receiving PNIC reports back with a notice).
+package bus
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"capnproto.org/go/capnp/v3"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/freeflowuniverse/planetary/rmb/resolve"
+	"github.com/freeflowuniverse/planetary/rmb/schema"
+	"github.com/freeflowuniverse/planetary/rmb/seal"
+	"github.com/freeflowuniverse/planetary/rmb/store"
+	"github.com/freeflowuniverse/planetary/rmb/transport"
+)
+
+// Errors returned by Send and Attach; the socket server maps them to error codes.
+var (
+	ErrTooLarge    = errors.New("envelope too large")
+	ErrExpired     = errors.New("envelope expired")
+	ErrTTLTooLong  = errors.New("envelope TTL longer than allowed")
+	ErrUnknownTwin = errors.New("unknown twin")
+	ErrNotLocal    = errors.New("twin is not hosted by this PNIC")
+	ErrOverQuota   = errors.New("twin's outbox quota exceeded")
+	ErrRateLimited = errors.New("twin's send rate exceeded")
+	ErrClosed      = errors.New("bus closed")
+)
+
+// Limits bound what twins may ask of the bus.
+type Limits struct {
+	MaxEnvelope int           // largest encoded envelope accepted (default 64 KiB); larger data goes over streams
+	MaxTTL      time.Duration // longest envelope lifetime accepted (default 24 h); also the replay window
+	OutboxQuota int           // envelopes a twin may have waiting in the outbox (default 100,000)
+	InboxQuota  int           // items a twin may have waiting in its inbox (default 100,000)
+	Rate        float64       // envelopes per second a twin may send, sustained (default 100,000)
+	Burst       int           // envelopes a twin may send at once above the rate (default 10,000)
+	RetryMin    time.Duration // first retry delay (default 200 ms)
+	RetryMax    time.Duration // largest retry delay (default 30 s)
+	CallTimeout time.Duration // how long to wait for the receiving PNIC's acknowledgement (default 10 s)
+	Workers     int           // concurrent deliveries (default 256)
+	GCInterval  time.Duration // how often expired ids and inbox items are swept (default 1 min)
+}
+
+func (l *Limits) fill() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.MaxEnvelope, 64<<10)
+	defd(&l.MaxTTL, 24*time.Hour)
+	def(&l.OutboxQuota, 100_000)
+	def(&l.InboxQuota, 100_000)
+	if l.Rate <= 0 {
+		l.Rate = 100_000
+	}
+	def(&l.Burst, 10_000)
+	defd(&l.RetryMin, 200*time.Millisecond)
+	defd(&l.RetryMax, 30*time.Second)
+	defd(&l.CallTimeout, 10*time.Second)
+	def(&l.Workers, 256)
+	defd(&l.GCInterval, time.Minute)
+}
+
+// Config describes a Bus.
+type Config struct {
+	// Conn carries RMB packets between PNICs; it stays owned by the PNIC.
+	Conn net.PacketConn
+	// Locate returns the address on Conn of the PNIC with the given key.
+	Locate func(pnic ed25519.PublicKey) (net.Addr, error)
+	// Key is the PNIC's private key.
+	Key ed25519.PrivateKey
+	// Resolver maps twin ids to keys and hosting PNIC.
+	Resolver resolve.Resolver
+	// DataDir holds the bus's database (created if missing).
+	DataDir string
+	// Registry receives the bus's metrics; nil registers nothing.
+	Registry prometheus.Registerer
+	// Logger receives events; nil discards them.
+	Logger *slog.Logger
+	// Limits, zero fields taking defaults.
+	Limits Limits
+}
+
+// Bus is the message bus of one PNIC.
+type Bus struct {
+	cfg    Config
+	lim    Limits
+	log    *slog.Logger
+	pub    ed25519.PublicKey
+	st     *store.Store
+	tr     *transport.Transport
+	m      *metrics
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	qmu   sync.Mutex
+	qcond *sync.Cond
+	queue []*item
+
+	mu        sync.Mutex
+	mailboxes map[uint64]*Mailbox
+	outCount  map[uint64]int // envelopes waiting in the outbox per sending twin
+	inCount   map[uint64]int // items waiting in the inbox per twin
+	buckets   map[uint64]*bucket
+}
+
+// New opens the bus's database, reloads its outbox and starts delivering.
+func New(cfg Config) (*Bus, error) {
+	if cfg.Conn == nil || cfg.Locate == nil || cfg.Resolver == nil || cfg.DataDir == "" || len(cfg.Key) != ed25519.PrivateKeySize {
+		return nil, errors.New("bus: Conn, Locate, Key, Resolver and DataDir are required")
+	}
+	cfg.Limits.fill()
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("bus: data dir: %w", err)
+	}
+	m, err := newMetrics(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(filepath.Join(cfg.DataDir, "rmb.db"), log)
+	if err != nil {
+		return nil, fmt.Errorf("bus: %w", err)
+	}
+	b := &Bus{
+		cfg: cfg, lim: cfg.Limits, log: log, pub: cfg.Key.Public().(ed25519.PublicKey), st: st, m: m,
+		mailboxes: make(map[uint64]*Mailbox), outCount: make(map[uint64]int), inCount: make(map[uint64]int),
+		buckets: make(map[uint64]*bucket),
+	}
+	b.qcond = sync.NewCond(&b.qmu)
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	if err := b.load(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	b.tr, err = transport.New(transport.Config{
+		Conn: cfg.Conn, Key: cfg.Key, Locate: cfg.Locate, Logger: log,
+		MaxFrame: cfg.Limits.MaxEnvelope + 1024,
+		Handler:  func(ctx context.Context, from ed25519.PublicKey, req []byte) []byte { return b.handle(ctx, from, req) },
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("bus: %w", err)
+	}
+	for range b.lim.Workers {
+		b.wg.Add(1)
+		go b.worker()
+	}
+	b.wg.Add(1)
+	go b.gcLoop()
+	return b, nil
+}
+
+// PublicKey returns the PNIC key the bus runs under.
+func (b *Bus) PublicKey() ed25519.PublicKey { return b.pub }
+
+// Resolver returns the resolver the bus uses.
+func (b *Bus) Resolver() resolve.Resolver { return b.cfg.Resolver }
+
+// Limits returns the limits in force.
+func (b *Bus) Limits() Limits { return b.lim }
+
+// Close stops delivering, closes the transport (not the PacketConn) and the database. Everything
+// acknowledged stays on disk.
+func (b *Bus) Close() error {
+	b.cancel()
+	b.qmu.Lock()
+	b.qcond.Broadcast()
+	b.qmu.Unlock()
+	err := b.tr.Close()
+	b.wg.Wait()
+	if e := b.st.Close(); e != nil && err == nil {
+		err = e
+	}
+	return err
+}
+
+// Outbox record types, the first byte of an outbox value and of a transport request.
+const (
+	recEnvelope = 'e'
+	recNotice   = 'n'
+)
+
+// Inbox record types, the first byte of an inbox value.
+const (
+	inMessage = 'm'
+	inReceipt = 'r'
+)
+
+// item is an outbox entry being delivered.
+type item struct {
+	key      []byte
+	id       seal.ID
+	route    uint64 // twin whose PNIC receives it
+	owner    uint64 // twin told about the outcome (0: nobody)
+	expires  int64
+	payload  []byte // transport request: record type byte then envelope or notice
+	attempts int
+	lastErr  string
+	lastCode schema.ErrorCode
+}
+
+func (b *Bus) load() error {
+	var items []*item
+	for _, prefix := range [][]byte{store.OutboxPrefix(), store.NoticePrefix()} {
+		err := b.st.Scan(prefix, func(k, v []byte) error {
+			it, err := parseOutbox(k, v)
+			if err != nil {
+				b.log.Error("ignoring unreadable outbox record", "key", fmt.Sprintf("%x", k), "err", err)
+				return nil
+			}
+			items = append(items, it)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("bus: load outbox: %w", err)
+		}
+	}
+	for _, it := range items {
+		if it.owner != 0 {
+			b.outCount[it.owner]++
+		}
+	}
+	b.m.outbox.Set(float64(len(items)))
+	b.queue = append(b.queue, items...)
+	err := b.st.Scan(store.AllInboxPrefix(), func(k, _ []byte) error {
+		if twin, _, ok := store.ParseInboxKey(k); ok {
+			b.inCount[twin]++
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("bus: load inbox: %w", err)
+	}
+	if len(items) > 0 {
+		b.log.Info("rmb outbox reloaded", "envelopes", len(items))
+	}
+	return nil
+}
+
+func parseOutbox(k, v []byte) (*item, error) {
+	if len(v) < 1 || len(k) != 17 {
+		return nil, errors.New("empty record")
+	}
+	it := &item{key: append([]byte(nil), k...), payload: append([]byte(nil), v...)}
+	copy(it.id[:], k[1:])
+	switch v[0] {
+	case recEnvelope:
+		e, err := seal.Unmarshal(v[1:])
+		if err != nil {
+			return nil, err
+		}
+		it.route, it.owner, it.expires = e.Dst, e.Src, e.Expires
+	case recNotice:
+		n, err := decodeNotice(v[1:])
+		if err != nil {
+			return nil, err
+		}
+		it.route, it.expires = n.src, n.expires
+	default:
+		return nil, fmt.Errorf("unknown outbox record type %q", v[0])
+	}
+	return it, nil
+}
+
+// Send validates a sealed envelope from a local twin and stores it durably in the outbox; it returns
+// once the envelope is on disk and will be delivered or reported as failed. raw is the encoded
+// envelope. Sending the same id again is accepted once.
+func (b *Bus) Send(ctx context.Context, raw []byte) (seal.ID, error) {
+	if b.ctx.Err() != nil {
+		return seal.ID{}, ErrClosed
+	}
+	if len(raw) > b.lim.MaxEnvelope {
+		b.m.sendRefused.WithLabelValues("too_large").Inc()
+		return seal.ID{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(raw), b.lim.MaxEnvelope)
+	}
+	e, err := seal.Unmarshal(raw)
+	if err != nil {
+		b.m.sendRefused.WithLabelValues("malformed").Inc()
+		return seal.ID{}, err
+	}
+	now := time.Now()
+	if e.Expired(now) {
+		b.m.sendRefused.WithLabelValues("expired").Inc()
+		return e.ID, fmt.Errorf("%w: expired %s ago", ErrExpired, now.Sub(time.Unix(0, e.Expires)).Round(time.Millisecond))
+	}
+	if time.Duration(e.Expires-now.UnixNano()) > b.lim.MaxTTL {
+		b.m.sendRefused.WithLabelValues("ttl_too_long").Inc()
+		return e.ID, fmt.Errorf("%w: at most %s", ErrTTLTooLong, b.lim.MaxTTL)
+	}
+	src, err := b.cfg.Resolver.Resolve(ctx, e.Src)
+	if err != nil {
+		b.m.sendRefused.WithLabelValues("unknown_twin").Inc()
+		return e.ID, fmt.Errorf("%w: sender %d: %v", ErrUnknownTwin, e.Src, err)
+	}
+	if !src.PNIC.Equal(b.pub) {
+		b.m.sendRefused.WithLabelValues("not_local").Inc()
+		return e.ID, fmt.Errorf("%w: sender %d", ErrNotLocal, e.Src)
+	}
+	if _, err := b.cfg.Resolver.Resolve(ctx, e.Dst); err != nil {
+		b.m.sendRefused.WithLabelValues("unknown_twin").Inc()
+		return e.ID, fmt.Errorf("%w: destination %d: %v", ErrUnknownTwin, e.Dst, err)
+	}
+	b.mu.Lock()
+	if b.outCount[e.Src] >= b.lim.OutboxQuota {
+		b.mu.Unlock()
+		b.m.sendRefused.WithLabelValues("over_quota").Inc()
+		return e.ID, fmt.Errorf("%w: %d envelopes waiting", ErrOverQuota, b.lim.OutboxQuota)
+	}
+	bk := b.buckets[e.Src]
+	if bk == nil {
+		bk = &bucket{tokens: float64(b.lim.Burst), last: now}
+		b.buckets[e.Src] = bk
+	}
+	if !bk.take(now, b.lim.Rate, float64(b.lim.Burst)) {
+		b.mu.Unlock()
+		b.m.sendRefused.WithLabelValues("rate_limited").Inc()
+		return e.ID, fmt.Errorf("%w: %.0f envelopes/s", ErrRateLimited, b.lim.Rate)
+	}
+	b.outCount[e.Src]++
+	b.mu.Unlock()
+
+	it := &item{key: store.OutboxKey(e.ID), id: e.ID, route: e.Dst, owner: e.Src, expires: e.Expires}
+	it.payload = make([]byte, 1+len(raw))
+	it.payload[0] = recEnvelope
+	copy(it.payload[1:], raw)
+	applied, err := b.st.Write(ctx, true, it.key, store.Op{Key: it.key, Value: it.payload})
+	if err != nil || !applied {
+		b.mu.Lock()
+		b.outCount[e.Src]--
+		b.mu.Unlock()
+		if err != nil {
+			return e.ID, fmt.Errorf("bus: persist envelope %s: %w", e.ID, err)
+		}
+		return e.ID, nil // already in the outbox
+	}
+	b.m.sent.Inc()
+	b.m.outbox.Inc()
+	b.enqueue(it)
+	return e.ID, nil
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func (k *bucket) take(now time.Time, rate, burst float64) bool {
+	k.tokens = min(burst, k.tokens+now.Sub(k.last).Seconds()*rate)
+	k.last = now
+	if k.tokens < 1 {
+		return false
+	}
+	k.tokens--
+	return true
+}
+
+func (b *Bus) enqueue(it *item) {
+	b.qmu.Lock()
+	b.queue = append(b.queue, it)
+	b.qmu.Unlock()
+	b.qcond.Signal()
+}
+
+func (b *Bus) dequeue() *item {
+	b.qmu.Lock()
+	defer b.qmu.Unlock()
+	for len(b.queue) == 0 {
+		if b.ctx.Err() != nil {
+			return nil
+		}
+		b.qcond.Wait()
+	}
+	if b.ctx.Err() != nil {
+		return nil
+	}
+	it := b.queue[0]
+	b.queue[0] = nil
+	b.queue = b.queue[1:]
+	return it
+}
+
+func (b *Bus) worker() {
+	defer b.wg.Done()
+	for {
+		it := b.dequeue()
+		if it == nil {
+			return
+		}
+		b.deliver(it)
+	}
+}
+
+// deliver makes one attempt and then finishes the item or schedules the next attempt.
+func (b *Bus) deliver(it *item) {
+	now := time.Now()
+	if now.UnixNano() >= it.expires {
+		reason := "expired before the receiving PNIC acknowledged it"
+		if it.lastErr != "" {
+			reason += "; last error: " + it.lastErr
+		}
+		b.fail(it, schema.ErrorCode_expired, reason)
+		return
+	}
+	dst, err := b.cfg.Resolver.Resolve(b.ctx, it.route)
+	if err != nil {
+		b.retry(it, schema.ErrorCode_unknownTwin, fmt.Sprintf("resolve twin %d: %v", it.route, err))
+		return
+	}
+	var ans []byte
+	if dst.PNIC.Equal(b.pub) {
+		ans = b.handle(b.ctx, b.pub, it.payload)
+	} else {
+		ctx, cancel := context.WithTimeout(b.ctx, b.lim.CallTimeout)
+		ans, err = b.tr.Call(ctx, dst.PNIC, it.payload)
+		cancel()
+		if err != nil {
+			if b.ctx.Err() != nil {
+				return
+			}
+			b.retry(it, schema.ErrorCode_unavailable, fmt.Sprintf("PNIC %x: %v", dst.PNIC[:8], err))
+			return
+		}
+	}
+	ack, err := decodeAck(ans)
+	if err != nil {
+		b.retry(it, schema.ErrorCode_unavailable, fmt.Sprintf("bad acknowledgement from PNIC %x: %v", dst.PNIC[:8], err))
+		return
+	}
+	switch ack.status {
+	case schema.Status_ok, schema.Status_duplicate:
+		b.done(it)
+	case schema.Status_wrongDestination:
+		// The twin may have moved: look it up afresh and keep trying until the TTL.
+		b.cfg.Resolver.Invalidate(it.route)
+		b.retry(it, schema.ErrorCode_wrongDestination, "receiving PNIC does not host the twin: "+ack.reason)
+	case schema.Status_unknownTwin, schema.Status_overQuota, schema.Status_retryLater:
+		b.retry(it, statusCode(ack.status), "receiving PNIC: "+ack.reason)
+	default:
+		b.fail(it, statusCode(ack.status), "refused by the receiving PNIC: "+ack.reason)
+	}
+}
+
+func statusCode(s schema.Status) schema.ErrorCode {
+	switch s {
+	case schema.Status_wrongDestination:
+		return schema.ErrorCode_wrongDestination
+	case schema.Status_unknownTwin:
+		return schema.ErrorCode_unknownTwin
+	case schema.Status_tampered:
+		return schema.ErrorCode_tampered
+	case schema.Status_expired:
+		return schema.ErrorCode_expired
+	case schema.Status_tooLarge:
+		return schema.ErrorCode_tooLarge
+	case schema.Status_overQuota:
+		return schema.ErrorCode_overQuota
+	case schema.Status_malformed:
+		return schema.ErrorCode_badRequest
+	case schema.Status_retryLater:
+		return schema.ErrorCode_unavailable
+	default:
+		return schema.ErrorCode_internal
+	}
+}
+
+func (b *Bus) retry(it *item, code schema.ErrorCode, reason string) {
+	it.attempts++
+	it.lastErr, it.lastCode = reason, code
+	b.m.retries.Inc()
+	d := b.lim.RetryMin << min(it.attempts-1, 20)
+	if d > b.lim.RetryMax || d <= 0 {
+		d = b.lim.RetryMax
+	}
+	d = d/2 + rand.N(d/2+1) // jitter
+	if left := time.Until(time.Unix(0, it.expires)); d > left {
+		d = max(left, 0)
+	}
+	if it.attempts == 1 || it.attempts%10 == 0 {
+		b.log.Debug("rmb delivery will be retried", "id", it.id.String(), "attempt", it.attempts, "in", d, "reason", reason)
+	}
+	time.AfterFunc(d, func() {
+		if b.ctx.Err() == nil {
+			b.enqueue(it)
+		}
+	})
+}
+
+// done removes a delivered item and tells its owner.
+func (b *Bus) done(it *item) {
+	ops := []store.Op{{Key: it.key, Delete: true}}
+	if it.owner != 0 {
+		ops = append(ops, b.receiptOps(it.owner, it.expires, Receipt{ID: it.id, Delivered: true})...)
+	}
+	if _, err := b.st.Write(b.ctx, false, nil, ops...); err != nil {
+		b.log.Error("rmb: record delivery", "id", it.id.String(), "err", err)
+		return
+	}
+	b.m.acked.Inc()
+	b.finished(it)
+}
+
+// fail removes an undeliverable item and tells its owner why, durably.
+func (b *Bus) fail(it *item, code schema.ErrorCode, reason string) {
+	ops := []store.Op{{Key: it.key, Delete: true}}
+	if it.owner != 0 {
+		ops = append(ops, b.receiptOps(it.owner, time.Now().Add(b.lim.MaxTTL).UnixNano(), Receipt{ID: it.id, Code: code, Reason: reason})...)
+	}
+	if _, err := b.st.Write(b.ctx, true, nil, ops...); err != nil {
+		b.log.Error("rmb: record delivery failure", "id", it.id.String(), "err", err)
+		return
+	}
+	b.m.failed.WithLabelValues(code.String()).Inc()
+	b.log.Info("rmb delivery failed", "id", it.id.String(), "twin", it.owner, "to", it.route, "reason", reason)
+	b.finished(it)
+}
+
+func (b *Bus) finished(it *item) {
+	b.m.outbox.Dec()
+	if it.owner == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.outCount[it.owner]--
+	b.mu.Unlock()
+	b.wake(it.owner)
+}
+
+// receiptOps returns the writes that put a receipt into twin's inbox.
+func (b *Bus) receiptOps(twin uint64, expires int64, r Receipt) []store.Op {
+	v := make([]byte, 0, 1+8+IDSize+2+len(r.Reason))
+	v = append(v, inReceipt)
+	v = binary.BigEndian.AppendUint64(v, uint64(expires))
+	v = append(v, r.ID[:]...)
+	if r.Delivered {
+		v = append(v, 1)
+	} else {
+		v = append(v, 0)
+	}
+	v = append(v, byte(r.Code))
+	v = append(v, r.Reason...)
+	b.mu.Lock()
+	b.inCount[twin]++
+	b.mu.Unlock()
+	return []store.Op{{InboxFor: twin, Value: v}}
+}
+
+// IDSize is the length of an envelope id.
+const IDSize = seal.IDSize
+
+type ackMsg struct {
+	status schema.Status
+	reason string
+}
+
+func encodeAck(id seal.ID, status schema.Status, reason string) []byte {
+	msg, seg := capnp.NewSingleSegmentMessage(make([]byte, 0, 64+len(reason)))
+	a, err := schema.NewRootAck(seg)
+	if err == nil {
+		err = a.SetId(id[:])
+	}
+	if err == nil {
+		a.SetStatus(status)
+		err = a.SetReason(reason)
+	}
+	var out []byte
+	if err == nil {
+		out, err = msg.Marshal()
+	}
+	if err != nil {
+		return nil // the sender treats an unreadable answer as a temporary failure
+	}
+	return out
+}
+
+func decodeAck(b []byte) (a ackMsg, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoder panic: %v", r)
+		}
+	}()
+	msg, err := capnp.Unmarshal(b)
+	if err != nil {
+		return a, err
+	}
+	s, err := schema.ReadRootAck(msg)
+	if err != nil {
+		return a, err
+	}
+	a.status = s.Status()
+	a.reason, _ = s.Reason()
+	return a, nil
+}
+
+type notice struct {
+	id       seal.ID
+	src, dst uint64
+	status   schema.Status
+	reason   string
+	expires  int64
+}
+
+func encodeNotice(n notice) ([]byte, error) {
+	msg, seg := capnp.NewSingleSegmentMessage(nil)
+	s, err := schema.NewRootNotice(seg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.SetId(n.id[:]); err != nil {
+		return nil, err
+	}
+	s.SetSrc(n.src)
+	s.SetDst(n.dst)
+	s.SetStatus(n.status)
+	if err := s.SetReason(n.reason); err != nil {
+		return nil, err
+	}
+	raw, err := msg.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	// The notice's own expiry rides in front of it (local bookkeeping only).
+	return binary.BigEndian.AppendUint64(raw, uint64(n.expires)), nil
+}
+
+func decodeNotice(b []byte) (n notice, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoder panic: %v", r)
+		}
+	}()
+	if len(b) < 8 {
+		return n, errors.New("notice too short")
+	}
+	n.expires = int64(binary.BigEndian.Uint64(b[len(b)-8:]))
+	msg, err := capnp.Unmarshal(b[:len(b)-8])
+	if err != nil {
+		return n, err
+	}
+	s, err := schema.ReadRootNotice(msg)
+	if err != nil {
+		return n, err
+	}
+	id, err := s.Id()
+	if err != nil || len(id) != IDSize {
+		return n, errors.New("notice: bad id")
+	}
+	copy(n.id[:], id)
+	n.src, n.dst, n.status = s.Src(), s.Dst(), s.Status()
+	n.reason, _ = s.Reason()
+	return n, nil
+}

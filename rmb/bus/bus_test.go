@@ -1,0 +1,450 @@
+package bus
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/freeflowuniverse/planetary/rmb/resolve"
+	"github.com/freeflowuniverse/planetary/rmb/schema"
+	"github.com/freeflowuniverse/planetary/rmb/seal"
+)
+
+// net of buses on loopback UDP sharing one resolver.
+type testNet struct {
+	t     *testing.T
+	res   *resolve.Static
+	mu    sync.Mutex
+	addrs map[string]net.Addr
+}
+
+type testPNIC struct {
+	key ed25519.PrivateKey
+	pc  net.PacketConn
+	dir string
+	reg *prometheus.Registry
+	bus *Bus
+	lim Limits
+}
+
+type testTwin struct {
+	keys seal.TwinKeys
+	pnic *testPNIC
+}
+
+func newTestNet(t *testing.T) *testNet {
+	return &testNet{t: t, res: resolve.NewStatic(), addrs: make(map[string]net.Addr)}
+}
+
+func (n *testNet) locate(k ed25519.PublicKey) (net.Addr, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if a, ok := n.addrs[string(k)]; ok {
+		return a, nil
+	}
+	return nil, errors.New("PNIC not on the test network")
+}
+
+func (n *testNet) pnic(lim Limits) *testPNIC {
+	n.t.Helper()
+	_, key, _ := ed25519.GenerateKey(nil)
+	p := &testPNIC{key: key, dir: n.t.TempDir(), lim: lim}
+	n.start(p)
+	return p
+}
+
+// start (re)starts p's bus on a fresh UDP socket, as a restarted PNIC would.
+func (n *testNet) start(p *testPNIC) {
+	n.t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	n.mu.Lock()
+	n.addrs[string(p.key.Public().(ed25519.PublicKey))] = pc.LocalAddr()
+	n.mu.Unlock()
+	p.pc, p.reg = pc, prometheus.NewRegistry()
+	p.bus, err = New(Config{Conn: pc, Locate: n.locate, Key: p.key, Resolver: n.res, DataDir: p.dir, Registry: p.reg, Limits: p.lim})
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	bus := p.bus
+	n.t.Cleanup(func() { bus.Close(); pc.Close() })
+}
+
+func (n *testNet) stop(p *testPNIC) {
+	p.bus.Close()
+	p.pc.Close()
+}
+
+func (n *testNet) twin(id uint64, p *testPNIC) *testTwin {
+	n.t.Helper()
+	k, err := seal.GenerateTwinKeys(id)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	n.res.Put(resolve.TwinInfo{ID: id, SigningKey: k.SigningPublic(), EncryptionKey: k.EncryptionPublic(), PNIC: p.key.Public().(ed25519.PublicKey)})
+	return &testTwin{keys: k, pnic: p}
+}
+
+func (tw *testTwin) envelope(t testing.TB, to *testTwin, ttl time.Duration, body string) *seal.Envelope {
+	now := time.Now()
+	e := &seal.Envelope{ID: seal.NewID(), Src: tw.keys.ID, Dst: to.keys.ID, Created: now.UnixNano(), Expires: now.Add(ttl).UnixNano(), Command: "test"}
+	if err := seal.Seal(tw.keys, to.keys.EncryptionPublic(), e, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (tw *testTwin) send(t testing.TB, to *testTwin, ttl time.Duration, body string) seal.ID {
+	raw, err := tw.envelope(t, to, ttl, body).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := tw.pnic.bus.Send(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	return id
+}
+
+// receive collects n distinct messages for tw, opening each, failing on a duplicate body or timeout.
+// It returns the bodies seen and the receipts.
+func (tw *testTwin) receive(t *testing.T, n int, timeout time.Duration, senders map[uint64]ed25519.PublicKey) map[string]int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	mb, err := tw.pnic.bus.Attach(ctx, tw.keys.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	got := make(map[string]int)
+	seenIDs := make(map[seal.ID]bool)
+	for len(got) < n {
+		select {
+		case d, ok := <-mb.Deliveries():
+			if !ok {
+				t.Fatal("mailbox closed")
+			}
+			if d.Envelope != nil {
+				e, err := seal.Unmarshal(d.Envelope)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, err := seal.Open(tw.keys, senders[e.Src], e)
+				if err != nil {
+					t.Fatalf("open: %v", err)
+				}
+				if seenIDs[e.ID] {
+					t.Fatalf("envelope %s delivered twice within one attachment", e.ID)
+				}
+				seenIDs[e.ID] = true
+				got[string(body)]++
+				if got[string(body)] > 1 {
+					t.Fatalf("body %q received twice", body)
+				}
+			}
+			if err := mb.Ack(ctx, d.Seq); err != nil {
+				t.Fatal(err)
+			}
+		case <-ctx.Done():
+			t.Fatalf("received %d of %d messages before the deadline", len(got), n)
+		}
+	}
+	return got
+}
+
+// receipts waits for n receipts for tw and returns them by id.
+func (tw *testTwin) receipts(t *testing.T, n int, timeout time.Duration) map[seal.ID]Receipt {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	mb, err := tw.pnic.bus.Attach(ctx, tw.keys.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	out := make(map[seal.ID]Receipt)
+	for len(out) < n {
+		select {
+		case d := <-mb.Deliveries():
+			if d.Receipt != nil {
+				out[d.Receipt.ID] = *d.Receipt
+			}
+			mb.Ack(ctx, d.Seq)
+		case <-ctx.Done():
+			t.Fatalf("got %d of %d receipts before the deadline", len(out), n)
+		}
+	}
+	return out
+}
+
+func sendMany(t *testing.T, from, to *testTwin, n int, prefix string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	const workers = 16
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				from.send(t, to, 10*time.Minute, fmt.Sprintf("%s-%d", prefix, i))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestTenThousandTwoBuses(t *testing.T) {
+	tn := newTestNet(t)
+	p1, p2 := tn.pnic(Limits{}), tn.pnic(Limits{})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	const n = 10_000
+	done := make(chan map[string]int)
+	go func() {
+		done <- b.receive(t, n, 3*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	}()
+	sendMany(t, a, b, n, "m")
+	got := <-done
+	for i := range n {
+		if got[fmt.Sprintf("m-%d", i)] != 1 {
+			t.Fatalf("message %d received %d times", i, got[fmt.Sprintf("m-%d", i)])
+		}
+	}
+	rs := a.receipts(t, n, time.Minute)
+	for _, r := range rs {
+		if !r.Delivered {
+			t.Fatalf("receipt says not delivered: %+v", r)
+		}
+	}
+}
+
+func TestThreeBuses(t *testing.T) {
+	tn := newTestNet(t)
+	p1, p2, p3 := tn.pnic(Limits{}), tn.pnic(Limits{}), tn.pnic(Limits{})
+	a, b, c := tn.twin(1, p1), tn.twin(2, p2), tn.twin(3, p3)
+	const n = 5_000
+	done := make(chan map[string]int)
+	go func() {
+		done <- c.receive(t, 2*n, 3*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic(), 2: b.keys.SigningPublic()})
+	}()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); sendMany(t, a, c, n, "a") }()
+	go func() { defer wg.Done(); sendMany(t, b, c, n, "b") }()
+	wg.Wait()
+	got := <-done
+	if len(got) != 2*n {
+		t.Fatalf("received %d distinct messages, want %d", len(got), 2*n)
+	}
+}
+
+func TestReceivingPNICDownThenBackWithinTTL(t *testing.T) {
+	tn := newTestNet(t)
+	p1, p2 := tn.pnic(Limits{RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, CallTimeout: time.Second}), tn.pnic(Limits{})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	tn.stop(p2)
+	for i := range 50 {
+		a.send(t, b, time.Minute, fmt.Sprintf("late-%d", i))
+	}
+	tn.start(p2)
+	got := b.receive(t, 50, time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	if len(got) != 50 {
+		t.Fatalf("got %d", len(got))
+	}
+}
+
+func TestReceivingPNICDownPastTTLReportsFailure(t *testing.T) {
+	tn := newTestNet(t)
+	p1, p2 := tn.pnic(Limits{RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, CallTimeout: 300 * time.Millisecond}), tn.pnic(Limits{})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	tn.stop(p2)
+	id := a.send(t, b, 1500*time.Millisecond, "never")
+	rs := a.receipts(t, 1, 30*time.Second)
+	r := rs[id]
+	if r.Delivered || r.Code != schema.ErrorCode_expired {
+		t.Fatalf("receipt %+v, want an expiry failure", r)
+	}
+	t.Logf("failure reason: %s", r.Reason)
+}
+
+func TestReceivingTwinOfflineWithinAndPastTTL(t *testing.T) {
+	tn := newTestNet(t)
+	p1, p2 := tn.pnic(Limits{}), tn.pnic(Limits{})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	senders := map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()}
+	// Within the TTL: B attaches after the PNIC took the message.
+	a.send(t, b, time.Minute, "kept")
+	a.receipts(t, 1, 30*time.Second) // delivered to B's PNIC while B is away
+	if got := b.receive(t, 1, 30*time.Second, senders); got["kept"] != 1 {
+		t.Fatalf("got %v", got)
+	}
+	// Past the TTL: B's PNIC drops it and tells A's PNIC, which tells A.
+	id := a.send(t, b, 300*time.Millisecond, "dropped")
+	rs := a.receipts(t, 1, 30*time.Second)
+	if !rs[id].Delivered {
+		t.Fatalf("first receipt %+v, want delivered to the PNIC", rs[id])
+	}
+	deadline := time.Now().Add(300 * time.Millisecond)
+	time.Sleep(time.Until(deadline) + 10*time.Millisecond) // let the TTL pass: the event under test is the clock
+	p2.bus.SweepNow()
+	rs = a.receipts(t, 1, 30*time.Second)
+	if r := rs[id]; r.Delivered || r.Code != schema.ErrorCode_expired {
+		t.Fatalf("receipt %+v, want expiry in the receiving twin's inbox", r)
+	}
+}
+
+func TestRefusedEnvelopesCounted(t *testing.T) {
+	tn := newTestNet(t)
+	p1, p2 := tn.pnic(Limits{}), tn.pnic(Limits{})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	c := tn.twin(3, p1) // hosted by p1, not p2
+	ctx := context.Background()
+	call := func(e *seal.Envelope) schema.Status {
+		raw, err := e.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans, err := p1.bus.tr.Call(ctx, p2.key.Public().(ed25519.PublicKey), append([]byte{recEnvelope}, raw...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack, err := decodeAck(ans)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ack.status
+	}
+	refused := func(reason string) float64 { return counterValue(t, p2.bus.m.refused.WithLabelValues(reason)) }
+
+	good := a.envelope(t, b, time.Minute, "genuine")
+	if s := call(good); s != schema.Status_ok {
+		t.Fatalf("genuine envelope: %v", s)
+	}
+	if s := call(good); s != schema.Status_duplicate {
+		t.Fatalf("replayed envelope: %v", s)
+	}
+	body := a.envelope(t, b, time.Minute, "body")
+	body.Body[0] ^= 1
+	if s := call(body); s != schema.Status_tampered {
+		t.Fatalf("tampered body: %v", s)
+	}
+	hdr := a.envelope(t, b, time.Minute, "header")
+	hdr.Command = "other"
+	if s := call(hdr); s != schema.Status_tampered {
+		t.Fatalf("tampered header: %v", s)
+	}
+	other := a.envelope(t, c, time.Minute, "for c")
+	if s := call(other); s != schema.Status_wrongDestination {
+		t.Fatalf("envelope for another twin: %v", s)
+	}
+	old := a.envelope(t, b, time.Minute, "old")
+	old.Expires = time.Now().Add(-time.Second).UnixNano()
+	old.Created = old.Expires - 1
+	if s := call(old); s != schema.Status_expired {
+		t.Fatalf("expired envelope: %v", s)
+	}
+	for reason, want := range map[string]float64{"replay": 1, "tampered": 2, "wrong_destination": 1, "expired": 1} {
+		if got := refused(reason); got != want {
+			t.Errorf("rmb_envelopes_refused_total{reason=%q} = %v, want %v", reason, got, want)
+		}
+	}
+	// Only the genuine one reaches B, once.
+	got := b.receive(t, 1, 30*time.Second, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	if got["genuine"] != 1 {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestSendLimits(t *testing.T) {
+	tn := newTestNet(t)
+	p1 := tn.pnic(Limits{MaxEnvelope: 2048, OutboxQuota: 3, Rate: 1, Burst: 1000})
+	p2 := tn.pnic(Limits{})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	tn.stop(p2) // nothing drains the outbox
+	remote := tn.twin(5, p2)
+	ctx := context.Background()
+	raw := func(e *seal.Envelope) []byte { r, _ := e.Marshal(); return r }
+
+	big := a.envelope(t, b, time.Minute, string(make([]byte, 4096)))
+	if _, err := p1.bus.Send(ctx, raw(big)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("too large: %v", err)
+	}
+	exp := a.envelope(t, b, time.Minute, "x")
+	exp.Expires, exp.Created = time.Now().Add(-time.Second).UnixNano(), time.Now().Add(-time.Minute).UnixNano()
+	if _, err := p1.bus.Send(ctx, raw(exp)); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired: %v", err)
+	}
+	unknown := a.envelope(t, b, time.Minute, "x")
+	unknown.Dst = 999
+	if _, err := p1.bus.Send(ctx, raw(unknown)); !errors.Is(err, ErrUnknownTwin) {
+		t.Fatalf("unknown twin: %v", err)
+	}
+	foreign := remote.envelope(t, b, time.Minute, "x")
+	if _, err := p1.bus.Send(ctx, raw(foreign)); !errors.Is(err, ErrNotLocal) {
+		t.Fatalf("sender not local: %v", err)
+	}
+	long := a.envelope(t, b, 48*time.Hour, "x")
+	if _, err := p1.bus.Send(ctx, raw(long)); !errors.Is(err, ErrTTLTooLong) {
+		t.Fatalf("ttl: %v", err)
+	}
+	for i := range 3 {
+		a.send(t, b, time.Minute, fmt.Sprint(i))
+	}
+	if _, err := p1.bus.Send(ctx, raw(a.envelope(t, b, time.Minute, "4th"))); !errors.Is(err, ErrOverQuota) {
+		t.Fatalf("over quota: %v", err)
+	}
+}
+
+func TestSendRateLimit(t *testing.T) {
+	tn := newTestNet(t)
+	p1 := tn.pnic(Limits{Rate: 0.001, Burst: 2})
+	a, b := tn.twin(1, p1), tn.twin(2, p1)
+	a.send(t, b, time.Minute, "1")
+	a.send(t, b, time.Minute, "2")
+	raw, _ := a.envelope(t, b, time.Minute, "3").Marshal()
+	if _, err := p1.bus.Send(context.Background(), raw); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("rate: %v", err)
+	}
+	// Same-PNIC delivery works without the network.
+	got := b.receive(t, 2, 30*time.Second, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	if len(got) != 2 {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestRestartKeepsOutboxAndDedupes(t *testing.T) {
+	tn := newTestNet(t)
+	p1 := tn.pnic(Limits{RetryMin: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond, CallTimeout: 500 * time.Millisecond})
+	p2 := tn.pnic(Limits{})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	tn.stop(p2)
+	for i := range 20 {
+		a.send(t, b, time.Minute, fmt.Sprint(i))
+	}
+	tn.stop(p1)
+	tn.start(p1)
+	tn.start(p2)
+	got := b.receive(t, 20, time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	if len(got) != 20 {
+		t.Fatalf("got %d", len(got))
+	}
+}
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}

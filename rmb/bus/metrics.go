@@ -1,0 +1,50 @@
+package bus
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	refused     *prometheus.CounterVec
+	sendRefused *prometheus.CounterVec
+	failed      *prometheus.CounterVec
+	sent        prometheus.Counter
+	acked       prometheus.Counter
+	received    prometheus.Counter
+	retries     prometheus.Counter
+	expired     prometheus.Counter
+	outbox      prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rmb_envelopes_refused_total",
+			Help: "Envelopes from other PNICs refused, by reason (tampered, replay, wrong_destination, expired, malformed, too_large, unknown_twin, over_quota)."}, []string{"reason"}),
+		sendRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rmb_send_refused_total",
+			Help: "Envelopes from local twins refused by Send, by reason."}, []string{"reason"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rmb_delivery_failures_total",
+			Help: "Envelopes given up on and reported to their sending twin, by error code."}, []string{"code"}),
+		sent:     prometheus.NewCounter(prometheus.CounterOpts{Name: "rmb_envelopes_sent_total", Help: "Envelopes accepted into the outbox."}),
+		acked:    prometheus.NewCounter(prometheus.CounterOpts{Name: "rmb_envelopes_acked_total", Help: "Outbox items acknowledged by the receiving PNIC."}),
+		received: prometheus.NewCounter(prometheus.CounterOpts{Name: "rmb_envelopes_received_total", Help: "Envelopes persisted into a local twin's inbox."}),
+		retries:  prometheus.NewCounter(prometheus.CounterOpts{Name: "rmb_delivery_retries_total", Help: "Delivery attempts that will be retried."}),
+		expired:  prometheus.NewCounter(prometheus.CounterOpts{Name: "rmb_inbox_expired_total", Help: "Inbox items that expired before their twin took them."}),
+		outbox:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "rmb_outbox_items", Help: "Items waiting in the outbox."}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.refused, m.sendRefused, m.failed, m.sent, m.acked, m.received, m.retries, m.expired, m.outbox} {
+		if err := reg.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if errors.As(err, &are) {
+				return nil, fmt.Errorf("bus: metrics already registered (one bus per registry): %w", err)
+			}
+			return nil, fmt.Errorf("bus: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,657 @@
+// Package socket serves the bus to local twins over a Unix socket.
+//
+// Protocol: every frame is a 4-byte big-endian length and a Cap'n Proto message whose root is
+// schema.Frame. The server opens with a random challenge; the twin answers with auth (its twin id
+// and an ed25519 signature of frame.AuthMessage by its registered signing key); a wrong or missing answer
+// is refused, logged and the connection closed. Then the twin makes calls, each carrying a seq the
+// server echoes on the answer: send (answer: sent once the envelope is durable), resolve, twinAddress,
+// subscribe (then deliver and receipt frames arrive, each acknowledged with ack on its seq), dial and
+// accept (the connection becomes a raw byte stream to the overlay after ok) and listen (the connection
+// then carries incoming frames; accept their token on a new connection). A malformed frame closes that
+// client's connection and nothing else.
+package socket
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/rmb/bus"
+	"github.com/freeflowuniverse/planetary/rmb/frame"
+	"github.com/freeflowuniverse/planetary/rmb/resolve"
+	"github.com/freeflowuniverse/planetary/rmb/schema"
+	"github.com/freeflowuniverse/planetary/rmb/seal"
+)
+
+// Overlay is what the PNIC offers twins beyond messages: overlay addresses and TCP streams.
+type Overlay interface {
+	// TwinAddress returns the twin's overlay IPv6 address inside its PNIC's /64.
+	TwinAddress(twinID uint64) (netip.Addr, error)
+	// DialTCP opens a TCP stream over the overlay.
+	DialTCP(ctx context.Context, ap netip.AddrPort) (net.Conn, error)
+	// ListenTCP listens for TCP streams over the overlay on a local address and port.
+	ListenTCP(ap netip.AddrPort) (net.Listener, error)
+}
+
+// Config describes a Server.
+type Config struct {
+	// Path of the Unix socket; a stale socket file there is replaced.
+	Path string
+	// Bus carries the twins' messages.
+	Bus *bus.Bus
+	// Overlay serves addresses and streams; nil answers those calls with "unavailable".
+	Overlay Overlay
+	// Logger receives connection events; nil discards them.
+	Logger *slog.Logger
+	// AuthTimeout bounds the login exchange (default 10 s).
+	AuthTimeout time.Duration
+}
+
+// Server accepts twins on a Unix socket.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	ln  net.Listener
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	pending map[uint64]pendingConn
+}
+
+type pendingConn struct {
+	twin uint64
+	conn net.Conn
+}
+
+// Listen creates the socket (mode 0600) and starts serving twins.
+func Listen(cfg Config) (*Server, error) {
+	if cfg.Bus == nil || cfg.Path == "" {
+		return nil, errors.New("socket: Path and Bus are required")
+	}
+	if cfg.AuthTimeout <= 0 {
+		cfg.AuthTimeout = 10 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if fi, err := os.Lstat(cfg.Path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		os.Remove(cfg.Path)
+	}
+	ln, err := net.Listen("unix", cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("socket: listen %s: %w", cfg.Path, err)
+	}
+	if err := os.Chmod(cfg.Path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("socket: chmod %s: %w", cfg.Path, err)
+	}
+	s := &Server{cfg: cfg, log: log, ln: ln, conns: make(map[net.Conn]struct{}), pending: make(map[uint64]pendingConn)}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.wg.Add(1)
+	go s.acceptLoop()
+	log.Info("rmb socket listening", "path", cfg.Path)
+	return s, nil
+}
+
+// Close stops accepting, closes every client connection and removes the socket file.
+func (s *Server) Close() error {
+	s.cancel()
+	err := s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	for _, p := range s.pending {
+		p.conn.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return err
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.ctx.Err() != nil {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serve(c)
+		}()
+	}
+}
+
+func (s *Server) forget(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// client is one authenticated connection.
+type client struct {
+	s    *Server
+	conn net.Conn
+	r    *bufio.Reader
+	twin uint64
+	out  chan []byte
+	ctx  context.Context
+	stop context.CancelFunc
+	mb   *bus.Mailbox
+	wg   sync.WaitGroup
+}
+
+func (s *Server) serve(c net.Conn) {
+	defer s.forget(c)
+	raw := true // closed here unless handed over as a stream
+	defer func() {
+		if raw {
+			c.Close()
+		}
+	}()
+	r := bufio.NewReaderSize(c, 32<<10)
+	twin, err := s.authenticate(c, r)
+	if err != nil {
+		s.log.Warn("rmb socket client refused", "err", err)
+		return
+	}
+	ctx, stop := context.WithCancel(s.ctx)
+	cl := &client{s: s, conn: c, r: r, twin: twin, out: make(chan []byte, 256), ctx: ctx, stop: stop}
+	defer stop()
+	cl.wg.Add(1)
+	go cl.writeLoop()
+	handedOver, err := cl.loop()
+	if err != nil && !errors.Is(err, io.EOF) && ctx.Err() == nil {
+		s.log.Warn("rmb socket client closed", "twin", twin, "err", err)
+	}
+	stop()
+	if cl.mb != nil {
+		cl.mb.Close()
+	}
+	cl.wg.Wait()
+	if handedOver {
+		raw = false
+	}
+}
+
+func (s *Server) authenticate(c net.Conn, r *bufio.Reader) (uint64, error) {
+	c.SetDeadline(time.Now().Add(s.cfg.AuthTimeout))
+	defer c.SetDeadline(time.Time{})
+	challenge := make([]byte, 32)
+	if _, err := rand.Read(challenge); err != nil {
+		return 0, fmt.Errorf("challenge: %w", err)
+	}
+	f, err := frame.NewFrame(0)
+	if err != nil {
+		return 0, err
+	}
+	f.SetChallenge(challenge)
+	if err := writeFrame(c, f); err != nil {
+		return 0, fmt.Errorf("send challenge: %w", err)
+	}
+	in, err := frame.ReadFrame(r, frame.MaxFrame)
+	if err != nil {
+		return 0, fmt.Errorf("read auth: %w", err)
+	}
+	if in.Which() != schema.Frame_Which_auth {
+		s.refuse(c, in.Seq(), schema.ErrorCode_unauthenticated, "expected auth")
+		return 0, fmt.Errorf("expected auth, got %v", in.Which())
+	}
+	a, _ := in.Auth()
+	sig, _ := a.Signature()
+	twin := a.Twin()
+	info, err := s.cfg.Bus.Resolver().Resolve(context.Background(), twin)
+	if err != nil {
+		s.refuse(c, in.Seq(), schema.ErrorCode_unknownTwin, fmt.Sprintf("twin %d: %v", twin, err))
+		return 0, fmt.Errorf("twin %d: %w", twin, err)
+	}
+	if !ed25519.Verify(info.SigningKey, frame.AuthMessage(challenge, twin), sig) {
+		s.refuse(c, in.Seq(), schema.ErrorCode_unauthenticated, "signature does not match the twin's key")
+		return 0, fmt.Errorf("twin %d: wrong key", twin)
+	}
+	if !info.PNIC.Equal(s.cfg.Bus.PublicKey()) {
+		s.refuse(c, in.Seq(), schema.ErrorCode_wrongDestination, "twin is not hosted by this PNIC")
+		return 0, fmt.Errorf("twin %d is not hosted here", twin)
+	}
+	ok, _ := frame.NewFrame(in.Seq())
+	ok.SetOk()
+	if err := writeFrame(c, ok); err != nil {
+		return 0, err
+	}
+	s.log.Debug("rmb socket twin authenticated", "twin", twin)
+	return twin, nil
+}
+
+func (s *Server) refuse(c net.Conn, seq uint64, code schema.ErrorCode, text string) {
+	if f, err := errorFrame(seq, code, text); err == nil {
+		writeFrame(c, f)
+	}
+}
+
+func writeFrame(w io.Writer, f schema.Frame) error {
+	b, err := frame.AppendFrame(nil, f)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+func errorFrame(seq uint64, code schema.ErrorCode, text string) (schema.Frame, error) {
+	f, err := frame.NewFrame(seq)
+	if err != nil {
+		return f, err
+	}
+	e, err := f.NewError()
+	if err != nil {
+		return f, err
+	}
+	e.SetCode(code)
+	return f, e.SetText(text)
+}
+
+// ErrorCode maps a bus error to the code sent to the twin.
+func ErrorCode(err error) schema.ErrorCode {
+	switch {
+	case errors.Is(err, bus.ErrTooLarge):
+		return schema.ErrorCode_tooLarge
+	case errors.Is(err, bus.ErrExpired):
+		return schema.ErrorCode_expired
+	case errors.Is(err, bus.ErrUnknownTwin), errors.Is(err, resolve.ErrUnknownTwin):
+		return schema.ErrorCode_unknownTwin
+	case errors.Is(err, bus.ErrOverQuota):
+		return schema.ErrorCode_overQuota
+	case errors.Is(err, bus.ErrRateLimited):
+		return schema.ErrorCode_rateLimited
+	case errors.Is(err, bus.ErrNotLocal):
+		return schema.ErrorCode_wrongDestination
+	case errors.Is(err, bus.ErrClosed):
+		return schema.ErrorCode_unavailable
+	case errors.Is(err, bus.ErrTTLTooLong), errors.Is(err, seal.ErrMalformed):
+		return schema.ErrorCode_badRequest
+	case errors.Is(err, context.DeadlineExceeded):
+		return schema.ErrorCode_timeout
+	default:
+		return schema.ErrorCode_internal
+	}
+}
+
+func (cl *client) send(f schema.Frame) {
+	b, err := frame.AppendFrame(nil, f)
+	if err != nil {
+		cl.s.log.Error("rmb socket: encode frame", "err", err)
+		return
+	}
+	select {
+	case cl.out <- b:
+	case <-cl.ctx.Done():
+	}
+}
+
+func (cl *client) fail(seq uint64, code schema.ErrorCode, text string) {
+	if f, err := errorFrame(seq, code, text); err == nil {
+		cl.send(f)
+	}
+}
+
+func (cl *client) ok(seq uint64) {
+	if f, err := frame.NewFrame(seq); err == nil {
+		f.SetOk()
+		cl.send(f)
+	}
+}
+
+func (cl *client) writeLoop() {
+	defer cl.wg.Done()
+	bw := bufio.NewWriterSize(cl.conn, 32<<10)
+	for {
+		var b []byte
+		select {
+		case b = <-cl.out:
+		case <-cl.ctx.Done():
+			return
+		}
+		if _, err := bw.Write(b); err != nil {
+			cl.stop()
+			return
+		}
+	more:
+		for {
+			select {
+			case b = <-cl.out:
+				if _, err := bw.Write(b); err != nil {
+					cl.stop()
+					return
+				}
+			default:
+				break more
+			}
+		}
+		if err := bw.Flush(); err != nil {
+			cl.stop()
+			return
+		}
+	}
+}
+
+// loop serves calls until the client leaves, misbehaves, or the connection becomes a stream.
+func (cl *client) loop() (handedOver bool, err error) {
+	cl.wg.Add(1)
+	go func() {
+		defer cl.wg.Done()
+		<-cl.ctx.Done()
+		cl.conn.SetReadDeadline(time.Now()) // unblock the reader
+	}()
+	for {
+		f, err := frame.ReadFrame(cl.r, frame.MaxFrame)
+		if err != nil {
+			return false, err
+		}
+		seq := f.Seq()
+		switch f.Which() {
+		case schema.Frame_Which_send:
+			raw, _ := f.Send()
+			cl.handleSend(seq, raw)
+		case schema.Frame_Which_resolve:
+			cl.handleResolve(seq, f.Resolve())
+		case schema.Frame_Which_twinAddress:
+			cl.handleAddress(seq, f.TwinAddress())
+		case schema.Frame_Which_subscribe:
+			if err := cl.subscribe(seq); err != nil {
+				return false, err
+			}
+		case schema.Frame_Which_ack:
+			if cl.mb == nil {
+				return false, errors.New("ack before subscribe")
+			}
+			if err := cl.mb.Ack(cl.ctx, seq); err != nil {
+				return false, err
+			}
+		case schema.Frame_Which_dial:
+			target, _ := f.Dial()
+			return cl.handleDial(seq, target)
+		case schema.Frame_Which_accept:
+			return cl.handleAccept(seq, f.Accept())
+		case schema.Frame_Which_listen:
+			return false, cl.handleListen(seq, f.Listen())
+		default:
+			return false, fmt.Errorf("%w: unexpected %v from a twin", frame.ErrFrame, f.Which())
+		}
+	}
+}
+
+func (cl *client) handleSend(seq uint64, raw []byte) {
+	e, err := seal.Unmarshal(raw)
+	if err != nil {
+		cl.fail(seq, schema.ErrorCode_badRequest, err.Error())
+		return
+	}
+	if e.Src != cl.twin {
+		cl.fail(seq, schema.ErrorCode_badRequest, fmt.Sprintf("envelope source %d is not the connected twin %d", e.Src, cl.twin))
+		return
+	}
+	// Sends run concurrently so one slow fsync group does not stall the connection.
+	cl.wg.Add(1)
+	go func() {
+		defer cl.wg.Done()
+		id, err := cl.s.cfg.Bus.Send(cl.ctx, raw)
+		if err != nil {
+			cl.fail(seq, ErrorCode(err), err.Error())
+			return
+		}
+		f, err := frame.NewFrame(seq)
+		if err == nil {
+			err = f.SetSent(id[:])
+		}
+		if err == nil {
+			cl.send(f)
+		}
+	}()
+}
+
+func (cl *client) handleResolve(seq, twin uint64) {
+	info, err := cl.s.cfg.Bus.Resolver().Resolve(cl.ctx, twin)
+	if err != nil {
+		cl.fail(seq, ErrorCode(err), err.Error())
+		return
+	}
+	f, err := frame.NewFrame(seq)
+	if err != nil {
+		return
+	}
+	t, err := f.NewTwin()
+	if err != nil {
+		return
+	}
+	t.SetId(info.ID)
+	t.SetSigningKey(info.SigningKey)
+	t.SetEncryptionKey(info.EncryptionKey[:])
+	t.SetPnic(info.PNIC)
+	cl.send(f)
+}
+
+func (cl *client) handleAddress(seq, twin uint64) {
+	if twin == 0 {
+		twin = cl.twin
+	}
+	if cl.s.cfg.Overlay == nil {
+		cl.fail(seq, schema.ErrorCode_unavailable, "this PNIC has no overlay")
+		return
+	}
+	a, err := cl.s.cfg.Overlay.TwinAddress(twin)
+	if err != nil {
+		cl.fail(seq, schema.ErrorCode_unknownTwin, err.Error())
+		return
+	}
+	f, err := frame.NewFrame(seq)
+	if err == nil && f.SetAddress(a.String()) == nil {
+		cl.send(f)
+	}
+}
+
+func (cl *client) subscribe(seq uint64) error {
+	if cl.mb != nil {
+		cl.fail(seq, schema.ErrorCode_badRequest, "already subscribed")
+		return nil
+	}
+	mb, err := cl.s.cfg.Bus.Attach(cl.ctx, cl.twin)
+	if err != nil {
+		cl.fail(seq, ErrorCode(err), err.Error())
+		return nil
+	}
+	cl.mb = mb
+	cl.ok(seq)
+	cl.wg.Add(1)
+	go func() {
+		defer cl.wg.Done()
+		for d := range mb.Deliveries() {
+			f, err := frame.NewFrame(d.Seq)
+			if err != nil {
+				continue
+			}
+			if d.Envelope != nil {
+				err = f.SetDeliver(d.Envelope)
+			} else {
+				var r schema.Receipt
+				if r, err = f.NewReceipt(); err == nil {
+					r.SetId(d.Receipt.ID[:])
+					r.SetDelivered(d.Receipt.Delivered)
+					r.SetCode(d.Receipt.Code)
+					err = r.SetReason(d.Receipt.Reason)
+				}
+			}
+			if err == nil {
+				cl.send(f)
+			}
+		}
+		// Another connection of the same twin took over: this one is done.
+		cl.stop()
+	}()
+	return nil
+}
+
+// handOver turns the connection into a byte stream joined to other. Dial and accept are meant to be
+// the first call on a fresh connection: answers still queued for earlier calls are dropped.
+func (cl *client) handOver(seq uint64, other net.Conn) (bool, error) {
+	if cl.mb != nil {
+		cl.mb.Close()
+	}
+	cl.stop()
+	cl.wg.Wait()
+	cl.conn.SetReadDeadline(time.Time{})
+	f, err := frame.NewFrame(seq)
+	if err != nil {
+		other.Close()
+		return false, err
+	}
+	f.SetOk()
+	if err := writeFrame(cl.conn, f); err != nil {
+		other.Close()
+		return false, err
+	}
+	// Anything the twin wrote after its call is already buffered in cl.r.
+	go pipe(cl.conn, cl.r, other)
+	return true, nil
+}
+
+func pipe(a net.Conn, ar io.Reader, b net.Conn) {
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(b, ar); closeWrite(b); done <- struct{}{} }()
+	go func() { io.Copy(a, b); closeWrite(a); done <- struct{}{} }()
+	<-done
+	<-done
+	a.Close()
+	b.Close()
+}
+
+func closeWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	} else {
+		c.Close()
+	}
+}
+
+func (cl *client) handleDial(seq uint64, target string) (bool, error) {
+	if cl.s.cfg.Overlay == nil {
+		cl.fail(seq, schema.ErrorCode_unavailable, "this PNIC has no overlay")
+		return false, nil
+	}
+	ap, err := netip.ParseAddrPort(target)
+	if err != nil {
+		cl.fail(seq, schema.ErrorCode_badRequest, err.Error())
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(cl.ctx, 30*time.Second)
+	defer cancel()
+	c, err := cl.s.cfg.Overlay.DialTCP(ctx, ap)
+	if err != nil {
+		cl.fail(seq, schema.ErrorCode_unavailable, err.Error())
+		return false, nil
+	}
+	return cl.handOver(seq, c)
+}
+
+func (cl *client) handleAccept(seq, token uint64) (bool, error) {
+	cl.s.mu.Lock()
+	p, ok := cl.s.pending[token]
+	if ok && p.twin == cl.twin {
+		delete(cl.s.pending, token)
+	}
+	cl.s.mu.Unlock()
+	if !ok || p.twin != cl.twin {
+		cl.fail(seq, schema.ErrorCode_badRequest, "no such incoming connection")
+		return false, nil
+	}
+	return cl.handOver(seq, p.conn)
+}
+
+func (cl *client) handleListen(seq uint64, port uint16) error {
+	if cl.s.cfg.Overlay == nil {
+		cl.fail(seq, schema.ErrorCode_unavailable, "this PNIC has no overlay")
+		return nil
+	}
+	addr, err := cl.s.cfg.Overlay.TwinAddress(cl.twin)
+	if err != nil {
+		cl.fail(seq, schema.ErrorCode_unavailable, err.Error())
+		return nil
+	}
+	ln, err := cl.s.cfg.Overlay.ListenTCP(netip.AddrPortFrom(addr, port))
+	if err != nil {
+		cl.fail(seq, schema.ErrorCode_unavailable, err.Error())
+		return nil
+	}
+	defer ln.Close()
+	go func() {
+		<-cl.ctx.Done()
+		ln.Close()
+	}()
+	// The listening connection carries only incoming frames; the twin closing it stops the listener.
+	go func() {
+		io.Copy(io.Discard, cl.r)
+		cl.stop()
+	}()
+	cl.ok(seq)
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if cl.ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("overlay accept: %w", err)
+		}
+		var tok [8]byte
+		rand.Read(tok[:])
+		token := uint64(tok[0])<<56 | uint64(tok[1])<<48 | uint64(tok[2])<<40 | uint64(tok[3])<<32 |
+			uint64(tok[4])<<24 | uint64(tok[5])<<16 | uint64(tok[6])<<8 | uint64(tok[7])
+		cl.s.mu.Lock()
+		cl.s.pending[token] = pendingConn{twin: cl.twin, conn: c}
+		cl.s.mu.Unlock()
+		time.AfterFunc(30*time.Second, func() { // not taken in time
+			cl.s.mu.Lock()
+			p, ok := cl.s.pending[token]
+			delete(cl.s.pending, token)
+			cl.s.mu.Unlock()
+			if ok {
+				p.conn.Close()
+			}
+		})
+		f, err := frame.NewFrame(0)
+		if err != nil {
+			continue
+		}
+		in, err := f.NewIncoming()
+		if err == nil {
+			in.SetToken(token)
+			err = in.SetRemote(c.RemoteAddr().String())
+		}
+		if err == nil {
+			cl.send(f)
+		}
+	}
+}
