@@ -116,15 +116,14 @@ func (tw *testTwin) send(t testing.TB, to *testTwin, ttl time.Duration, body str
 	return id
 }
 
-// receive collects n distinct messages for tw, opening each, failing on a duplicate body or timeout.
-// It returns the bodies seen and the receipts.
-func (tw *testTwin) receive(t *testing.T, n int, timeout time.Duration, senders map[uint64]ed25519.PublicKey) map[string]int {
-	t.Helper()
+// collect gathers n distinct messages for tw, opening each; it returns an error on a duplicate body
+// or on timeout, so it may run in its own goroutine.
+func (tw *testTwin) collect(n int, timeout time.Duration, senders map[uint64]ed25519.PublicKey) (map[string]int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	mb, err := tw.pnic.bus.Attach(ctx, tw.keys.ID)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer mb.Close()
 	got := make(map[string]int)
@@ -133,34 +132,58 @@ func (tw *testTwin) receive(t *testing.T, n int, timeout time.Duration, senders 
 		select {
 		case d, ok := <-mb.Deliveries():
 			if !ok {
-				t.Fatal("mailbox closed")
+				return got, errors.New("mailbox closed")
 			}
 			if d.Envelope != nil {
 				e, err := seal.Unmarshal(d.Envelope)
 				if err != nil {
-					t.Fatal(err)
+					return got, err
 				}
 				body, err := seal.Open(tw.keys, senders[e.Src], e)
 				if err != nil {
-					t.Fatalf("open: %v", err)
+					return got, fmt.Errorf("open: %w", err)
 				}
 				if seenIDs[e.ID] {
-					t.Fatalf("envelope %s delivered twice within one attachment", e.ID)
+					return got, fmt.Errorf("envelope %s delivered twice within one attachment", e.ID)
 				}
 				seenIDs[e.ID] = true
 				got[string(body)]++
 				if got[string(body)] > 1 {
-					t.Fatalf("body %q received twice", body)
+					return got, fmt.Errorf("body %q received twice", body)
 				}
 			}
 			if err := mb.Ack(ctx, d.Seq); err != nil {
-				t.Fatal(err)
+				return got, err
 			}
 		case <-ctx.Done():
-			t.Fatalf("received %d of %d messages before the deadline", len(got), n)
+			return got, fmt.Errorf("received %d of %d messages before the deadline", len(got), n)
 		}
 	}
+	return got, nil
+}
+
+// receive is collect for the test goroutine.
+func (tw *testTwin) receive(t *testing.T, n int, timeout time.Duration, senders map[uint64]ed25519.PublicKey) map[string]int {
+	t.Helper()
+	got, err := tw.collect(n, timeout, senders)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return got
+}
+
+type collected struct {
+	got map[string]int
+	err error
+}
+
+func (tw *testTwin) collectAsync(n int, timeout time.Duration, senders map[uint64]ed25519.PublicKey) <-chan collected {
+	ch := make(chan collected, 1)
+	go func() {
+		got, err := tw.collect(n, timeout, senders)
+		ch <- collected{got, err}
+	}()
+	return ch
 }
 
 // receipts waits for n receipts for tw and returns them by id.
@@ -188,20 +211,41 @@ func (tw *testTwin) receipts(t *testing.T, n int, timeout time.Duration) map[sea
 	return out
 }
 
-func sendMany(t *testing.T, from, to *testTwin, n int, prefix string) {
-	t.Helper()
+// sendMany sends n messages from 16 goroutines and returns the first error.
+func sendMany(from, to *testTwin, n int, prefix string) error {
 	var wg sync.WaitGroup
 	const workers = 16
+	errc := make(chan error, workers)
+	enc := to.keys.EncryptionPublic()
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
-				from.send(t, to, 10*time.Minute, fmt.Sprintf("%s-%d", prefix, i))
+				now := time.Now()
+				e := &seal.Envelope{ID: seal.NewID(), Src: from.keys.ID, Dst: to.keys.ID, Created: now.UnixNano(), Expires: now.Add(10 * time.Minute).UnixNano()}
+				if err := seal.Seal(from.keys, enc, e, fmt.Appendf(nil, "%s-%d", prefix, i)); err != nil {
+					errc <- err
+					return
+				}
+				raw, err := e.Marshal()
+				if err == nil {
+					_, err = from.pnic.bus.Send(context.Background(), raw)
+				}
+				if err != nil {
+					errc <- err
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
 }
 
 func TestTenThousandTwoBuses(t *testing.T) {
@@ -209,12 +253,15 @@ func TestTenThousandTwoBuses(t *testing.T) {
 	p1, p2 := tn.pnic(Limits{}), tn.pnic(Limits{})
 	a, b := tn.twin(1, p1), tn.twin(2, p2)
 	const n = 10_000
-	done := make(chan map[string]int)
-	go func() {
-		done <- b.receive(t, n, 3*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
-	}()
-	sendMany(t, a, b, n, "m")
-	got := <-done
+	done := b.collectAsync(n, 4*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	if err := sendMany(a, b, n, "m"); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	got := res.got
 	for i := range n {
 		if got[fmt.Sprintf("m-%d", i)] != 1 {
 			t.Fatalf("message %d received %d times", i, got[fmt.Sprintf("m-%d", i)])
@@ -233,16 +280,20 @@ func TestThreeBuses(t *testing.T) {
 	p1, p2, p3 := tn.pnic(Limits{}), tn.pnic(Limits{}), tn.pnic(Limits{})
 	a, b, c := tn.twin(1, p1), tn.twin(2, p2), tn.twin(3, p3)
 	const n = 5_000
-	done := make(chan map[string]int)
-	go func() {
-		done <- c.receive(t, 2*n, 3*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic(), 2: b.keys.SigningPublic()})
-	}()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); sendMany(t, a, c, n, "a") }()
-	go func() { defer wg.Done(); sendMany(t, b, c, n, "b") }()
-	wg.Wait()
-	got := <-done
+	done := c.collectAsync(2*n, 4*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic(), 2: b.keys.SigningPublic()})
+	errs := make(chan error, 2)
+	go func() { errs <- sendMany(a, c, n, "a") }()
+	go func() { errs <- sendMany(b, c, n, "b") }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	got := res.got
 	if len(got) != 2*n {
 		t.Fatalf("received %d distinct messages, want %d", len(got), 2*n)
 	}

@@ -139,10 +139,29 @@ func (e *Envelope) Verify(senderSigning ed25519.PublicKey) error {
 }
 
 // TwinKeys are a twin's long-term keys: ed25519 for signing and X25519 for receiving sealed bodies.
+// Make them with GenerateTwinKeys or NewTwinKeys, which also derive the X25519 public key once.
 type TwinKeys struct {
 	ID         uint64
 	Signing    ed25519.PrivateKey
 	Encryption [KeySize]byte // X25519 private key
+
+	encPub    [KeySize]byte
+	hasEncPub bool
+}
+
+// NewTwinKeys returns the keys of twin id from its private signing and encryption keys.
+func NewTwinKeys(id uint64, signing ed25519.PrivateKey, encryption [KeySize]byte) (TwinKeys, error) {
+	if len(signing) != ed25519.PrivateKeySize {
+		return TwinKeys{}, fmt.Errorf("seal: signing key is %d bytes, want %d", len(signing), ed25519.PrivateKeySize)
+	}
+	k := TwinKeys{ID: id, Signing: signing, Encryption: encryption}
+	p, err := curve25519.X25519(encryption[:], curve25519.Basepoint)
+	if err != nil {
+		return TwinKeys{}, fmt.Errorf("seal: encryption key: %w", err)
+	}
+	copy(k.encPub[:], p)
+	k.hasEncPub = true
+	return k, nil
 }
 
 // GenerateTwinKeys returns fresh random keys for twin id.
@@ -151,15 +170,18 @@ func GenerateTwinKeys(id uint64) (TwinKeys, error) {
 	if err != nil {
 		return TwinKeys{}, fmt.Errorf("generate signing key: %w", err)
 	}
-	k := TwinKeys{ID: id, Signing: priv}
-	if _, err := io.ReadFull(rand.Reader, k.Encryption[:]); err != nil {
+	var enc [KeySize]byte
+	if _, err := io.ReadFull(rand.Reader, enc[:]); err != nil {
 		return TwinKeys{}, fmt.Errorf("generate encryption key: %w", err)
 	}
-	return k, nil
+	return NewTwinKeys(id, priv, enc)
 }
 
 // EncryptionPublic returns the X25519 public key others seal to.
 func (k TwinKeys) EncryptionPublic() [KeySize]byte {
+	if k.hasEncPub {
+		return k.encPub
+	}
 	var pub [KeySize]byte
 	p, err := curve25519.X25519(k.Encryption[:], curve25519.Basepoint)
 	if err != nil {
