@@ -380,8 +380,10 @@ type bucket struct {
 }
 
 func (k *bucket) take(now time.Time, rate, burst float64) bool {
-	k.tokens = min(burst, k.tokens+now.Sub(k.last).Seconds()*rate)
-	k.last = now
+	if now.After(k.last) { // concurrent callers may arrive with slightly older times
+		k.tokens = min(burst, k.tokens+now.Sub(k.last).Seconds()*rate)
+		k.last = now
+	}
 	if k.tokens < 1 {
 		return false
 	}
