@@ -164,7 +164,12 @@ type client struct {
 	stop context.CancelFunc
 	mb   *bus.Mailbox
 	wg   sync.WaitGroup
+	// sends bounds the sends of one client in flight; the reader waits when it is full.
+	sends chan struct{}
 }
+
+// maxSendsInFlight bounds concurrent sends per client connection.
+const maxSendsInFlight = 256
 
 func (s *Server) serve(c net.Conn) {
 	defer s.forget(c)
@@ -181,7 +186,8 @@ func (s *Server) serve(c net.Conn) {
 		return
 	}
 	ctx, stop := context.WithCancel(s.ctx)
-	cl := &client{s: s, conn: c, r: r, twin: twin, out: make(chan []byte, 256), ctx: ctx, stop: stop}
+	cl := &client{s: s, conn: c, r: r, twin: twin, out: make(chan []byte, 256), ctx: ctx, stop: stop,
+		sends: make(chan struct{}, maxSendsInFlight)}
 	defer stop()
 	cl.wg.Add(1)
 	go cl.writeLoop()
@@ -416,9 +422,15 @@ func (cl *client) handleSend(seq uint64, raw []byte) {
 		return
 	}
 	// Sends run concurrently so one slow fsync group does not stall the connection.
+	select {
+	case cl.sends <- struct{}{}:
+	case <-cl.ctx.Done():
+		return
+	}
 	cl.wg.Add(1)
 	go func() {
 		defer cl.wg.Done()
+		defer func() { <-cl.sends }()
 		id, err := cl.s.cfg.Bus.Send(cl.ctx, raw)
 		if err != nil {
 			cl.fail(seq, ErrorCode(err), err.Error())
