@@ -59,7 +59,7 @@ func (c *Client) open(raw []byte) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := seal.Open(c.cfg.Keys, k.signing, e)
+	body, err := c.opener.Open(k.signing, e)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (c *Client) Seal(ctx context.Context, out Outgoing) (*seal.Envelope, []byte
 	now := time.Now()
 	e := &seal.Envelope{ID: seal.NewID(), Src: c.cfg.Keys.ID, Dst: out.To, Created: now.UnixNano(), Expires: now.Add(ttl).UnixNano(),
 		Kind: out.Kind, Command: out.Command, Correlation: out.Correlation, Schema: out.Schema}
-	if err := seal.Seal(c.cfg.Keys, k.encryption, e, out.Body); err != nil {
+	if err := c.sealer.Seal(k.encryption, e, out.Body); err != nil {
 		return nil, nil, err
 	}
 	raw, err := e.Marshal()

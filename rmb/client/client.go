@@ -92,6 +92,8 @@ type Client struct {
 	wg     sync.WaitGroup
 	msgs   chan *Message
 	inbox  chan delivery
+	sealer *seal.Sealer
+	opener *seal.Opener
 
 	mu       sync.Mutex
 	cur      *conn
@@ -136,6 +138,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, log: log, msgs: make(chan *Message, 256), inbox: make(chan delivery, 4096),
 		ready: make(chan struct{}), handled: make(map[seal.ID]time.Time),
 		receipts: make(map[seal.ID]chan Receipt), replies: make(map[seal.ID]chan *Message), twins: make(map[uint64]twinKeys)}
+	c.sealer, c.opener = seal.NewSealer(cfg.Keys, 0, 0), seal.NewOpener(cfg.Keys, 0)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	cn, err := c.connect(ctx)
 	if err != nil {
