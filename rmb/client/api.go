@@ -280,7 +280,7 @@ func (c *Client) streamCall(ctx context.Context, fill func(schema.Frame) error) 
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetReadDeadline(dl)
 	}
-	ans, err := frame.ReadFrame(r, frame.MaxFrame)
+	ans, err := frame.ReadFrame(r, maxFrame)
 	nc.SetReadDeadline(time.Time{})
 	if err != nil {
 		nc.Close()
@@ -324,7 +324,7 @@ type listener struct {
 // Accept waits for the next overlay connection and takes it over a new socket connection.
 func (l *listener) Accept() (net.Conn, error) {
 	for {
-		f, err := frame.ReadFrame(l.s.r, frame.MaxFrame)
+		f, err := frame.ReadFrame(l.s.r, maxFrame)
 		if err != nil {
 			return nil, fmt.Errorf("client: listener on port %d: %w", l.port, err)
 		}

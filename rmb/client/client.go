@@ -22,6 +22,9 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 )
 
+// maxFrame bounds frames read from the PNIC, which sizes them by its own envelope limit.
+const maxFrame = 16 << 20
+
 // PingCommand is the command of the ping service every client answers.
 const PingCommand = "rmb.ping"
 
@@ -180,7 +183,7 @@ func (c *Client) login(ctx context.Context) (net.Conn, *bufio.Reader, error) {
 		nc.SetDeadline(time.Now().Add(30 * time.Second))
 	}
 	r := bufio.NewReaderSize(nc, 32<<10)
-	f, err := frame.ReadFrame(r, frame.MaxFrame)
+	f, err := frame.ReadFrame(r, maxFrame)
 	if err != nil || f.Which() != schema.Frame_Which_challenge {
 		nc.Close()
 		return nil, nil, fmt.Errorf("client: read challenge: %v", err)
@@ -203,7 +206,7 @@ func (c *Client) login(ctx context.Context) (net.Conn, *bufio.Reader, error) {
 		nc.Close()
 		return nil, nil, fmt.Errorf("client: send auth: %w", err)
 	}
-	ans, err := frame.ReadFrame(r, frame.MaxFrame)
+	ans, err := frame.ReadFrame(r, maxFrame)
 	if err != nil {
 		nc.Close()
 		return nil, nil, fmt.Errorf("client: read auth answer: %w", err)
@@ -293,7 +296,7 @@ func (c *Client) readLoop(cn *conn, r *bufio.Reader) {
 		}
 	}()
 	for {
-		f, err := frame.ReadFrame(r, frame.MaxFrame)
+		f, err := frame.ReadFrame(r, maxFrame)
 		if err != nil {
 			return
 		}

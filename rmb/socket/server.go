@@ -147,6 +147,9 @@ func (s *Server) acceptLoop() {
 	}
 }
 
+// maxFrame is the largest frame a twin may send: the bus's largest envelope plus framing.
+func (s *Server) maxFrame() int { return s.cfg.Bus.Limits().MaxEnvelope + 4096 }
+
 func (s *Server) forget(c net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
@@ -220,7 +223,7 @@ func (s *Server) authenticate(c net.Conn, r *bufio.Reader) (uint64, error) {
 	if err := writeFrame(c, f); err != nil {
 		return 0, fmt.Errorf("send challenge: %w", err)
 	}
-	in, err := frame.ReadFrame(r, frame.MaxFrame)
+	in, err := frame.ReadFrame(r, s.maxFrame())
 	if err != nil {
 		return 0, fmt.Errorf("read auth: %w", err)
 	}
@@ -374,7 +377,7 @@ func (cl *client) loop() (handedOver bool, err error) {
 		cl.conn.SetReadDeadline(time.Now()) // unblock the reader
 	}()
 	for {
-		f, err := frame.ReadFrame(cl.r, frame.MaxFrame)
+		f, err := frame.ReadFrame(cl.r, cl.s.maxFrame())
 		if err != nil {
 			return false, err
 		}
