@@ -104,6 +104,9 @@ func (c *Client) Seal(ctx context.Context, out Outgoing) (*seal.Envelope, []byte
 // SendRaw hands an encoded, sealed envelope to the PNIC and returns once it is durable there. It is
 // retried over reconnections with the same id, which the bus accepts once.
 func (c *Client) SendRaw(ctx context.Context, raw []byte) error {
+	if len(raw) > maxFrame-1024 {
+		return &Error{Code: schema.ErrorCode_tooLarge, Text: fmt.Sprintf("envelope of %d bytes; send large data over a stream", len(raw))}
+	}
 	_, err := c.call(ctx, true, func(f schema.Frame) error { return f.SetSend(raw) })
 	if err != nil {
 		return fmt.Errorf("client: send: %w", err)

@@ -255,10 +255,6 @@ func (c *Client) supervise(cn *conn) {
 		case <-c.ctx.Done():
 			return
 		}
-		c.mu.Lock()
-		c.cur = nil
-		c.ready = make(chan struct{})
-		c.mu.Unlock()
 		c.log.Info("rmb client disconnected; reconnecting", "twin", c.cfg.Keys.ID)
 		delay := 20 * time.Millisecond
 		for {
@@ -286,8 +282,17 @@ func (c *Client) supervise(cn *conn) {
 
 func (c *Client) readLoop(cn *conn, r *bufio.Reader) {
 	defer c.wg.Done()
-	defer close(cn.done)
-	defer cn.nc.Close()
+	defer func() {
+		cn.nc.Close()
+		// Retire the connection before announcing its end, so callers retrying on done wait for the next.
+		c.mu.Lock()
+		if c.cur == cn {
+			c.cur = nil
+			c.ready = make(chan struct{})
+		}
+		c.mu.Unlock()
+		close(cn.done)
+	}()
 	go func() {
 		select {
 		case <-c.ctx.Done():
@@ -382,10 +387,14 @@ func (c *Client) callOn(ctx context.Context, cn *conn, fill func(schema.Frame) e
 	}
 }
 
+// maxRetries bounds how often one call is retried over reconnections, so a frame the PNIC refuses
+// by closing the connection cannot loop forever.
+const maxRetries = 20
+
 // call makes a call on the current connection, waiting for one if the client is reconnecting and
 // retrying once the connection is back when retry is set (the call must then be idempotent).
 func (c *Client) call(ctx context.Context, retry bool, fill func(schema.Frame) error) (schema.Frame, error) {
-	for {
+	for attempt := 0; ; attempt++ {
 		c.mu.Lock()
 		cn, ready := c.cur, c.ready
 		c.mu.Unlock()
@@ -400,7 +409,7 @@ func (c *Client) call(ctx context.Context, retry bool, fill func(schema.Frame) e
 			}
 		}
 		f, err := c.callOn(ctx, cn, fill)
-		if retry && errors.Is(err, ErrDisconnected) {
+		if retry && errors.Is(err, ErrDisconnected) && attempt < maxRetries {
 			select {
 			case <-cn.done:
 			case <-ctx.Done():

@@ -147,8 +147,10 @@ func (s *Server) acceptLoop() {
 	}
 }
 
-// maxFrame is the largest frame a twin may send: the bus's largest envelope plus framing.
-func (s *Server) maxFrame() int { return s.cfg.Bus.Limits().MaxEnvelope + 4096 }
+// maxFrame is the largest frame a twin may send: the bus's largest envelope plus generous slack, so a
+// somewhat oversized envelope reaches the bus and gets a clear "too large" answer; anything larger
+// closes the connection.
+func (s *Server) maxFrame() int { return s.cfg.Bus.Limits().MaxEnvelope + 1<<20 }
 
 func (s *Server) forget(c net.Conn) {
 	s.mu.Lock()
