@@ -499,3 +499,51 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestInboxQuotaHoldsBackUntilTwinTakesMessages fills a receiving twin's inbox quota while it is
+// away: the sender's PNIC keeps the rest and retries, and they arrive once the twin drains its inbox.
+func TestInboxQuotaHoldsBackUntilTwinTakesMessages(t *testing.T) {
+	tn := newTestNet(t)
+	p1 := tn.pnic(Limits{RetryMin: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond})
+	p2 := tn.pnic(Limits{InboxQuota: 2})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	for i := range 5 {
+		a.send(t, b, time.Minute, fmt.Sprint("q", i))
+	}
+	// Two fit; the other three are refused with over_quota and retried by the sender's PNIC.
+	for _, r := range a.receipts(t, 2, 30*time.Second) {
+		if !r.Delivered {
+			t.Fatalf("receipt %+v", r)
+		}
+	}
+	refused := func() float64 { return counterValue(t, p2.bus.m.refused.WithLabelValues("over_quota")) }
+	for deadline := time.Now().Add(20 * time.Second); refused() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("inbox quota never refused anything")
+		}
+		time.Sleep(10 * time.Millisecond) // polling a counter: it has no event to wait on
+	}
+	got := b.receive(t, 5, time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	if len(got) != 5 {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestMetricsRegistryIsPerBus(t *testing.T) {
+	tn := newTestNet(t)
+	p := tn.pnic(Limits{})
+	_, key, _ := ed25519.GenerateKey(nil)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	_, err = New(Config{Conn: pc, Locate: tn.locate, Key: key, Resolver: tn.res, DataDir: t.TempDir(), Registry: p.reg})
+	if err == nil {
+		t.Fatal("a second bus registered its metrics in the same registry")
+	}
+	mfs, err := p.reg.Gather()
+	if err != nil || len(mfs) == 0 {
+		t.Fatalf("gather: %d families, %v", len(mfs), err)
+	}
+}
