@@ -340,13 +340,17 @@ func TestReceivingTwinOfflineWithinAndPastTTL(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 	// Past the TTL: B's PNIC drops it and tells A's PNIC, which tells A.
-	id := a.send(t, b, 300*time.Millisecond, "dropped")
+	e := a.envelope(t, b, 2*time.Second, "dropped")
+	raw, _ := e.Marshal()
+	id, err := p1.bus.Send(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rs := a.receipts(t, 1, 30*time.Second)
 	if !rs[id].Delivered {
 		t.Fatalf("first receipt %+v, want delivered to the PNIC", rs[id])
 	}
-	deadline := time.Now().Add(300 * time.Millisecond)
-	time.Sleep(time.Until(deadline) + 10*time.Millisecond) // let the TTL pass: the event under test is the clock
+	time.Sleep(time.Until(time.Unix(0, e.Expires)) + 10*time.Millisecond) // let the TTL pass: the event under test is the clock
 	p2.bus.SweepNow()
 	rs = a.receipts(t, 1, 30*time.Second)
 	if r := rs[id]; r.Delivered || r.Code != schema.ErrorCode_expired {
