@@ -380,8 +380,10 @@ type bucket struct {
 }
 
 func (k *bucket) take(now time.Time, rate, burst float64) bool {
-	k.tokens = min(burst, k.tokens+now.Sub(k.last).Seconds()*rate)
-	k.last = now
+	if now.After(k.last) { // concurrent callers may arrive with slightly older times
+		k.tokens = min(burst, k.tokens+now.Sub(k.last).Seconds()*rate)
+		k.last = now
+	}
 	if k.tokens < 1 {
 		return false
 	}
@@ -524,7 +526,9 @@ func (b *Bus) retry(it *item, code schema.ErrorCode, reason string) {
 func (b *Bus) done(it *item) {
 	ops := []store.Op{{Key: it.key, Delete: true}}
 	if it.owner != 0 {
-		ops = append(ops, b.receiptOps(it.owner, it.expires, Receipt{ID: it.id, Delivered: true})...)
+		// A receipt outlives its message by at least an hour, so a twin that reconnects late still learns.
+		exp := max(it.expires, time.Now().Add(min(time.Hour, b.lim.MaxTTL)).UnixNano())
+		ops = append(ops, b.receiptOps(it.owner, exp, Receipt{ID: it.id, Delivered: true})...)
 	}
 	if _, err := b.st.Write(b.ctx, false, nil, ops...); err != nil {
 		b.log.Error("rmb: record delivery", "id", it.id.String(), "err", err)

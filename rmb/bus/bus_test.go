@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ type testNet struct {
 type testPNIC struct {
 	key ed25519.PrivateKey
 	pc  net.PacketConn
+	cut *cutConn // the link switch the bus's PacketConn goes through
 	dir string
 	reg *prometheus.Registry
 	bus *Bus
@@ -71,8 +73,8 @@ func (n *testNet) start(p *testPNIC) {
 	n.mu.Lock()
 	n.addrs[string(p.key.Public().(ed25519.PublicKey))] = pc.LocalAddr()
 	n.mu.Unlock()
-	p.pc, p.reg = pc, prometheus.NewRegistry()
-	p.bus, err = New(Config{Conn: pc, Locate: n.locate, Key: p.key, Resolver: n.res, DataDir: p.dir, Registry: p.reg, Limits: p.lim})
+	p.pc, p.reg, p.cut = pc, prometheus.NewRegistry(), &cutConn{PacketConn: pc}
+	p.bus, err = New(Config{Conn: p.cut, Locate: n.locate, Key: p.key, Resolver: n.res, DataDir: p.dir, Registry: p.reg, Limits: p.lim})
 	if err != nil {
 		n.t.Fatal(err)
 	}
@@ -116,15 +118,14 @@ func (tw *testTwin) send(t testing.TB, to *testTwin, ttl time.Duration, body str
 	return id
 }
 
-// receive collects n distinct messages for tw, opening each, failing on a duplicate body or timeout.
-// It returns the bodies seen and the receipts.
-func (tw *testTwin) receive(t *testing.T, n int, timeout time.Duration, senders map[uint64]ed25519.PublicKey) map[string]int {
-	t.Helper()
+// collect gathers n distinct messages for tw, opening each; it returns an error on a duplicate body
+// or on timeout, so it may run in its own goroutine.
+func (tw *testTwin) collect(n int, timeout time.Duration, senders map[uint64]ed25519.PublicKey) (map[string]int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	mb, err := tw.pnic.bus.Attach(ctx, tw.keys.ID)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer mb.Close()
 	got := make(map[string]int)
@@ -133,34 +134,58 @@ func (tw *testTwin) receive(t *testing.T, n int, timeout time.Duration, senders 
 		select {
 		case d, ok := <-mb.Deliveries():
 			if !ok {
-				t.Fatal("mailbox closed")
+				return got, errors.New("mailbox closed")
 			}
 			if d.Envelope != nil {
 				e, err := seal.Unmarshal(d.Envelope)
 				if err != nil {
-					t.Fatal(err)
+					return got, err
 				}
 				body, err := seal.Open(tw.keys, senders[e.Src], e)
 				if err != nil {
-					t.Fatalf("open: %v", err)
+					return got, fmt.Errorf("open: %w", err)
 				}
 				if seenIDs[e.ID] {
-					t.Fatalf("envelope %s delivered twice within one attachment", e.ID)
+					return got, fmt.Errorf("envelope %s delivered twice within one attachment", e.ID)
 				}
 				seenIDs[e.ID] = true
 				got[string(body)]++
 				if got[string(body)] > 1 {
-					t.Fatalf("body %q received twice", body)
+					return got, fmt.Errorf("body %q received twice", body)
 				}
 			}
 			if err := mb.Ack(ctx, d.Seq); err != nil {
-				t.Fatal(err)
+				return got, err
 			}
 		case <-ctx.Done():
-			t.Fatalf("received %d of %d messages before the deadline", len(got), n)
+			return got, fmt.Errorf("received %d of %d messages before the deadline", len(got), n)
 		}
 	}
+	return got, nil
+}
+
+// receive is collect for the test goroutine.
+func (tw *testTwin) receive(t *testing.T, n int, timeout time.Duration, senders map[uint64]ed25519.PublicKey) map[string]int {
+	t.Helper()
+	got, err := tw.collect(n, timeout, senders)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return got
+}
+
+type collected struct {
+	got map[string]int
+	err error
+}
+
+func (tw *testTwin) collectAsync(n int, timeout time.Duration, senders map[uint64]ed25519.PublicKey) <-chan collected {
+	ch := make(chan collected, 1)
+	go func() {
+		got, err := tw.collect(n, timeout, senders)
+		ch <- collected{got, err}
+	}()
+	return ch
 }
 
 // receipts waits for n receipts for tw and returns them by id.
@@ -188,20 +213,41 @@ func (tw *testTwin) receipts(t *testing.T, n int, timeout time.Duration) map[sea
 	return out
 }
 
-func sendMany(t *testing.T, from, to *testTwin, n int, prefix string) {
-	t.Helper()
+// sendMany sends n messages from 16 goroutines and returns the first error.
+func sendMany(from, to *testTwin, n int, prefix string) error {
 	var wg sync.WaitGroup
 	const workers = 16
+	errc := make(chan error, workers)
+	enc := to.keys.EncryptionPublic()
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
-				from.send(t, to, 10*time.Minute, fmt.Sprintf("%s-%d", prefix, i))
+				now := time.Now()
+				e := &seal.Envelope{ID: seal.NewID(), Src: from.keys.ID, Dst: to.keys.ID, Created: now.UnixNano(), Expires: now.Add(10 * time.Minute).UnixNano()}
+				if err := seal.Seal(from.keys, enc, e, fmt.Appendf(nil, "%s-%d", prefix, i)); err != nil {
+					errc <- err
+					return
+				}
+				raw, err := e.Marshal()
+				if err == nil {
+					_, err = from.pnic.bus.Send(context.Background(), raw)
+				}
+				if err != nil {
+					errc <- err
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
 }
 
 func TestTenThousandTwoBuses(t *testing.T) {
@@ -209,12 +255,15 @@ func TestTenThousandTwoBuses(t *testing.T) {
 	p1, p2 := tn.pnic(Limits{}), tn.pnic(Limits{})
 	a, b := tn.twin(1, p1), tn.twin(2, p2)
 	const n = 10_000
-	done := make(chan map[string]int)
-	go func() {
-		done <- b.receive(t, n, 3*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
-	}()
-	sendMany(t, a, b, n, "m")
-	got := <-done
+	done := b.collectAsync(n, 4*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	if err := sendMany(a, b, n, "m"); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	got := res.got
 	for i := range n {
 		if got[fmt.Sprintf("m-%d", i)] != 1 {
 			t.Fatalf("message %d received %d times", i, got[fmt.Sprintf("m-%d", i)])
@@ -233,16 +282,20 @@ func TestThreeBuses(t *testing.T) {
 	p1, p2, p3 := tn.pnic(Limits{}), tn.pnic(Limits{}), tn.pnic(Limits{})
 	a, b, c := tn.twin(1, p1), tn.twin(2, p2), tn.twin(3, p3)
 	const n = 5_000
-	done := make(chan map[string]int)
-	go func() {
-		done <- c.receive(t, 2*n, 3*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic(), 2: b.keys.SigningPublic()})
-	}()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); sendMany(t, a, c, n, "a") }()
-	go func() { defer wg.Done(); sendMany(t, b, c, n, "b") }()
-	wg.Wait()
-	got := <-done
+	done := c.collectAsync(2*n, 4*time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic(), 2: b.keys.SigningPublic()})
+	errs := make(chan error, 2)
+	go func() { errs <- sendMany(a, c, n, "a") }()
+	go func() { errs <- sendMany(b, c, n, "b") }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	got := res.got
 	if len(got) != 2*n {
 		t.Fatalf("received %d distinct messages, want %d", len(got), 2*n)
 	}
@@ -289,13 +342,17 @@ func TestReceivingTwinOfflineWithinAndPastTTL(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 	// Past the TTL: B's PNIC drops it and tells A's PNIC, which tells A.
-	id := a.send(t, b, 300*time.Millisecond, "dropped")
+	e := a.envelope(t, b, 2*time.Second, "dropped")
+	raw, _ := e.Marshal()
+	id, err := p1.bus.Send(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rs := a.receipts(t, 1, 30*time.Second)
 	if !rs[id].Delivered {
 		t.Fatalf("first receipt %+v, want delivered to the PNIC", rs[id])
 	}
-	deadline := time.Now().Add(300 * time.Millisecond)
-	time.Sleep(time.Until(deadline) + 10*time.Millisecond) // let the TTL pass: the event under test is the clock
+	time.Sleep(time.Until(time.Unix(0, e.Expires)) + 10*time.Millisecond) // let the TTL pass: the event under test is the clock
 	p2.bus.SweepNow()
 	rs = a.receipts(t, 1, 30*time.Second)
 	if r := rs[id]; r.Delivered || r.Code != schema.ErrorCode_expired {
@@ -447,4 +504,136 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestInboxQuotaHoldsBackUntilTwinTakesMessages fills a receiving twin's inbox quota while it is
+// away: the sender's PNIC keeps the rest and retries, and they arrive once the twin drains its inbox.
+func TestInboxQuotaHoldsBackUntilTwinTakesMessages(t *testing.T) {
+	tn := newTestNet(t)
+	p1 := tn.pnic(Limits{RetryMin: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond})
+	p2 := tn.pnic(Limits{InboxQuota: 2})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	for i := range 5 {
+		a.send(t, b, time.Minute, fmt.Sprint("q", i))
+	}
+	// Two fit; the other three are refused with over_quota and retried by the sender's PNIC.
+	for _, r := range a.receipts(t, 2, 30*time.Second) {
+		if !r.Delivered {
+			t.Fatalf("receipt %+v", r)
+		}
+	}
+	refused := func() float64 { return counterValue(t, p2.bus.m.refused.WithLabelValues("over_quota")) }
+	for deadline := time.Now().Add(20 * time.Second); refused() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("inbox quota never refused anything")
+		}
+		time.Sleep(10 * time.Millisecond) // polling a counter: it has no event to wait on
+	}
+	got := b.receive(t, 5, time.Minute, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
+	if len(got) != 5 {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestMetricsRegistryIsPerBus(t *testing.T) {
+	tn := newTestNet(t)
+	p := tn.pnic(Limits{})
+	_, key, _ := ed25519.GenerateKey(nil)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	_, err = New(Config{Conn: pc, Locate: tn.locate, Key: key, Resolver: tn.res, DataDir: t.TempDir(), Registry: p.reg})
+	if err == nil {
+		t.Fatal("a second bus registered its metrics in the same registry")
+	}
+	mfs, err := p.reg.Gather()
+	if err != nil || len(mfs) == 0 {
+		t.Fatalf("gather: %d families, %v", len(mfs), err)
+	}
+}
+
+// cutConn drops every packet in both directions while cut is set, as a PNIC's PacketConn does
+// when the overlay link is down (WriteTo never fails, packets just vanish).
+type cutConn struct {
+	net.PacketConn
+	cut atomic.Bool
+}
+
+func (c *cutConn) WriteTo(p []byte, a net.Addr) (int, error) {
+	if c.cut.Load() {
+		return len(p), nil
+	}
+	return c.PacketConn.WriteTo(p, a)
+}
+
+func (c *cutConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	for {
+		n, a, err := c.PacketConn.ReadFrom(p)
+		if err != nil || !c.cut.Load() {
+			return n, a, err
+		}
+	}
+}
+
+// TestLinkCutMidStream drops all packets between the PNICs while the second half of a stream is
+// sent: those messages wait in the outbox, are retried, and arrive exactly once after the link is back.
+func TestLinkCutMidStream(t *testing.T) {
+	tn := newTestNet(t)
+	p1 := tn.pnic(Limits{RetryMin: 20 * time.Millisecond, RetryMax: 300 * time.Millisecond, CallTimeout: 500 * time.Millisecond})
+	p2 := tn.pnic(Limits{})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	const half = 1000
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	mb, err := b.pnic.bus.Attach(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	collect := func(total int) {
+		for len(got) < total {
+			select {
+			case d := <-mb.Deliveries():
+				if d.Envelope != nil {
+					e, err := seal.Unmarshal(d.Envelope)
+					if err != nil {
+						t.Fatal(err)
+					}
+					body, err := seal.Open(b.keys, a.keys.SigningPublic(), e)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got[string(body)]++; got[string(body)] > 1 {
+						t.Fatalf("%q received twice", body)
+					}
+				}
+				mb.Ack(ctx, d.Seq)
+			case <-ctx.Done():
+				t.Fatalf("received %d of %d", len(got), total)
+			}
+		}
+	}
+	if err := sendMany(a, b, half, "before"); err != nil {
+		t.Fatal(err)
+	}
+	collect(half)
+	retriesBefore := counterValue(t, p1.bus.m.retries)
+	receivedBefore := counterValue(t, p2.bus.m.received)
+	p1.cut.cut.Store(true)
+	p2.cut.cut.Store(true)
+	if err := sendMany(a, b, half, "during"); err != nil { // Send only needs the local disk
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // the outage length is the point of the test
+	if counterValue(t, p2.bus.m.received) != receivedBefore {
+		t.Fatal("messages crossed a cut link")
+	}
+	p1.cut.cut.Store(false)
+	p2.cut.cut.Store(false)
+	collect(2 * half)
+	if counterValue(t, p1.bus.m.retries) == retriesBefore {
+		t.Fatal("no delivery was retried: the cut was not exercised")
+	}
 }

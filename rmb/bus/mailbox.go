@@ -42,6 +42,8 @@ type Mailbox struct {
 
 	mu      sync.Mutex
 	unacked map[uint64]struct{}
+	acked   []uint64      // acknowledged, not yet deleted
+	ackWake chan struct{} // wakes the deleter
 }
 
 // Attach starts delivering twin's inbox; a twin has one mailbox at a time, and attaching again
@@ -55,7 +57,7 @@ func (b *Bus) Attach(ctx context.Context, twin uint64) (*Mailbox, error) {
 		return nil, fmt.Errorf("%w: %d", ErrNotLocal, twin)
 	}
 	m := &Mailbox{b: b, twin: twin, c: make(chan Delivery, 64), wake: make(chan struct{}, 1),
-		done: make(chan struct{}), unacked: make(map[uint64]struct{})}
+		done: make(chan struct{}), unacked: make(map[uint64]struct{}), ackWake: make(chan struct{}, 1)}
 	m.ctx, m.cancel = context.WithCancel(b.ctx)
 	b.mu.Lock()
 	old := b.mailboxes[twin]
@@ -64,8 +66,9 @@ func (b *Bus) Attach(ctx context.Context, twin uint64) (*Mailbox, error) {
 	if old != nil {
 		old.Close()
 	}
-	b.wg.Add(1)
+	b.wg.Add(2)
 	go m.run()
+	go m.deleter()
 	return m, nil
 }
 
@@ -85,26 +88,60 @@ func (m *Mailbox) Close() {
 	m.b.mu.Unlock()
 }
 
-// Ack removes a delivered item from the inbox.
+// Ack removes a delivered item from the inbox. It does not wait for the disk: acknowledged items are
+// deleted in batches without fsync, and after a crash the twin gets them again and drops them by id.
 func (m *Mailbox) Ack(ctx context.Context, seq uint64) error {
 	m.mu.Lock()
 	_, ok := m.unacked[seq]
-	delete(m.unacked, seq)
+	if ok {
+		delete(m.unacked, seq)
+		m.acked = append(m.acked, seq)
+	}
 	m.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("bus: twin %d acknowledged %d, which it was not given", m.twin, seq)
 	}
-	// Not synced: after a crash the item is delivered again and the twin drops it by id.
-	if _, err := m.b.st.Write(ctx, false, nil, store.Op{Key: store.InboxKey(m.twin, seq), Delete: true}); err != nil {
-		return fmt.Errorf("bus: ack: %w", err)
+	select {
+	case m.ackWake <- struct{}{}:
+	default:
 	}
-	m.b.mu.Lock()
-	if m.b.inCount[m.twin] > 0 {
-		m.b.inCount[m.twin]--
-	}
-	m.b.mu.Unlock()
 	m.signal()
 	return nil
+}
+
+// deleter removes acknowledged items from the inbox in batches.
+func (m *Mailbox) deleter() {
+	defer m.b.wg.Done()
+	var ops []store.Op
+	for {
+		stopping := false
+		select {
+		case <-m.ackWake:
+		case <-m.ctx.Done():
+			stopping = true
+		}
+		m.mu.Lock()
+		seqs := m.acked
+		m.acked = nil
+		m.mu.Unlock()
+		if len(seqs) > 0 {
+			ops = ops[:0]
+			for _, seq := range seqs {
+				ops = append(ops, store.Op{Key: store.InboxKey(m.twin, seq), Delete: true})
+			}
+			// Use the bus context only to notice the store closing; a closing mailbox still flushes.
+			if _, err := m.b.st.Write(context.Background(), false, nil, ops...); err != nil {
+				m.b.log.Debug("rmb: delete acknowledged inbox items", "twin", m.twin, "err", err)
+			} else {
+				m.b.mu.Lock()
+				m.b.inCount[m.twin] = max(0, m.b.inCount[m.twin]-len(seqs))
+				m.b.mu.Unlock()
+			}
+		}
+		if stopping {
+			return
+		}
+	}
 }
 
 func (m *Mailbox) signal() {

@@ -74,8 +74,12 @@ func (b *Bus) receive(ctx context.Context, raw []byte) []byte {
 	if err := e.Verify(src.SigningKey); err != nil {
 		return b.refuse(e.ID, "tampered", schema.Status_tampered, "signature of the sending twin does not verify")
 	}
+	// Reserve the inbox slot before writing, so concurrent arrivals cannot all pass the check.
 	b.mu.Lock()
 	full := b.inCount[e.Dst] >= b.lim.InboxQuota
+	if !full {
+		b.inCount[e.Dst]++
+	}
 	b.mu.Unlock()
 	if full {
 		b.m.refused.WithLabelValues("over_quota").Inc()
@@ -88,6 +92,11 @@ func (b *Bus) receive(ctx context.Context, raw []byte) []byte {
 	rec = binary.BigEndian.AppendUint64(rec, uint64(e.Expires))
 	rec = append(rec, raw...)
 	applied, err := b.st.Write(ctx, true, seen, store.Op{Key: seen, Value: exp}, store.Op{InboxFor: e.Dst, Value: rec})
+	if err != nil || !applied {
+		b.mu.Lock()
+		b.inCount[e.Dst]--
+		b.mu.Unlock()
+	}
 	if err != nil {
 		return encodeAck(e.ID, schema.Status_retryLater, "persist: "+err.Error())
 	}
@@ -95,9 +104,6 @@ func (b *Bus) receive(ctx context.Context, raw []byte) []byte {
 		b.m.refused.WithLabelValues("replay").Inc()
 		return encodeAck(e.ID, schema.Status_duplicate, "already received")
 	}
-	b.mu.Lock()
-	b.inCount[e.Dst]++
-	b.mu.Unlock()
 	b.m.received.Inc()
 	b.wake(e.Dst)
 	return encodeAck(e.ID, schema.Status_ok, "")

@@ -59,7 +59,7 @@ func (c *Client) open(raw []byte) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := seal.Open(c.cfg.Keys, k.signing, e)
+	body, err := c.opener.Open(k.signing, e)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (c *Client) Seal(ctx context.Context, out Outgoing) (*seal.Envelope, []byte
 	now := time.Now()
 	e := &seal.Envelope{ID: seal.NewID(), Src: c.cfg.Keys.ID, Dst: out.To, Created: now.UnixNano(), Expires: now.Add(ttl).UnixNano(),
 		Kind: out.Kind, Command: out.Command, Correlation: out.Correlation, Schema: out.Schema}
-	if err := seal.Seal(c.cfg.Keys, k.encryption, e, out.Body); err != nil {
+	if err := c.sealer.Seal(k.encryption, e, out.Body); err != nil {
 		return nil, nil, err
 	}
 	raw, err := e.Marshal()
@@ -104,6 +104,9 @@ func (c *Client) Seal(ctx context.Context, out Outgoing) (*seal.Envelope, []byte
 // SendRaw hands an encoded, sealed envelope to the PNIC and returns once it is durable there. It is
 // retried over reconnections with the same id, which the bus accepts once.
 func (c *Client) SendRaw(ctx context.Context, raw []byte) error {
+	if len(raw) > maxFrame-1024 {
+		return &Error{Code: schema.ErrorCode_tooLarge, Text: fmt.Sprintf("envelope of %d bytes; send large data over a stream", len(raw))}
+	}
 	_, err := c.call(ctx, true, func(f schema.Frame) error { return f.SetSend(raw) })
 	if err != nil {
 		return fmt.Errorf("client: send: %w", err)
@@ -280,7 +283,7 @@ func (c *Client) streamCall(ctx context.Context, fill func(schema.Frame) error) 
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetReadDeadline(dl)
 	}
-	ans, err := frame.ReadFrame(r, frame.MaxFrame)
+	ans, err := frame.ReadFrame(r, maxFrame)
 	nc.SetReadDeadline(time.Time{})
 	if err != nil {
 		nc.Close()
@@ -324,7 +327,7 @@ type listener struct {
 // Accept waits for the next overlay connection and takes it over a new socket connection.
 func (l *listener) Accept() (net.Conn, error) {
 	for {
-		f, err := frame.ReadFrame(l.s.r, frame.MaxFrame)
+		f, err := frame.ReadFrame(l.s.r, maxFrame)
 		if err != nil {
 			return nil, fmt.Errorf("client: listener on port %d: %w", l.port, err)
 		}

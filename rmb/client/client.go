@@ -22,6 +22,9 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 )
 
+// maxFrame bounds frames read from the PNIC, which sizes them by its own envelope limit.
+const maxFrame = 16 << 20
+
 // PingCommand is the command of the ping service every client answers.
 const PingCommand = "rmb.ping"
 
@@ -92,6 +95,8 @@ type Client struct {
 	wg     sync.WaitGroup
 	msgs   chan *Message
 	inbox  chan delivery
+	sealer *seal.Sealer
+	opener *seal.Opener
 
 	mu       sync.Mutex
 	cur      *conn
@@ -136,6 +141,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, log: log, msgs: make(chan *Message, 256), inbox: make(chan delivery, 4096),
 		ready: make(chan struct{}), handled: make(map[seal.ID]time.Time),
 		receipts: make(map[seal.ID]chan Receipt), replies: make(map[seal.ID]chan *Message), twins: make(map[uint64]twinKeys)}
+	c.sealer, c.opener = seal.NewSealer(cfg.Keys, 0, 0), seal.NewOpener(cfg.Keys, 0)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	cn, err := c.connect(ctx)
 	if err != nil {
@@ -177,7 +183,7 @@ func (c *Client) login(ctx context.Context) (net.Conn, *bufio.Reader, error) {
 		nc.SetDeadline(time.Now().Add(30 * time.Second))
 	}
 	r := bufio.NewReaderSize(nc, 32<<10)
-	f, err := frame.ReadFrame(r, frame.MaxFrame)
+	f, err := frame.ReadFrame(r, maxFrame)
 	if err != nil || f.Which() != schema.Frame_Which_challenge {
 		nc.Close()
 		return nil, nil, fmt.Errorf("client: read challenge: %v", err)
@@ -200,7 +206,7 @@ func (c *Client) login(ctx context.Context) (net.Conn, *bufio.Reader, error) {
 		nc.Close()
 		return nil, nil, fmt.Errorf("client: send auth: %w", err)
 	}
-	ans, err := frame.ReadFrame(r, frame.MaxFrame)
+	ans, err := frame.ReadFrame(r, maxFrame)
 	if err != nil {
 		nc.Close()
 		return nil, nil, fmt.Errorf("client: read auth answer: %w", err)
@@ -249,10 +255,6 @@ func (c *Client) supervise(cn *conn) {
 		case <-c.ctx.Done():
 			return
 		}
-		c.mu.Lock()
-		c.cur = nil
-		c.ready = make(chan struct{})
-		c.mu.Unlock()
 		c.log.Info("rmb client disconnected; reconnecting", "twin", c.cfg.Keys.ID)
 		delay := 20 * time.Millisecond
 		for {
@@ -280,8 +282,17 @@ func (c *Client) supervise(cn *conn) {
 
 func (c *Client) readLoop(cn *conn, r *bufio.Reader) {
 	defer c.wg.Done()
-	defer close(cn.done)
-	defer cn.nc.Close()
+	defer func() {
+		cn.nc.Close()
+		// Retire the connection before announcing its end, so callers retrying on done wait for the next.
+		c.mu.Lock()
+		if c.cur == cn {
+			c.cur = nil
+			c.ready = make(chan struct{})
+		}
+		c.mu.Unlock()
+		close(cn.done)
+	}()
 	go func() {
 		select {
 		case <-c.ctx.Done():
@@ -290,7 +301,7 @@ func (c *Client) readLoop(cn *conn, r *bufio.Reader) {
 		}
 	}()
 	for {
-		f, err := frame.ReadFrame(r, frame.MaxFrame)
+		f, err := frame.ReadFrame(r, maxFrame)
 		if err != nil {
 			return
 		}
@@ -376,10 +387,14 @@ func (c *Client) callOn(ctx context.Context, cn *conn, fill func(schema.Frame) e
 	}
 }
 
+// maxRetries bounds how often one call is retried over reconnections, so a frame the PNIC refuses
+// by closing the connection cannot loop forever.
+const maxRetries = 20
+
 // call makes a call on the current connection, waiting for one if the client is reconnecting and
 // retrying once the connection is back when retry is set (the call must then be idempotent).
 func (c *Client) call(ctx context.Context, retry bool, fill func(schema.Frame) error) (schema.Frame, error) {
-	for {
+	for attempt := 0; ; attempt++ {
 		c.mu.Lock()
 		cn, ready := c.cur, c.ready
 		c.mu.Unlock()
@@ -394,7 +409,7 @@ func (c *Client) call(ctx context.Context, retry bool, fill func(schema.Frame) e
 			}
 		}
 		f, err := c.callOn(ctx, cn, fill)
-		if retry && errors.Is(err, ErrDisconnected) {
+		if retry && errors.Is(err, ErrDisconnected) && attempt < maxRetries {
 			select {
 			case <-cn.done:
 			case <-ctx.Done():

@@ -150,3 +150,36 @@ func FuzzEnvelope(f *testing.F) {
 		}
 	})
 }
+
+func TestSealerSessionsOpenAndRotate(t *testing.T) {
+	a, b := testPair(t)
+	s := NewSealer(a, time.Minute, 3)
+	o := NewOpener(b, 0)
+	var ephs []([KeySize]byte)
+	for i := range 5 {
+		now := time.Now()
+		e := &Envelope{ID: NewID(), Src: 1, Dst: 2, Created: now.UnixNano(), Expires: now.Add(time.Minute).UnixNano()}
+		body := []byte{byte(i)}
+		if err := s.Seal(b.EncryptionPublic(), e, body); err != nil {
+			t.Fatal(err)
+		}
+		ephs = append(ephs, e.Ephemeral)
+		for name, open := range map[string]func() ([]byte, error){
+			"opener": func() ([]byte, error) { return o.Open(a.SigningPublic(), e) },
+			"open":   func() ([]byte, error) { return Open(b, a.SigningPublic(), e) },
+		} {
+			pt, err := open()
+			if err != nil || !bytes.Equal(pt, body) {
+				t.Fatalf("%s: envelope %d: %q %v", name, i, pt, err)
+			}
+		}
+		// A tampered envelope of a known session is still refused through the cached secret.
+		e.Body[0] ^= 1
+		if _, err := o.Open(a.SigningPublic(), e); err == nil {
+			t.Fatal("tampered envelope opened through the session cache")
+		}
+	}
+	if ephs[0] != ephs[2] || ephs[2] == ephs[3] {
+		t.Fatal("ephemeral key not shared within a session of 3 or not rotated after it")
+	}
+}

@@ -147,6 +147,11 @@ func (s *Server) acceptLoop() {
 	}
 }
 
+// maxFrame is the largest frame a twin may send: the bus's largest envelope plus generous slack, so a
+// somewhat oversized envelope reaches the bus and gets a clear "too large" answer; anything larger
+// closes the connection.
+func (s *Server) maxFrame() int { return s.cfg.Bus.Limits().MaxEnvelope + 1<<20 }
+
 func (s *Server) forget(c net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
@@ -164,7 +169,12 @@ type client struct {
 	stop context.CancelFunc
 	mb   *bus.Mailbox
 	wg   sync.WaitGroup
+	// sends bounds the sends of one client in flight; the reader waits when it is full.
+	sends chan struct{}
 }
+
+// maxSendsInFlight bounds concurrent sends per client connection.
+const maxSendsInFlight = 256
 
 func (s *Server) serve(c net.Conn) {
 	defer s.forget(c)
@@ -181,7 +191,8 @@ func (s *Server) serve(c net.Conn) {
 		return
 	}
 	ctx, stop := context.WithCancel(s.ctx)
-	cl := &client{s: s, conn: c, r: r, twin: twin, out: make(chan []byte, 256), ctx: ctx, stop: stop}
+	cl := &client{s: s, conn: c, r: r, twin: twin, out: make(chan []byte, 256), ctx: ctx, stop: stop,
+		sends: make(chan struct{}, maxSendsInFlight)}
 	defer stop()
 	cl.wg.Add(1)
 	go cl.writeLoop()
@@ -214,7 +225,7 @@ func (s *Server) authenticate(c net.Conn, r *bufio.Reader) (uint64, error) {
 	if err := writeFrame(c, f); err != nil {
 		return 0, fmt.Errorf("send challenge: %w", err)
 	}
-	in, err := frame.ReadFrame(r, frame.MaxFrame)
+	in, err := frame.ReadFrame(r, s.maxFrame())
 	if err != nil {
 		return 0, fmt.Errorf("read auth: %w", err)
 	}
@@ -368,7 +379,7 @@ func (cl *client) loop() (handedOver bool, err error) {
 		cl.conn.SetReadDeadline(time.Now()) // unblock the reader
 	}()
 	for {
-		f, err := frame.ReadFrame(cl.r, frame.MaxFrame)
+		f, err := frame.ReadFrame(cl.r, cl.s.maxFrame())
 		if err != nil {
 			return false, err
 		}
@@ -416,9 +427,15 @@ func (cl *client) handleSend(seq uint64, raw []byte) {
 		return
 	}
 	// Sends run concurrently so one slow fsync group does not stall the connection.
+	select {
+	case cl.sends <- struct{}{}:
+	case <-cl.ctx.Done():
+		return
+	}
 	cl.wg.Add(1)
 	go func() {
 		defer cl.wg.Done()
+		defer func() { <-cl.sends }()
 		id, err := cl.s.cfg.Bus.Send(cl.ctx, raw)
 		if err != nil {
 			cl.fail(seq, ErrorCode(err), err.Error())
