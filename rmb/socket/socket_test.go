@@ -233,8 +233,12 @@ func TestWrongKeyRefused(t *testing.T) {
 	if _, err := client.Dial(ctx, client.Config{Path: e.socks[1], Keys: unknown}); !errors.Is(err, client.ErrUnauthenticated) {
 		t.Fatalf("unknown twin: %v", err)
 	}
-	if !strings.Contains(e.log.String(), "wrong key") {
-		t.Fatalf("refusal not logged:\n%s", e.log.String())
+	// The server logs after it has answered the client; wait for the line, bounded.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(e.log.String(), "wrong key"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("refusal not logged:\n%s", e.log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
