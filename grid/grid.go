@@ -445,13 +445,7 @@ func (g *Grid) Status() []HostStatus {
 			hs.Err = err.Error()
 		}
 		hs.Ready, hs.Address = s.Ready, s.Address
-		for _, p := range s.Peers {
-			for _, l := range p.Links {
-				if l.Up {
-					hs.LinksUp++
-				}
-			}
-		}
+		hs.LinksUp = s.LinksUp()
 		out = append(out, hs)
 	}
 	return out

@@ -44,6 +44,19 @@ type PeerStatus struct {
 	Links []LinkStatus `json:"links"`
 }
 
+// LinksUp counts the links that are up across all peers.
+func (s Status) LinksUp() int {
+	n := 0
+	for _, p := range s.Peers {
+		for _, l := range p.Links {
+			if l.Up {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // Status collects the node's state.
 func (n *Node) Status() Status {
 	s := Status{

@@ -384,15 +384,7 @@ func waitLinks(t *testing.T, h *testnet.Host, n int) {
 			var s pnic.Status
 			json.NewDecoder(resp.Body).Decode(&s)
 			resp.Body.Close()
-			up := 0
-			for _, p := range s.Peers {
-				for _, l := range p.Links {
-					if l.Up {
-						up++
-					}
-				}
-			}
-			if up >= n {
+			if s.LinksUp() >= n {
 				return
 			}
 		}

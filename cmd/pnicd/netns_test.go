@@ -66,17 +66,7 @@ func (d *nsDaemon) waitStatus(t *testing.T, timeout time.Duration, what string, 
 	}
 }
 
-func linksUp(s pnic.Status) int {
-	n := 0
-	for _, p := range s.Peers {
-		for _, l := range p.Links {
-			if l.Up {
-				n++
-			}
-		}
-	}
-	return n
-}
+func linksUp(s pnic.Status) int { return s.LinksUp() }
 
 // TestKernelThreeHops: A–B–C in namespaces; TCP from A to C's overlay address through the
 // kernel TUNs carries data both ways, and a stopped pnicd leaves no TUN behind.
