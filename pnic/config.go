@@ -46,8 +46,10 @@ type Config struct {
 	TUNName string `yaml:"tun_name"`
 	// MTU of the device; 0 picks a default for the mode.
 	MTU int `yaml:"mtu"`
-	// Socket is the Unix socket path for local twins.
+	// Socket is the Unix socket path for local twins; "off" runs no message bus.
 	Socket string `yaml:"socket"`
+	// Resolver is the JSON file mapping twin ids to keys and hosting PNIC (default <data>/twins.json).
+	Resolver string `yaml:"resolver"`
 	// HTTP is the health, status and metrics address; "off" disables it.
 	HTTP string `yaml:"http"`
 	// LinkTimeout is how long a link may stay silent before it is declared dead.
@@ -104,6 +106,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Socket == "" {
 		c.Socket = filepath.Join(c.DataDir, "pnic.sock")
+	}
+	if c.Resolver == "" {
+		c.Resolver = filepath.Join(c.DataDir, "twins.json")
 	}
 	if c.HTTP == "" {
 		c.HTTP = DefaultHTTP

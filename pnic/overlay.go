@@ -2,18 +2,25 @@ package pnic
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
 
 	"github.com/freeflowuniverse/planetary/tun"
+	"github.com/yggdrasil-network/yggdrasil-go/src/address"
 )
 
 // TwinAddress is the overlay address of a twin hosted here: the node's /64 with the twin id
 // as interface identifier, so the address tells which twin it is.
-func (n *Node) TwinAddress(twinID uint64) netip.Addr {
-	a := n.Subnet().Addr().As16()
+func (n *Node) TwinAddress(twinID uint64) netip.Addr { return TwinAddressOf(n.PublicKey(), twinID) }
+
+// TwinAddressOf is the overlay address of a twin hosted by the PNIC with key pnic.
+func TwinAddressOf(pnic ed25519.PublicKey, twinID uint64) netip.Addr {
+	var a [16]byte
+	s := address.SubnetForKey(pnic)
+	copy(a[:], s[:])
 	binary.BigEndian.PutUint64(a[8:], twinID)
 	return netip.AddrFrom16(a)
 }

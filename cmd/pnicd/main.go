@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/freeflowuniverse/planetary/internal/cli"
 	"github.com/freeflowuniverse/planetary/internal/version"
 	"github.com/freeflowuniverse/planetary/pnic"
+	"github.com/freeflowuniverse/planetary/rmb/service"
 )
 
 func main() { cli.Main("pnicd", run) }
@@ -34,6 +36,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return status(args[1:], stdout, stderr)
 		case "ping":
 			return ping(args[1:], stdout, stderr)
+		case "twin":
+			return twinCmd(args[1:], stdout, stderr)
 		}
 	}
 	return daemon(args, stderr)
@@ -55,7 +59,8 @@ func daemon(args []string, stderr io.Writer) error {
 		tunMode   = fs.String("tun", "", "packet device: auto, kernel or userspace (default auto)")
 		tunName   = fs.String("tun-name", "", "kernel TUN name (default pnic0)")
 		mtu       = fs.Int("mtu", 0, "device MTU (default 65535 kernel, 16384 userspace)")
-		socket    = fs.String("socket", "", "Unix socket for local twins (default <data>/pnic.sock)")
+		socket    = fs.String("socket", "", "Unix socket for local twins, or off for no message bus (default <data>/pnic.sock)")
+		resolver  = fs.String("resolver", "", "JSON file of twins: id, keys, hosting PNIC (default <data>/twins.json)")
 		httpAddr  = fs.String("http", "", "health, status and metrics address, or off (default 127.0.0.1:9652)")
 		linkTO    = fs.Duration("link-timeout", 0, "declare a silent link dead after this long (default 600ms)")
 		redialMax = fs.Duration("redial-max", 0, "cap on the redial backoff of a lost link, at most 30s (default 10s)")
@@ -64,7 +69,7 @@ func daemon(args []string, stderr io.Writer) error {
 	fs.Var(&listen, "listen", "link listen URI, repeatable (default quic://[::]:9651)")
 	fs.Var(&peers, "peer", "peer URI, repeatable: quic://host:port?key=HEX&priority=N")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pnicd [flags]\n       pnicd status [--http ADDR] [--json]\n       pnicd ping [--http ADDR] [-c N] ADDRESS\n       pnicd version\n\nflags:")
+		fmt.Fprintln(stderr, "usage: pnicd [flags]\n       pnicd status [--http ADDR] [--json]\n       pnicd ping [--http ADDR] [-c N] ADDRESS\n       pnicd ping [--data DIR] [--key FILE] [-c N] TWIN-ID\n       pnicd twin add [--data DIR] [--resolver FILE] TWIN-ID\n       pnicd version\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -74,7 +79,7 @@ func daemon(args []string, stderr io.Writer) error {
 		return cli.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return cli.Usagef("unexpected argument %q (subcommands: status, version)", fs.Arg(0))
+		return cli.Usagef("unexpected argument %q (subcommands: status, ping, twin, version)", fs.Arg(0))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -104,6 +109,8 @@ func daemon(args []string, stderr io.Writer) error {
 			cfg.MTU = *mtu
 		case "socket":
 			cfg.Socket = *socket
+		case "resolver":
+			cfg.Resolver = *resolver
 		case "http":
 			cfg.HTTP = *httpAddr
 		case "link-timeout":
@@ -122,12 +129,25 @@ func daemon(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var rmb *service.Service
+	if cfg.Socket != "off" {
+		rmb, err = service.Start(node, service.Config{Socket: cfg.Socket, DataDir: cfg.DataDir, ResolverFile: cfg.Resolver}, log)
+		if err != nil {
+			node.Close()
+			return err
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("pnicd running; SIGINT or SIGTERM stops it")
 	<-ctx.Done()
 	log.Info("pnicd stopping")
-	if err := node.Close(); err != nil {
+	var errs []error
+	if rmb != nil {
+		errs = append(errs, rmb.Close())
+	}
+	errs = append(errs, node.Close())
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("pnicd stopped")
@@ -215,6 +235,9 @@ func ping(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("http", pnic.DefaultHTTP, "address of the running pnicd's status server")
 	count := fs.Int("c", 4, "number of echo requests (0 = until one is answered, at most 60)")
 	wait := fs.Duration("W", 2*time.Second, "time to wait for each reply")
+	data := fs.String("data", "", "twin ping: the pnicd's data directory (default ~/.planetary/pnic)")
+	sock := fs.String("socket", "", "twin ping: the pnicd's socket (default <data>/pnic.sock)")
+	key := fs.String("key", "", "twin ping: key file of the local twin that pings (default: the only one in <data>/twins/)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -222,9 +245,12 @@ func ping(args []string, stdout, stderr io.Writer) error {
 		return cli.Usage(err)
 	}
 	if fs.NArg() != 1 {
-		return cli.Usagef("ping wants one overlay address")
+		return cli.Usagef("ping wants one overlay address or twin id")
 	}
 	dst := fs.Arg(0)
+	if id, err := strconv.ParseUint(dst, 10, 64); err == nil {
+		return pingTwin(twinPing{to: id, count: *count, wait: *wait, data: *data, socket: *sock, key: *key}, stdout)
+	}
 	client := &http.Client{Timeout: *wait + 5*time.Second}
 	untilReply := *count == 0
 	if untilReply {

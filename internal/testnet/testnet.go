@@ -125,20 +125,30 @@ type Proc struct {
 // Start runs a command inside the host, output to logPath; the test's cleanup stops it.
 func (h *Host) Start(logPath string, name string, args ...string) *Proc {
 	h.t.Helper()
+	return start(h.t, logPath, exec.Command("ip", append([]string{"netns", "exec", h.NS, name}, args...)...))
+}
+
+// StartLocal runs a command in the test's own namespace, output to logPath; the test's cleanup stops it.
+func StartLocal(t testing.TB, logPath string, name string, args ...string) *Proc {
+	t.Helper()
+	return start(t, logPath, exec.Command(name, args...))
+}
+
+func start(t testing.TB, logPath string, cmd *exec.Cmd) *Proc {
+	t.Helper()
 	f, err := os.Create(logPath)
 	if err != nil {
-		h.t.Fatalf("log file: %v", err)
+		t.Fatalf("log file: %v", err)
 	}
-	cmd := exec.Command("ip", append([]string{"netns", "exec", h.NS, name}, args...)...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()
-		h.t.Fatalf("start %s in %s: %v", name, h.NS, err)
+		t.Fatalf("start %s: %v", cmd.Args, err)
 	}
 	p := &Proc{cmd: cmd, done: make(chan struct{}), Log: logPath}
 	go func() { p.err = cmd.Wait(); f.Close(); close(p.done) }()
-	h.t.Cleanup(func() { p.Stop(5 * time.Second) })
+	t.Cleanup(func() { p.Stop(5 * time.Second) })
 	return p
 }
 

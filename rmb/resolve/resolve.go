@@ -185,30 +185,47 @@ func (f *File) reload() error {
 	if err != nil {
 		return fmt.Errorf("resolver file: %w", err)
 	}
+	twins, err := parseFile(f.path, b)
+	if err != nil {
+		return err
+	}
+	f.static, f.modTime, f.size = NewStatic(twins...), st.ModTime(), st.Size()
+	return nil
+}
+
+// ReadFile returns every twin listed in a resolver file.
+func ReadFile(path string) ([]TwinInfo, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("resolver file: %w", err)
+	}
+	return parseFile(path, b)
+}
+
+func parseFile(path string, b []byte) ([]TwinInfo, error) {
 	var entries []FileTwin
 	if err := json.Unmarshal(b, &entries); err != nil {
-		return fmt.Errorf("resolver file %s: %w", f.path, err)
+		return nil, fmt.Errorf("resolver file %s: %w", path, err)
 	}
-	s := NewStatic()
+	twins := make([]TwinInfo, 0, len(entries))
 	for i, e := range entries {
 		sk, err := decodeKey("signing_key", e.SigningKey, ed25519.PublicKeySize)
 		if err != nil {
-			return fmt.Errorf("resolver file %s: entry %d (twin %d): %w", f.path, i, e.ID, err)
+			return nil, fmt.Errorf("resolver file %s: entry %d (twin %d): %w", path, i, e.ID, err)
 		}
 		ek, err := decodeKey("encryption_key", e.EncryptionKey, 32)
 		if err != nil {
-			return fmt.Errorf("resolver file %s: entry %d (twin %d): %w", f.path, i, e.ID, err)
+			return nil, fmt.Errorf("resolver file %s: entry %d (twin %d): %w", path, i, e.ID, err)
 		}
 		pk, err := decodeKey("pnic", e.PNIC, ed25519.PublicKeySize)
 		if err != nil {
-			return fmt.Errorf("resolver file %s: entry %d (twin %d): %w", f.path, i, e.ID, err)
+			return nil, fmt.Errorf("resolver file %s: entry %d (twin %d): %w", path, i, e.ID, err)
 		}
 		t := TwinInfo{ID: e.ID, SigningKey: sk, PNIC: pk}
 		copy(t.EncryptionKey[:], ek)
-		s.Put(t)
+		twins = append(twins, t)
 	}
-	f.static, f.modTime, f.size = s, st.ModTime(), st.Size()
-	return nil
+	return twins, nil
 }
 
 // Resolve looks the twin up in the file, re-reading it if it changed.

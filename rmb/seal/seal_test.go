@@ -3,6 +3,8 @@ package seal
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -181,5 +183,31 @@ func TestSealerSessionsOpenAndRotate(t *testing.T) {
 	}
 	if ephs[0] != ephs[2] || ephs[2] == ephs[3] {
 		t.Fatal("ephemeral key not shared within a session of 3 or not rotated after it")
+	}
+}
+
+func TestKeyFileRoundTrip(t *testing.T) {
+	k, err := GenerateTwinKeys(42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "twin.key")
+	if err := WriteKeyFile(path, k); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode: %v %v", fi.Mode(), err)
+	}
+	got, err := ReadKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != 42 || !got.Signing.Equal(k.Signing) || got.EncryptionPublic() != k.EncryptionPublic() {
+		t.Fatal("keys changed on the way through the file")
+	}
+	for _, bad := range []string{``, `{}`, `{"id":1}`, `{"id":1,"signing_seed":"00","encryption_key":""}`, `[1]`} {
+		if _, err := ParseKeyFile([]byte(bad)); err == nil {
+			t.Errorf("ParseKeyFile(%q) accepted", bad)
+		}
 	}
 }
