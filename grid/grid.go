@@ -114,6 +114,9 @@ func (g *Grid) Up(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := g.prepareTwins(); err != nil {
+		return fmt.Errorf("twins: %w", err)
+	}
 	for i, h := range g.t.Hosts {
 		if g.running(h.Name) {
 			fmt.Fprintf(g.o.Out, "[%d/%d] %s already running\n", i+1, len(g.t.Hosts), h.Name)
@@ -216,7 +219,7 @@ func (g *Grid) buildNetwork() error {
 // pnicdArgs are the flags of host i's pnicd.
 func (g *Grid) pnicdArgs(i int, h Host) []string {
 	data := filepath.Join(g.dir, h.Name)
-	args := []string{"--data", data, "--socket", filepath.Join(data, "pnic.sock")}
+	args := []string{"--data", data, "--socket", g.socketPath(h.Name), "--resolver", g.resolverFile()}
 	switch g.o.Backend {
 	case Local:
 		args = append(args, "--tun", "userspace",
@@ -345,7 +348,7 @@ func (g *Grid) waitReady(ctx context.Context, h Host) error {
 	defer cancel()
 	for {
 		if !g.running(h.Name) {
-			return fmt.Errorf("pnicd of %s exited; last lines of %s:\n%s", h.Name, g.LogFile(h.Name), tail(g.LogFile(h.Name), 5))
+			return fmt.Errorf("pnicd of %s exited; last lines of %s:\n%s", h.Name, g.LogFile(h.Name), tail(g.LogFile(h.Name), 15))
 		}
 		if code, err := g.get(h.Name, path, nil); err == nil && code == http.StatusOK {
 			return nil

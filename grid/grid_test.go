@@ -31,6 +31,8 @@ func TestTopology(t *testing.T) {
 		"name: x\nisps: [i1]\nhosts: [{name: a, isps: [i9]}]\n":                                        "unknown isp",
 		"name: x\nisps: [i1, i2]\nhosts: [{name: a, isps: [i1], peers: [b]}, {name: b, isps: [i2]}]\n": "share no isp",
 		"name: x\nhostz: []\n":                                                                         "hostz",
+		"name: x\nhosts: [{name: a}]\ntwins: [{name: t, host: z}]\n":                                   "unknown host",
+		"name: x\nhosts: [{name: a}]\ntwins: [{name: t, host: a}, {name: t, host: a}]\n":               "repeated",
 	}
 	for in, want := range bad {
 		if _, err := Parse(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
@@ -57,6 +59,11 @@ func TestLocalBackend(t *testing.T) {
 		t.Fatalf("second up: %v\n%s", err, out.String())
 	}
 	if _, err := g.WaitReach(ctx, "a", "c"); err != nil {
+		t.Fatal(err)
+	}
+	// Twins on a and c talk over RMB, through b.
+	onlineTwins(t, ctx, g, "carol")
+	if _, err := g.WaitTwinReach(ctx, "alice", "carol"); err != nil {
 		t.Fatal(err)
 	}
 	before := addresses(g)
@@ -94,6 +101,18 @@ func TestLocalBackend(t *testing.T) {
 	}
 }
 
+// onlineTwins logs twins in (they then answer pings) until the test ends.
+func onlineTwins(t *testing.T, ctx context.Context, g *Grid, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		c, err := g.OpenTwin(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+}
+
 func addresses(g *Grid) string {
 	var s []string
 	for _, h := range g.Status() {
@@ -111,6 +130,17 @@ hosts:
   - {name: c, isps: [isp1, isp2], peers: [b]}
   - {name: d, isps: [isp1], peers: [b]}
   - {name: e, isps: [isp2], peers: [c]}
+twins:
+  - {name: t1, host: a}
+  - {name: t2, host: b}
+  - {name: t3, host: c}
+  - {name: t4, host: d}
+  - {name: t5, host: e}
+  - {name: t6, host: a}
+  - {name: t7, host: b}
+  - {name: t8, host: c}
+  - {name: t9, host: d}
+  - {name: t10, host: e}
 `
 
 // TestNetnsBackend: five hosts on two ISPs in namespaces with kernel TUNs: all ready and
@@ -148,6 +178,11 @@ func TestNetnsBackend(t *testing.T) {
 	if err != nil {
 		t.Fatalf("after cutting a's isp1 uplink: %v", err)
 	}
+	// Twins on a and d (one ISP apart) still talk over RMB.
+	onlineTwins(t, ctx, g, "t9")
+	if _, err := g.WaitTwinReach(ctx, "t6", "t9"); err != nil {
+		t.Fatalf("after cutting a's isp1 uplink: %v", err)
+	}
 	if err := g.SetUplink("a", "isp1", true); err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +192,13 @@ func TestNetnsBackend(t *testing.T) {
 	}
 	if after := addresses(g); after != before {
 		t.Fatalf("addresses changed across restart: %s -> %s", before, after)
+	}
+	// Same twin ids and keys after the restart: every twin reaches t1.
+	onlineTwins(t, ctx, g, "t1")
+	for _, tw := range topo.Twins[1:] {
+		if _, err := g.WaitTwinReach(ctx, tw.Name, "t1"); err != nil {
+			t.Fatalf("after restart: %v", err)
+		}
 	}
 	if err := g.Down(false); err != nil {
 		t.Fatal(err)

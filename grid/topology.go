@@ -23,6 +23,16 @@ type Topology struct {
 	ISPs []string `yaml:"isps"`
 	// Hosts run one PNIC each.
 	Hosts []Host `yaml:"hosts"`
+	// Twins are identities hosted on the PNICs; twin ids follow their order here, from 1.
+	Twins []Twin `yaml:"twins"`
+}
+
+// Twin is one twin and the host whose PNIC hosts it.
+type Twin struct {
+	// Name is unique among the twins.
+	Name string `yaml:"name"`
+	// Host names the host whose PNIC serves the twin.
+	Host string `yaml:"host"`
 }
 
 // Host is one machine with a PNIC.
@@ -124,7 +134,27 @@ func (t Topology) Validate() error {
 			}
 		}
 	}
+	twins := map[string]bool{}
+	for _, tw := range t.Twins {
+		if !nameRE.MatchString(tw.Name) || twins[tw.Name] {
+			return fmt.Errorf("twin %q: invalid or repeated name (1-8 lowercase letters and digits)", tw.Name)
+		}
+		twins[tw.Name] = true
+		if _, ok := hosts[tw.Host]; !ok {
+			return fmt.Errorf("twin %s: unknown host %q", tw.Name, tw.Host)
+		}
+	}
 	return nil
+}
+
+// twin returns a twin's id (its position, from 1) and entry.
+func (t Topology) twin(name string) (uint64, Twin, bool) {
+	for i, tw := range t.Twins {
+		if tw.Name == name {
+			return uint64(i + 1), tw, true
+		}
+	}
+	return 0, Twin{}, false
 }
 
 // shared lists the ISPs two hosts both use, in a's order of preference.

@@ -140,6 +140,10 @@ func (c Config) Validate() error {
 	if c.MTU != 0 && (c.MTU < 1280 || c.MTU > 65535) {
 		return fmt.Errorf("mtu %d: want 1280 to 65535", c.MTU)
 	}
+	// sun_path holds 108 bytes with the terminating NUL.
+	if c.Socket != "off" && len(c.Socket) > 107 {
+		return fmt.Errorf("socket path %q is %d bytes; Unix sockets allow at most 107: choose a shorter --socket", c.Socket, len(c.Socket))
+	}
 	if c.HTTP != "off" {
 		if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
 			return fmt.Errorf("http address %q: %w", c.HTTP, err)

@@ -23,7 +23,8 @@ commands:
   up                        start every host (idempotent) and wait until all are ready
   down [--purge]            stop everything, remove namespaces and bridges (--purge: keys and logs too)
   restart                   down and up, keeping keys
-  status                    each host's process, readiness, address and links
+  status                    each host's process, readiness, address and links; the twins
+  ping TWIN TWIN            RMB ping from one twin to another (waits up to 30 s for a path)
   logs HOST [N]             the last N (default 50) lines of a host's pnicd log
   run                       up, show the network, wait for Ctrl-C, down
   chaos cut|restore HOST ISP   cut or restore an uplink (netns backend)
@@ -112,6 +113,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runInteractive(ctx, g, stdout)
 	case "chaos":
 		return chaos(ctx, g, rest)
+	case "ping":
+		if len(rest) != 2 {
+			return cli.Usage(errors.New("ping wants two twin names: FROM TO"))
+		}
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		rtt, err := g.WaitTwinReach(pctx, rest[0], rest[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "twin %s reaches twin %s over RMB: %.2f ms\n", rest[0], rest[1], float64(rtt.Microseconds())/1000)
+		return nil
 	}
 	return cli.Usage(fmt.Errorf("unknown command %q", cmd))
 }
@@ -139,6 +152,15 @@ func printStatus(w io.Writer, g *grid.Grid) {
 		fmt.Fprintf(tw, "%s\t%d\t%v\t%d\t%s\thttp://%s/v1/status\t%s\n", s.Name, s.PID, s.Ready, s.LinksUp, s.Address, g.HTTPAddr(s.Name), s.Err)
 	}
 	tw.Flush()
+	if twins := g.Twins(); len(twins) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TWIN\tID\tHOST\tADDRESS\tKEY FILE")
+		for _, t := range twins {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", t.Name, t.ID, t.Host, t.Address, g.TwinKeyFile(t.Name))
+		}
+		tw.Flush()
+	}
 }
 
 // runInteractive is make run: up, check the first host reaches every other, show, wait, down.
@@ -162,6 +184,26 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(w, "%s reaches %s over the overlay: %.2f ms\n", hosts[0].Name, h.Name, float64(rtt.Microseconds())/1000)
+	}
+	// Until twind runs the twins, this process keeps them online so they answer pings.
+	twins := g.Topology().Twins
+	for _, t := range twins {
+		c, err := g.OpenTwin(ctx, t.Name)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+	}
+	if len(twins) > 1 {
+		for _, t := range twins[1:] {
+			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			rtt, err := g.WaitTwinReach(rctx, twins[0].Name, t.Name)
+			cancel()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "twin %s reaches twin %s over RMB: %.2f ms\n", twins[0].Name, t.Name, float64(rtt.Microseconds())/1000)
+		}
 	}
 	fmt.Fprintln(w)
 	printStatus(w, g)

@@ -20,6 +20,7 @@ func TestBadInput(t *testing.T) {
 	garbage := filepath.Join(dir, "garbage")
 	os.MkdirAll(garbage, 0o700)
 	os.WriteFile(filepath.Join(garbage, "pnic.key"), []byte("not a key"), 0o600)
+	os.WriteFile(filepath.Join(dir, "bad.json"), []byte("{not json"), 0o600)
 	cases := []struct {
 		args []string
 		code int
@@ -33,6 +34,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--link-timeout", "1ms"}, 2, "link_timeout"},
 		{[]string{"--config", filepath.Join(dir, "nope.yaml")}, 2, "nope.yaml"},
 		{[]string{"--data", keyDir, "--tun", "userspace", "--http", "off", "--listen", "quic://127.0.0.1:0"}, 1, "readable by others"},
+		{[]string{"--socket", "/tmp/" + strings.Repeat("s", 120)}, 2, "at most 107"},
+		{[]string{"--resolver", filepath.Join(dir, "bad.json"), "--data", dir, "--tun", "userspace", "--http", "off", "--listen", "quic://127.0.0.1:0"}, 1, "bad.json"},
 		{[]string{"--data", garbage, "--tun", "userspace", "--http", "off", "--listen", "quic://127.0.0.1:0"}, 1, "PEM"},
 	}
 	for _, c := range cases {
