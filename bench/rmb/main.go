@@ -13,7 +13,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,10 +26,12 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/freeflowuniverse/planetary/pnic"
 	"github.com/freeflowuniverse/planetary/rmb/bus"
 	"github.com/freeflowuniverse/planetary/rmb/client"
 	"github.com/freeflowuniverse/planetary/rmb/resolve"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
+	"github.com/freeflowuniverse/planetary/rmb/service"
 	"github.com/freeflowuniverse/planetary/rmb/socket"
 )
 
@@ -218,6 +222,57 @@ func newRMB(dir string, rec *recorder) (*rmbSystem, error) {
 	return s, nil
 }
 
+// newRMBPNIC is the same pair of twins, but each bus runs inside a real PNIC node (userspace
+// netstack, one QUIC link over loopback), so RMB's QUIC rides on the overlay as in pnicd.
+func newRMBPNIC(dir string, rec *recorder) (*rmbSystem, error) {
+	res := resolve.NewStatic()
+	s := &rmbSystem{}
+	var nodes [2]*pnic.Node
+	var clients [2]*client.Client
+	for i := range 2 {
+		cfg := pnic.Config{DataDir: filepath.Join(dir, fmt.Sprint("node", i)), Listen: []string{"quic://127.0.0.1:0"},
+			TUN: "userspace", HTTP: "off", Socket: "off"}
+		if i == 1 {
+			cfg.Peers = []string{"quic://" + nodes[0].LinkAddrs()[0].String()}
+		}
+		n, err := pnic.New(cfg.WithDefaults(), nil)
+		if err != nil {
+			return nil, err
+		}
+		nodes[i] = n
+		path := filepath.Join(dir, fmt.Sprintf("n%d.sock", i))
+		svc, err := service.Start(n, service.Config{Socket: path, DataDir: cfg.DataDir, Resolver: res}, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() { svc.Close(); n.Close() })
+		k, _ := seal.GenerateTwinKeys(uint64(i + 1))
+		res.Put(resolve.TwinInfo{ID: k.ID, SigningKey: k.SigningPublic(), EncryptionKey: k.EncryptionPublic(), PNIC: n.PublicKey()})
+		c, err := client.Dial(context.Background(), client.Config{Path: path, Keys: k})
+		if err != nil {
+			return nil, err
+		}
+		clients[i] = c
+		s.closers = append([]func(){func() { c.Close() }}, s.closers...)
+	}
+	// Wait for the overlay path: a first message must arrive.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := clients[0].SendWait(ctx, client.Outgoing{To: 2, Command: "warmup"}); err != nil {
+		return nil, fmt.Errorf("warm-up message: %w", err)
+	}
+	s.a = clients[0]
+	go func() {
+		for m := range clients[1].Messages() {
+			if m.Command == "bench" {
+				rec.record(m.Body)
+			}
+			m.Ack()
+		}
+	}()
+	return s, nil
+}
+
 func (s *rmbSystem) send(ctx context.Context, b []byte) error {
 	_, err := s.a.Send(ctx, client.Outgoing{To: 2, Command: "bench", Body: b})
 	return err
@@ -285,9 +340,28 @@ func main() {
 	workers := flag.Int("workers", 64, "concurrent senders in throughput runs")
 	rates := flag.String("rates", "5000,1000", "messages per second of the fixed-rate runs, comma-separated")
 	dur := flag.Duration("dur", 5*time.Second, "length of the fixed-rate run")
-	only := flag.String("only", "", "run only this system (rmb or jetstream)")
+	only := flag.String("only", "", "run only this system (rmb, rmb-pnic or jetstream)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	blockprofile := flag.String("blockprofile", "", "write a blocking profile here (where goroutines wait)")
+	traceFile := flag.String("trace", "", "write an execution trace here")
 	flag.Parse()
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err == nil {
+			trace.Start(f)
+			defer trace.Stop()
+		}
+	}
+	if *blockprofile != "" {
+		runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+		defer func() {
+			f, err := os.Create(*blockprofile)
+			if err == nil {
+				pprof.Lookup("block").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	onlySystem = *only
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -329,6 +403,7 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 		make func(string, *recorder) (system, error)
 	}{
 		{"rmb", func(d string, r *recorder) (system, error) { return newRMB(d, r) }},
+		{"rmb-pnic", func(d string, r *recorder) (system, error) { return newRMBPNIC(d, r) }},
 		{"jetstream", func(d string, r *recorder) (system, error) { return newNATS(d, r) }},
 	}
 	for _, sys := range systems {
