@@ -91,7 +91,9 @@ func kindOf(t *testing.T, doc []byte) string {
 func TestKubernetesManifests(t *testing.T) {
 	var ds *appsv1.DaemonSet
 	var ss *appsv1.StatefulSet
+	var twin *appsv1.Deployment
 	services := map[string]*corev1.Service{}
+	claims := map[string]*corev1.PersistentVolumeClaim{}
 	files, _ := filepath.Glob("k8s/*.yaml")
 	for _, f := range files {
 		for _, d := range docs(t, f) {
@@ -103,6 +105,13 @@ func TestKubernetesManifests(t *testing.T) {
 			case "StatefulSet":
 				ss = &appsv1.StatefulSet{}
 				err = yaml.UnmarshalStrict(d, ss)
+			case "Deployment":
+				twin = &appsv1.Deployment{}
+				err = yaml.UnmarshalStrict(d, twin)
+			case "PersistentVolumeClaim":
+				c := &corev1.PersistentVolumeClaim{}
+				err = yaml.UnmarshalStrict(d, c)
+				claims[c.Name] = c
 			case "Service":
 				s := &corev1.Service{}
 				err = yaml.UnmarshalStrict(d, s)
@@ -115,8 +124,8 @@ func TestKubernetesManifests(t *testing.T) {
 			}
 		}
 	}
-	if ds == nil || ss == nil {
-		t.Fatal("want a pnicd DaemonSet and a chaind StatefulSet")
+	if ds == nil || ss == nil || twin == nil {
+		t.Fatal("want a pnicd DaemonSet, a chaind StatefulSet and a twind Deployment")
 	}
 	// pnicd: host network, NET_ADMIN, /dev/net/tun from the host, probes on the status server.
 	spec := ds.Spec.Template.Spec
@@ -142,6 +151,26 @@ func TestKubernetesManifests(t *testing.T) {
 	if !tunOK {
 		t.Error("pnicd: /dev/net/tun is not mounted from the host")
 	}
+	// twind: talks to the node's pnicd through the socket directory the DaemonSet shares.
+	pnicSock := argAfter(c.Args, "--socket")
+	tc := twin.Spec.Template.Spec.Containers[0]
+	twinSock := argAfter(tc.Args, "--pnic")
+	if pnicSock == "" || twinSock != pnicSock {
+		t.Errorf("twind --pnic %q, pnicd --socket %q: want the same path", twinSock, pnicSock)
+	}
+	if hostDir(spec, c, filepath.Dir(pnicSock)) == "" || hostDir(spec, c, filepath.Dir(pnicSock)) != hostDir(twin.Spec.Template.Spec, tc, filepath.Dir(twinSock)) {
+		t.Error("twind and pnicd do not mount the socket directory from the same host path")
+	}
+	mountsFromVolumes(t, "twind", tc, twin.Spec.Template.Spec.Volumes)
+	if twin.Spec.Replicas == nil || *twin.Spec.Replicas != 1 || twin.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType ||
+		!labelsMatch(twin.Spec.Selector.MatchLabels, twin.Spec.Template.Labels) {
+		t.Error("twind: want one replica, the Recreate strategy and a selector matching the template")
+	}
+	for _, v := range twin.Spec.Template.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil && claims[v.PersistentVolumeClaim.ClaimName] == nil {
+			t.Errorf("twind: claim %q is not defined", v.PersistentVolumeClaim.ClaimName)
+		}
+	}
 	// chaind: a headless Service of the StatefulSet's name selecting its pods, a claim per pod.
 	svc := services[ss.Spec.ServiceName]
 	if svc == nil || svc.Spec.ClusterIP != "None" || !labelsMatch(svc.Spec.Selector, ss.Spec.Template.Labels) {
@@ -154,6 +183,29 @@ func TestKubernetesManifests(t *testing.T) {
 	if !slices.Contains(cc.Args, "start") || !slices.Contains(cc.Args, "--home") {
 		t.Errorf("chaind args %v: want start --home", cc.Args)
 	}
+}
+
+// argAfter returns the value following flag in args.
+func argAfter(args []string, flag string) string {
+	if i := slices.Index(args, flag); i >= 0 && i+1 < len(args) {
+		return args[i+1]
+	}
+	return ""
+}
+
+// hostDir returns the host path mounted at dir in container c, or "".
+func hostDir(spec corev1.PodSpec, c corev1.Container, dir string) string {
+	for _, m := range c.VolumeMounts {
+		if m.MountPath != dir {
+			continue
+		}
+		for _, v := range spec.Volumes {
+			if v.Name == m.Name && v.HostPath != nil {
+				return v.HostPath.Path
+			}
+		}
+	}
+	return ""
 }
 
 func labelsMatch(sel, labels map[string]string) bool {

@@ -62,6 +62,9 @@ func Start(node *pnic.Node, cfg Config, log *slog.Logger) (*Service, error) {
 		res = f
 	}
 	res = resolve.NewCache(res, cfg.CacheTTL)
+	if err := os.MkdirAll(filepath.Dir(cfg.Socket), 0o755); err != nil {
+		return nil, fmt.Errorf("rmb: socket directory: %w", err)
+	}
 	b, err := bus.New(bus.Config{
 		Conn:     node.RMBConn(),
 		Locate:   func(k ed25519.PublicKey) (net.Addr, error) { return iwt.Addr(k), nil },
