@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -406,7 +407,7 @@ func (g *Grid) stop(h string) error {
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	for i := 0; i < 100; i++ {
-		if g.pid(h) == 0 {
+		if exited(pid) {
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -515,10 +516,28 @@ func (g *Grid) Kill(host string) error {
 		return fmt.Errorf("%s is not running", host)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	for i := 0; i < 50 && g.running(host); i++ {
+	// Wait until the process is gone, not just unrecognisable: while it exits its memory goes
+	// before its files, so its database lock and sockets outlive its command line for a moment.
+	for i := 0; i < 50 && !exited(pid); i++ {
 		time.Sleep(100 * time.Millisecond)
 	}
+	if !exited(pid) {
+		return fmt.Errorf("%s (pid %d) did not exit within 5 s of SIGKILL", host, pid)
+	}
 	return nil
+}
+
+// exited reports whether a process has finished exiting (gone, or a zombie whose files are closed).
+func exited(pid int) bool {
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// The state follows the command name in parentheses, which may itself hold spaces.
+	if i := bytes.LastIndexByte(st, ')'); i >= 0 && i+2 < len(st) {
+		return st[i+2] == 'Z' || st[i+2] == 'X'
+	}
+	return false
 }
 
 // StartHost starts one host again and waits until it is ready.
