@@ -24,7 +24,12 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/service"
 )
 
-func main() { cli.Main("pnicd", run) }
+func main() {
+	// RMB's QUIC runs over the overlay, not a UDP socket, so quic-go cannot size socket buffers
+	// there; its warning about that would only confuse whoever reads the log.
+	os.Setenv("QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING", "true")
+	cli.Main("pnicd", run)
+}
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {

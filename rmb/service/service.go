@@ -29,11 +29,11 @@ type Config struct {
 	Socket string
 	// DataDir holds the bus's database (<DataDir>/rmb).
 	DataDir string
-	// Resolver maps twin ids to keys and PNICs; nil uses ResolverFile.
+	// Resolver maps twin ids to keys and PNICs and does its own caching; nil uses ResolverFile.
 	Resolver resolve.Resolver
 	// ResolverFile is a JSON twins file (see resolve.File), created empty when missing.
 	ResolverFile string
-	// CacheTTL is how long resolver answers are cached (default 1 min).
+	// CacheTTL is how long answers from ResolverFile are cached (default 1 min).
 	CacheTTL time.Duration
 	// Limits of the bus; zero fields take the bus defaults.
 	Limits bus.Limits
@@ -59,9 +59,8 @@ func Start(node *pnic.Node, cfg Config, log *slog.Logger) (*Service, error) {
 		if err != nil {
 			return nil, err
 		}
-		res = f
+		res = resolve.NewCache(f, cfg.CacheTTL)
 	}
-	res = resolve.NewCache(res, cfg.CacheTTL)
 	if err := os.MkdirAll(filepath.Dir(cfg.Socket), 0o755); err != nil {
 		return nil, fmt.Errorf("rmb: socket directory: %w", err)
 	}
