@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
 )
 
 // ErrClosed is returned by writes after Close.
@@ -85,7 +86,13 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{log}})
+	opts := &pebble.Options{Logger: pebbleLogger{log}, Levels: make([]pebble.LevelOptions, 7)}
+	for i := range opts.Levels {
+		// Every write checks that its id is new: bloom filters answer "absent" without reading tables.
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		opts.Levels[i].FilterType = pebble.TableFilter
+	}
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
