@@ -12,6 +12,7 @@ import (
 	iwt "github.com/Arceliar/ironwood/types"
 	"github.com/yggdrasil-network/yggdrasil-go/src/core"
 
+	"github.com/freeflowuniverse/planetary/internal/nodecert"
 	"github.com/freeflowuniverse/planetary/tun"
 )
 
@@ -34,7 +35,7 @@ var _ tun.Device = (*nullDevice)(nil)
 // nothing panics, and only packets addressed to this node from the sender's own range pass.
 func FuzzOverlayPacket(f *testing.F) {
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	cert, err := selfSignedCert(key)
+	cert, err := nodecert.Certificate(key)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -19,6 +19,8 @@ import (
 
 	"github.com/quic-go/quic-go"
 	"github.com/yggdrasil-network/yggdrasil-go/src/core"
+
+	"github.com/freeflowuniverse/planetary/internal/nodecert"
 )
 
 // linkALPN names the link protocol: one QUIC connection per path, one stream carrying
@@ -133,12 +135,12 @@ type links struct {
 }
 
 func newLinks(log *slog.Logger, c *core.Core, key ed25519.PrivateKey, timeout, redialMax time.Duration) (*links, error) {
-	cert, err := selfSignedCert(key)
+	cert, err := nodecert.Certificate(key)
 	if err != nil {
 		return nil, err
 	}
 	verify := func(raw [][]byte, _ [][]*x509.Certificate) error {
-		_, err := certKey(raw)
+		_, err := nodecert.PeerKey(raw)
 		return err
 	}
 	m := &links{
@@ -437,24 +439,6 @@ func connKey(qc *quic.Conn) (ed25519.PublicKey, error) {
 	key, ok := certs[0].PublicKey.(ed25519.PublicKey)
 	if !ok {
 		return nil, fmt.Errorf("peer certificate key is %T, want ed25519", certs[0].PublicKey)
-	}
-	return key, nil
-}
-
-func certKey(raw [][]byte) (ed25519.PublicKey, error) {
-	if len(raw) == 0 {
-		return nil, errors.New("no certificate")
-	}
-	cert, err := x509.ParseCertificate(raw[0])
-	if err != nil {
-		return nil, fmt.Errorf("parse certificate: %w", err)
-	}
-	key, ok := cert.PublicKey.(ed25519.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("certificate key is %T, want ed25519", cert.PublicKey)
-	}
-	if err := cert.CheckSignatureFrom(cert); err != nil {
-		return nil, fmt.Errorf("certificate signature: %w", err)
 	}
 	return key, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/yggdrasil-network/yggdrasil-go/src/address"
 	"github.com/yggdrasil-network/yggdrasil-go/src/core"
 
+	"github.com/freeflowuniverse/planetary/internal/nodecert"
 	"github.com/freeflowuniverse/planetary/tun"
 )
 
@@ -99,7 +100,7 @@ func New(cfg Config, log *slog.Logger) (_ *Node, err error) {
 }
 
 func (n *Node) startCore() error {
-	cert, err := selfSignedCert(n.key)
+	cert, err := nodecert.Certificate(n.key)
 	if err != nil {
 		return fmt.Errorf("node certificate: %w", err)
 	}

@@ -15,23 +15,22 @@ import (
 	"bufio"
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/quic-go/quic-go"
+
+	"github.com/freeflowuniverse/planetary/internal/nodecert"
 )
 
 // ALPN is the TLS application protocol of the bus.
@@ -109,12 +108,12 @@ func New(cfg Config) (*Transport, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cert, err := Certificate(cfg.Key)
+	cert, err := nodecert.Certificate(cfg.Key)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("transport: %w", err)
 	}
 	t := &Transport{
-		cfg: cfg, log: log, tls: cert,
+		cfg: cfg, log: log, tls: &cert,
 		tr:    &quic.Transport{Conn: noClose{cfg.Conn}, StatelessResetKey: resetKey(cfg.Key)},
 		peers: make(map[[32]byte]*peer),
 		conns: make(map[*quic.Conn]struct{}),
@@ -146,38 +145,6 @@ func resetKey(key ed25519.PrivateKey) *quic.StatelessResetKey {
 	return &k
 }
 
-// Certificate makes a self-signed TLS certificate for an ed25519 key.
-func Certificate(key ed25519.PrivateKey) (*tls.Certificate, error) {
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "planetary-pnic"},
-		NotBefore:    time.Unix(0, 0),
-		NotAfter:     time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, fmt.Errorf("transport: certificate: %w", err)
-	}
-	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
-}
-
-func peerKey(rawCerts [][]byte) (ed25519.PublicKey, error) {
-	if len(rawCerts) != 1 {
-		return nil, fmt.Errorf("transport: want exactly one peer certificate, got %d", len(rawCerts))
-	}
-	c, err := x509.ParseCertificate(rawCerts[0])
-	if err != nil {
-		return nil, fmt.Errorf("transport: peer certificate: %w", err)
-	}
-	k, ok := c.PublicKey.(ed25519.PublicKey)
-	if !ok {
-		return nil, errors.New("transport: peer certificate key is not ed25519")
-	}
-	return k, nil
-}
-
 func (t *Transport) serverTLS() *tls.Config {
 	return &tls.Config{
 		Certificates: []tls.Certificate{*t.tls},
@@ -185,7 +152,7 @@ func (t *Transport) serverTLS() *tls.Config {
 		MinVersion:   tls.VersionTLS13,
 		NextProtos:   []string{ALPN},
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			_, err := peerKey(raw)
+			_, err := nodecert.PeerKey(raw)
 			return err
 		},
 	}
@@ -199,7 +166,7 @@ func (t *Transport) clientTLS(want ed25519.PublicKey) *tls.Config {
 		NextProtos:         []string{ALPN},
 		ServerName:         "planetary-pnic",
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			k, err := peerKey(raw)
+			k, err := nodecert.PeerKey(raw)
 			if err != nil {
 				return err
 			}
@@ -500,7 +467,7 @@ func (t *Transport) acceptLoop() {
 		if err != nil {
 			return
 		}
-		from, err := peerKey(rawCerts(conn))
+		from, err := nodecert.PeerKey(rawCerts(conn))
 		if err != nil {
 			conn.CloseWithError(1, "bad certificate")
 			continue
