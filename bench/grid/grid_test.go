@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/grid"
 	"github.com/freeflowuniverse/planetary/internal/testnet"
+	"github.com/freeflowuniverse/planetary/rmb/client"
 )
 
 func report(t *testing.T, format string, a ...any) {
@@ -96,5 +99,108 @@ func TestBenchGridUp(t *testing.T) {
 		}
 		report(t, "gridctl up, local backend, %d pnicd (tree, fan-out 4): all ready in %s; %s reaches h0 %s later; RSS %d MiB in all, %.1f MiB each; floor: %d trivial processes in %s",
 			n, up.Round(time.Millisecond), leaf, reach.Round(time.Millisecond), rss>>20, float64(rss)/float64(n)/(1<<20), n, floor.Round(time.Millisecond))
+	}
+}
+
+// TestBenchTwins: N twins on 10 PNICs (a tree), brought up by gridctl's local backend: time until
+// every PNIC is ready with the twins' keys and resolver in place, time for all N twins to log in to
+// their PNICs, the PNICs' memory per logged-in twin, and one RMB ping from every twin to a twin on
+// another PNIC. Twins are logged in by this process (twind is not yet part of the grid); the
+// reference is the seed's bar of 1000 twins in 2 hours.
+func TestBenchTwins(t *testing.T) {
+	if os.Getenv("PLANETARY_BENCH") == "" {
+		t.Skip("benchmark: run with PLANETARY_BENCH=1 (make bench)")
+	}
+	pnicd := testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
+	const hosts = 10
+	for _, n := range []int{100, 1000} {
+		topo := tree(hosts)
+		topo.Name = "twins"
+		for i := 0; i < n; i++ {
+			topo.Twins = append(topo.Twins, grid.Twin{Name: "t" + strconv.Itoa(i), Host: "h" + strconv.Itoa(i%hosts)})
+		}
+		g, err := grid.New(topo, grid.Options{StateDir: t.TempDir(), Pnicd: pnicd, BasePort: 21000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		start := time.Now()
+		if err := g.Up(ctx); err != nil {
+			cancel()
+			g.Down(true)
+			t.Fatalf("up: %v", err)
+		}
+		up := time.Since(start)
+		rssBefore := rssSum(g)
+
+		start = time.Now()
+		clients := make([]*client.Client, n)
+		errs := make(chan error, n)
+		sem := make(chan struct{}, 64)
+		var wg sync.WaitGroup
+		for i := range clients {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				c, err := g.OpenTwin(ctx, topo.Twins[i].Name)
+				if err != nil {
+					errs <- err
+					return
+				}
+				clients[i] = c
+			}()
+		}
+		wg.Wait()
+		login := time.Since(start)
+		close(errs)
+		for err := range errs {
+			cancel()
+			g.Down(true)
+			t.Fatalf("log in: %v", err)
+		}
+		rssAfter := rssSum(g)
+
+		// Every twin pings the twin half the ring away (another PNIC), 64 at a time; the first
+		// exchange between two PNICs waits for the overlay path, so each ping may be retried.
+		start = time.Now()
+		rtts := make([]time.Duration, n)
+		pingErrs := make(chan error, n)
+		for i := range clients {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				to := uint64((i+n/2)%n + 1)
+				var err error
+				for try := 0; try < 10; try++ {
+					pctx, pcancel := context.WithTimeout(ctx, 3*time.Second)
+					rtts[i], err = clients[i].Ping(pctx, to)
+					pcancel()
+					if err == nil {
+						return
+					}
+				}
+				pingErrs <- fmt.Errorf("twin %d to twin %d: %w", i+1, to, err)
+			}()
+		}
+		wg.Wait()
+		pings := time.Since(start)
+		close(pingErrs)
+		for _, c := range clients {
+			c.Close()
+		}
+		cancel()
+		g.Down(true)
+		for err := range pingErrs {
+			t.Fatalf("ping: %v", err)
+		}
+		slices.Sort(rtts)
+		report(t, "twins, local backend, %d twins on %d pnicd: PNICs ready with keys and resolver in %s; all twins logged in %s later; every twin pinged another PNIC's twin in %s (RTT p50 %s, p99 %s); PNIC memory %d MiB before the logins, %d MiB after (%.0f KiB per twin session); reference: the seed's bar, 1000 twins in 2 h",
+			n, hosts, up.Round(time.Millisecond), login.Round(time.Millisecond), pings.Round(time.Millisecond),
+			rtts[n/2].Round(10*time.Microsecond), rtts[n*99/100].Round(10*time.Microsecond),
+			rssBefore>>20, rssAfter>>20, float64(rssAfter-rssBefore)/float64(n)/1024)
 	}
 }
