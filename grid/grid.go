@@ -40,6 +40,8 @@ type Options struct {
 	Backend Backend
 	// Pnicd is the pnicd binary (default: beside this executable, else on PATH).
 	Pnicd string
+	// Chaind is the chaind binary, needed when the topology has validators (found like Pnicd).
+	Chaind string
 	// BasePort is the first loopback port of the local backend (default 19650).
 	BasePort int
 	// Out receives progress lines.
@@ -82,6 +84,12 @@ func New(t Topology, o Options) (*Grid, error) {
 	if o.Pnicd == "" {
 		o.Pnicd = findBinary("pnicd")
 	}
+	if o.Chaind == "" {
+		o.Chaind = findBinary("chaind")
+	}
+	if o.BasePort-chainPorts < 1024 {
+		return nil, fmt.Errorf("base port %d: want at least %d (the chain's ports lie below it)", o.BasePort, 1024+chainPorts)
+	}
 	dir, err := filepath.Abs(filepath.Join(o.StateDir, t.Name))
 	if err != nil {
 		return nil, err
@@ -117,6 +125,9 @@ func (g *Grid) Up(ctx context.Context) error {
 	}
 	if err := g.prepareTwins(); err != nil {
 		return fmt.Errorf("twins: %w", err)
+	}
+	if err := g.upChain(ctx); err != nil {
+		return fmt.Errorf("chain: %w", err)
 	}
 	for i, h := range g.t.Hosts {
 		if g.running(h.Name) {
@@ -280,8 +291,11 @@ func (g *Grid) start(i int, h Host) error {
 }
 
 // pid returns the recorded pid of a host's pnicd if that process is alive and is pnicd.
-func (g *Grid) pid(h string) int {
-	b, err := os.ReadFile(g.pidFile(h))
+func (g *Grid) pid(h string) int { return procPid(g.pidFile(h), "pnicd") }
+
+// procPid returns the pid recorded in pidFile if that process is alive and runs exe.
+func procPid(pidFile, exe string) int {
+	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		return 0
 	}
@@ -290,7 +304,7 @@ func (g *Grid) pid(h string) int {
 		return 0
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !strings.Contains(string(cmdline), "pnicd") {
+	if err != nil || !strings.Contains(string(cmdline), exe) {
 		return 0
 	}
 	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
@@ -371,9 +385,10 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// Down stops every host and removes namespaces and bridges; purge also deletes keys and logs.
+// Down stops every host and validator and removes namespaces and bridges; purge also deletes keys,
+// chain state and logs.
 func (g *Grid) Down(purge bool) error {
-	var errs []error
+	errs := g.downChain()
 	for _, h := range g.t.Hosts {
 		if err := g.stop(h.Name); err != nil {
 			errs = append(errs, err)
@@ -399,9 +414,12 @@ func (g *Grid) Down(purge bool) error {
 }
 
 // stop ends a host's pnicd: SIGTERM, then SIGKILL after 10 s.
-func (g *Grid) stop(h string) error {
-	pid := g.pid(h)
-	defer os.Remove(g.pidFile(h))
+func (g *Grid) stop(h string) error { return stopProc(h, g.pidFile(h), "pnicd") }
+
+// stopProc ends the process recorded in pidFile: SIGTERM, then SIGKILL after 10 s.
+func stopProc(what, pidFile, exe string) error {
+	pid := procPid(pidFile, exe)
+	defer os.Remove(pidFile)
 	if pid == 0 {
 		return nil
 	}
@@ -413,7 +431,7 @@ func (g *Grid) stop(h string) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	return fmt.Errorf("%s did not stop within 10 s; killed", h)
+	return fmt.Errorf("%s did not stop within 10 s; killed", what)
 }
 
 // Restart stops every host, keeping keys and state, and brings them up again.

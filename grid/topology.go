@@ -25,6 +25,8 @@ type Topology struct {
 	Hosts []Host `yaml:"hosts"`
 	// Twins are identities hosted on the PNICs; twin ids follow their order here, from 1.
 	Twins []Twin `yaml:"twins"`
+	// Validators names the hosts that run a chain validator (chaind); one makes a dev chain.
+	Validators []string `yaml:"validators"`
 }
 
 // Twin is one twin and the host whose PNIC hosts it.
@@ -82,6 +84,9 @@ func Parse(r io.Reader) (Topology, error) {
 	return t, t.Validate()
 }
 
+// maxValidators keeps the chain's ports (two per validator) below the hosts' base port.
+const maxValidators = 100
+
 // maxHosts keeps the local backend's ports (10 per host) below 65536.
 const maxHosts = 4000
 
@@ -133,6 +138,16 @@ func (t Topology) Validate() error {
 				return fmt.Errorf("host %s and its peer %s share no isp", h.Name, p)
 			}
 		}
+	}
+	if len(t.Validators) > maxValidators {
+		return fmt.Errorf("%d validators: at most %d", len(t.Validators), maxValidators)
+	}
+	vals := map[string]bool{}
+	for _, v := range t.Validators {
+		if _, ok := hosts[v]; !ok || vals[v] {
+			return fmt.Errorf("validator %q: not a host, or named twice", v)
+		}
+		vals[v] = true
 	}
 	twins := map[string]bool{}
 	for _, tw := range t.Twins {

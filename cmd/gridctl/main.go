@@ -23,7 +23,7 @@ commands:
   up                        start every host (idempotent) and wait until all are ready
   down [--purge]            stop everything, remove namespaces and bridges (--purge: keys and logs too)
   restart                   down and up, keeping keys
-  status                    each host's process, readiness, address and links; the twins
+  status                    each host's process, readiness, address and links; validators; twins
   ping TWIN TWIN            RMB ping from one twin to another (waits up to 30 s for a path)
   logs HOST [N]             the last N (default 50) lines of a host's pnicd log
   run                       up, show the network, wait for Ctrl-C, down
@@ -41,6 +41,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	state := fs.String("state", ".grid", "state directory: keys, logs and pids of every network")
 	backend := fs.String("backend", "local", "local (processes on loopback) or netns (root: namespaces, kernel TUN)")
 	pnicd := fs.String("pnicd", "", "pnicd binary (default: beside gridctl, else on PATH)")
+	chaind := fs.String("chaind", "", "chaind binary, for topologies with validators (default: beside gridctl, else on PATH)")
 	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -64,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return cli.Usage(err)
 		}
 	}
-	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Out: stdout})
+	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Chaind: *chaind, Out: stdout})
 	if err != nil {
 		return cli.Usage(err)
 	}
@@ -152,6 +153,15 @@ func printStatus(w io.Writer, g *grid.Grid) {
 		fmt.Fprintf(tw, "%s\t%d\t%v\t%d\t%s\thttp://%s/v1/status\t%s\n", s.Name, s.PID, s.Ready, s.LinksUp, s.Address, g.HTTPAddr(s.Name), s.Err)
 	}
 	tw.Flush()
+	if vals := g.Validators(); len(vals) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "VALIDATOR\tPID\tHEIGHT\tRPC\tERROR")
+		for _, v := range vals {
+			fmt.Fprintf(tw, "%s\t%d\t%d\thttp://%s\t%s\n", v.Host, v.PID, v.Height, v.RPC, v.Err)
+		}
+		tw.Flush()
+	}
 	if twins := g.Twins(); len(twins) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

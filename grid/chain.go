@@ -1,0 +1,205 @@
+package grid
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// chainPorts is the loopback port range below BasePort kept for validators (RPC and P2P each).
+const chainPorts = 2 * maxValidators
+
+// Validators run as processes on loopback with either backend: the chain does not ride the
+// overlay, so its nodes need no namespace of their own.
+
+func (g *Grid) chainDir() string          { return filepath.Join(g.dir, "chain") }
+func (g *Grid) chainHome(i int) string    { return filepath.Join(g.chainDir(), fmt.Sprintf("node%d", i)) }
+func (g *Grid) chainPidFile(i int) string { return filepath.Join(g.dir, fmt.Sprintf("chain%d.pid", i)) }
+func (g *Grid) chainBasePort() int        { return g.o.BasePort - chainPorts }
+func (g *Grid) chainRPCPort(i int) int    { return g.chainBasePort() + 2*i }
+func (g *Grid) chainP2PAddr(i int) string {
+	return fmt.Sprintf("127.0.0.1:%d", g.chainBasePort()+2*i+1)
+}
+func (g *Grid) chainRunning(i int) bool    { return procPid(g.chainPidFile(i), "chaind") != 0 }
+func (g *Grid) chainLogFile(i int) string  { return filepath.Join(g.dir, fmt.Sprintf("chain%d.log", i)) }
+func (g *Grid) validatorName(i int) string { return g.t.Validators[i] }
+
+// ChainRPC is the CometBFT RPC address of the first validator ("" without validators); twins and
+// tools use it to reach the chain.
+func (g *Grid) ChainRPC() string {
+	if len(g.t.Validators) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", g.chainRPCPort(0))
+}
+
+// initChain writes the validators' homes once: a dev chain (faucet, sub-second blocks) for one
+// validator, a testnet genesis for several. Later ups reuse them, so the chain survives restarts.
+func (g *Grid) initChain() error {
+	if _, err := os.Stat(g.chainHome(0)); err == nil {
+		return nil
+	}
+	var args []string
+	if n := len(g.t.Validators); n == 1 {
+		args = []string{"init", "--dev", "--home", g.chainHome(0),
+			"--rpc", fmt.Sprintf("127.0.0.1:%d", g.chainRPCPort(0)), "--p2p", g.chainP2PAddr(0)}
+	} else {
+		args = []string{"testnet", "--validators", strconv.Itoa(n), "--out", g.chainDir(),
+			"--base-port", strconv.Itoa(g.chainBasePort())}
+	}
+	out, err := exec.Command(g.o.Chaind, args...).CombinedOutput()
+	if err != nil {
+		os.RemoveAll(g.chainDir())
+		return fmt.Errorf("%s %v: %w\n%s", g.o.Chaind, args, err, out)
+	}
+	return nil
+}
+
+// upChain starts every validator not already running and waits until the chain makes blocks.
+func (g *Grid) upChain(ctx context.Context) error {
+	if len(g.t.Validators) == 0 {
+		return nil
+	}
+	if err := g.initChain(); err != nil {
+		return err
+	}
+	for i := range g.t.Validators {
+		if g.chainRunning(i) {
+			continue
+		}
+		if err := g.startValidator(i); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.o.Out, "validator %s started (rpc %s)\n", g.validatorName(i), g.validatorRPC(i))
+	}
+	for i := range g.t.Validators {
+		if err := g.waitValidator(ctx, i, 1); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(g.o.Out, "chain up: %d validators committing blocks\n", len(g.t.Validators))
+	return nil
+}
+
+func (g *Grid) validatorRPC(i int) string { return fmt.Sprintf("127.0.0.1:%d", g.chainRPCPort(i)) }
+
+func (g *Grid) startValidator(i int) error {
+	log, err := os.OpenFile(g.chainLogFile(i), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("log of validator %s: %w", g.validatorName(i), err)
+	}
+	defer log.Close()
+	cmd := exec.Command(g.o.Chaind, "start", "--home", g.chainHome(i))
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start chaind for %s: %w", g.validatorName(i), err)
+	}
+	go cmd.Wait()
+	return os.WriteFile(g.chainPidFile(i), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
+}
+
+// chainHeight asks validator i for its latest block height.
+func (g *Grid) chainHeight(i int) (int64, error) {
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get("http://" + g.validatorRPC(i) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Result struct {
+			SyncInfo struct {
+				Height string `json:"latest_block_height"`
+			} `json:"sync_info"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return 0, fmt.Errorf("status of validator %s: %w", g.validatorName(i), err)
+	}
+	return strconv.ParseInt(st.Result.SyncInfo.Height, 10, 64)
+}
+
+// waitValidator waits until validator i reports at least height min.
+func (g *Grid) waitValidator(ctx context.Context, i int, min int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	for {
+		if !g.chainRunning(i) {
+			return fmt.Errorf("chaind of %s exited; last lines of %s:\n%s", g.validatorName(i), g.chainLogFile(i), tail(g.chainLogFile(i), 15))
+		}
+		h, err := g.chainHeight(i)
+		if err == nil && h >= min {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("validator %s at height %d, want %d: %w (log %s)", g.validatorName(i), h, min, ctx.Err(), g.chainLogFile(i))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// downChain stops every validator.
+func (g *Grid) downChain() []error {
+	var errs []error
+	for i, v := range g.t.Validators {
+		if err := stopProc("validator "+v, g.chainPidFile(i), "chaind"); err != nil {
+			errs = append(errs, err)
+		}
+		fmt.Fprintf(g.o.Out, "validator %s stopped\n", v)
+	}
+	return errs
+}
+
+// ValidatorStatus is one validator as gridctl status shows it.
+type ValidatorStatus struct {
+	Host   string
+	PID    int
+	RPC    string
+	Height int64
+	Err    string
+}
+
+// Validators reports every validator's process and latest block height.
+func (g *Grid) Validators() []ValidatorStatus {
+	var out []ValidatorStatus
+	for i, v := range g.t.Validators {
+		vs := ValidatorStatus{Host: v, PID: procPid(g.chainPidFile(i), "chaind"), RPC: g.validatorRPC(i)}
+		if vs.PID == 0 {
+			vs.Err = "not running"
+		} else if h, err := g.chainHeight(i); err != nil {
+			vs.Err = err.Error()
+		} else {
+			vs.Height = h
+		}
+		out = append(out, vs)
+	}
+	return out
+}
+
+// KillValidator stops one validator at once (SIGKILL), as a crash would.
+func (g *Grid) KillValidator(host string) error {
+	for i, v := range g.t.Validators {
+		if v == host {
+			pid := procPid(g.chainPidFile(i), "chaind")
+			if pid == 0 {
+				return fmt.Errorf("validator %s is not running", host)
+			}
+			syscall.Kill(pid, syscall.SIGKILL)
+			for j := 0; j < 50 && !exited(pid); j++ {
+				time.Sleep(100 * time.Millisecond)
+			}
+			return nil
+		}
+	}
+	return errors.New("no validator on host " + host)
+}
