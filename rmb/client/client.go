@@ -239,11 +239,22 @@ func (c *Client) connect(ctx context.Context) (*conn, error) {
 	return cn, nil
 }
 
+// setConn installs a new connection unless it already died, in which case supervise sees its end
+// and dials again. readLoop retires a connection under the same lock, so the two cannot interleave.
 func (c *Client) setConn(cn *conn) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-cn.done:
+		return
+	default:
+	}
 	c.cur = cn
-	close(c.ready)
-	c.mu.Unlock()
+	select {
+	case <-c.ready:
+	default:
+		close(c.ready)
+	}
 }
 
 // supervise reconnects whenever the connection drops, until Close.
@@ -290,8 +301,8 @@ func (c *Client) readLoop(cn *conn, r *bufio.Reader) {
 			c.cur = nil
 			c.ready = make(chan struct{})
 		}
-		c.mu.Unlock()
 		close(cn.done)
+		c.mu.Unlock()
 	}()
 	go func() {
 		select {
