@@ -178,6 +178,18 @@ func ip(args ...string) error {
 
 func nsExists(ns string) bool { return exec.Command("ip", "netns", "pids", ns).Run() == nil }
 
+// nsPids lists the processes inside a namespace.
+func nsPids(ns string) []int {
+	out, _ := exec.Command("ip", "netns", "pids", ns).Output()
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		if p, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, p)
+		}
+	}
+	return pids
+}
+
 // buildNetwork creates the ISP bridges and host namespaces that are missing.
 func (g *Grid) buildNetwork() error {
 	for _, isp := range g.t.ISPs {
@@ -199,6 +211,10 @@ func (g *Grid) buildNetwork() error {
 	for i, h := range g.t.Hosts {
 		ns := g.hostNS(h.Name)
 		if nsExists(ns) {
+			// Reused only if what runs inside is this grid's own pnicd (or nothing).
+			if pids := nsPids(ns); len(pids) > 0 && !(len(pids) == 1 && pids[0] == g.pid(h.Name)) {
+				return fmt.Errorf("namespace %s is in use by pids %v that this state directory did not start (a grid of the same name elsewhere, or one left by a crash): stop them or delete the namespace", ns, pids)
+			}
 			continue
 		}
 		if err := ip("netns", "add", ns); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,6 +102,34 @@ func TestLocalBackend(t *testing.T) {
 	}
 }
 
+// clearStale removes the namespaces of topo, and the processes in them, that an earlier test run
+// which crashed before its cleanup left behind.
+func clearStale(t *testing.T, topo Topology) {
+	g := &Grid{t: topo}
+	var nss []string
+	for _, h := range topo.Hosts {
+		nss = append(nss, g.hostNS(h.Name))
+	}
+	for _, i := range topo.ISPs {
+		nss = append(nss, g.ispNS(i))
+	}
+	for _, ns := range nss {
+		if !nsExists(ns) {
+			continue
+		}
+		for _, pid := range nsPids(ns) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			for i := 0; i < 50 && !exited(pid); i++ {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		if err := ip("netns", "del", ns); err != nil {
+			t.Fatalf("stale namespace: %v", err)
+		}
+		t.Logf("removed stale namespace %s", ns)
+	}
+}
+
 // onlineTwins logs twins in (they then answer pings) until the test ends.
 func onlineTwins(t *testing.T, ctx context.Context, g *Grid, names ...string) {
 	t.Helper()
@@ -152,6 +181,7 @@ func TestNetnsBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clearStale(t, topo)
 	var out bytes.Buffer
 	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Out: &out})
 	if err != nil {
