@@ -29,6 +29,24 @@ type Status struct {
 	TUN     TUNStatus    `json:"tun"`
 	Listen  []string     `json:"listen"`
 	Peers   []PeerStatus `json:"peers"`
+	Bus     *BusStatus   `json:"bus,omitempty"`
+}
+
+// BusStatus describes the message bus running inside the PNIC.
+type BusStatus struct {
+	Socket string   `json:"socket"`
+	Twins  []uint64 `json:"twins_connected"`
+	Outbox int      `json:"outbox"` // envelopes waiting for their receiving PNIC
+	Inbox  int      `json:"inbox"`  // messages and receipts waiting for their twins
+}
+
+// SetBusStatus registers the function that reports the bus in Status; nil removes it.
+func (n *Node) SetBusStatus(fn func() BusStatus) {
+	if fn == nil {
+		n.bus.Store(nil)
+		return
+	}
+	n.bus.Store(&fn)
 }
 
 // TUNStatus describes the packet device.
@@ -101,6 +119,10 @@ func (n *Node) Status() Status {
 		slices.SortFunc(p.Links, func(a, b LinkStatus) int { return strings.Compare(a.URI, b.URI) })
 	}
 	slices.SortFunc(s.Peers, func(a, b PeerStatus) int { return strings.Compare(a.Key, b.Key) })
+	if fn := n.bus.Load(); fn != nil {
+		b := (*fn)()
+		s.Bus = &b
+	}
 	return s
 }
 

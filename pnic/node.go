@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,7 @@ type Node struct {
 	httpSrv *http.Server
 	httpLn  net.Listener
 	started time.Time
+	bus     atomic.Pointer[func() BusStatus]
 	why     string
 
 	closeOnce sync.Once

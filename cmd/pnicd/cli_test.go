@@ -98,3 +98,13 @@ func TestStatusAndPingCommands(t *testing.T) {
 		t.Fatalf("status without a daemon: %v", err)
 	}
 }
+
+func TestPrintStatusShowsTheBus(t *testing.T) {
+	var out bytes.Buffer
+	printStatus(&out, pnic.Status{Bus: &pnic.BusStatus{Socket: "/run/x.sock", Twins: []uint64{3, 9}, Outbox: 4, Inbox: 2}})
+	for _, want := range []string{"/run/x.sock", "2 twins connected: 3 9", "4 waiting to be delivered", "2 waiting for their twins"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, out.String())
+		}
+	}
+}

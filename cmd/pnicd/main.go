@@ -231,6 +231,17 @@ func printStatus(w io.Writer, s pnic.Status) {
 			fmt.Fprintln(w)
 		}
 	}
+	if b := s.Bus; b != nil {
+		twins := "no twins connected"
+		if len(b.Twins) > 0 {
+			ids := make([]string, len(b.Twins))
+			for i, t := range b.Twins {
+				ids[i] = strconv.FormatUint(t, 10)
+			}
+			twins = fmt.Sprintf("%d twins connected: %s", len(b.Twins), strings.Join(ids, " "))
+		}
+		fmt.Fprintf(w, "  bus      %s, %s\n           %d waiting to be delivered, %d waiting for their twins\n", b.Socket, twins, b.Outbox, b.Inbox)
+	}
 }
 
 // ping asks the running daemon to send ICMPv6 echo requests through the overlay.

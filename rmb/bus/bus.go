@@ -191,6 +191,20 @@ func (b *Bus) PublicKey() ed25519.PublicKey { return b.pub }
 // Resolver returns the resolver the bus uses.
 func (b *Bus) Resolver() resolve.Resolver { return b.cfg.Resolver }
 
+// Waiting returns how many envelopes wait in the outbox for their receiving PNIC and how many
+// messages and receipts wait in inboxes for their twins.
+func (b *Bus) Waiting() (outbox, inbox int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, n := range b.outCount {
+		outbox += n
+	}
+	for _, n := range b.inCount {
+		inbox += n
+	}
+	return outbox, inbox
+}
+
 // Limits returns the limits in force.
 func (b *Bus) Limits() Limits { return b.lim }
 

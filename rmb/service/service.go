@@ -41,8 +41,9 @@ type Config struct {
 
 // Service is a running bus and socket.
 type Service struct {
-	bus *bus.Bus
-	srv *socket.Server
+	bus  *bus.Bus
+	srv  *socket.Server
+	node *pnic.Node
 }
 
 // Start opens the bus database, starts delivering and listens on the socket.
@@ -83,7 +84,11 @@ func Start(node *pnic.Node, cfg Config, log *slog.Logger) (*Service, error) {
 		b.Close()
 		return nil, fmt.Errorf("rmb: %w", err)
 	}
-	return &Service{bus: b, srv: srv}, nil
+	node.SetBusStatus(func() pnic.BusStatus {
+		out, in := b.Waiting()
+		return pnic.BusStatus{Socket: cfg.Socket, Twins: srv.Twins(), Outbox: out, Inbox: in}
+	})
+	return &Service{bus: b, srv: srv, node: node}, nil
 }
 
 // Bus returns the running bus.
@@ -91,6 +96,7 @@ func (s *Service) Bus() *bus.Bus { return s.bus }
 
 // Close stops the socket, then the bus; queued messages stay on disk for the next start.
 func (s *Service) Close() error {
+	s.node.SetBusStatus(nil)
 	return errors.Join(s.srv.Close(), s.bus.Close())
 }
 

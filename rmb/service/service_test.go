@@ -64,6 +64,9 @@ func TestTwoNodes(t *testing.T) {
 		clients[i] = c
 	}
 
+	if st := nodes[0].Status(); st.Bus == nil || st.Bus.Socket != socks[0] || len(st.Bus.Twins) != 1 || st.Bus.Twins[0] != 1 {
+		t.Fatalf("bus status of node 0: %+v", st.Bus)
+	}
 	r, err := clients[0].SendWait(ctx, client.Outgoing{To: 2, Command: "hello", Body: []byte("hi")})
 	if err != nil || !r.Delivered {
 		t.Fatalf("send: %+v %v", r, err)

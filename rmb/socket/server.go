@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -68,7 +69,7 @@ type Server struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
+	conns   map[net.Conn]uint64 // the twin once logged in, 0 before
 	pending map[uint64]pendingConn
 }
 
@@ -100,7 +101,7 @@ func Listen(cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("socket: chmod %s: %w", cfg.Path, err)
 	}
-	s := &Server{cfg: cfg, log: log, ln: ln, conns: make(map[net.Conn]struct{}), pending: make(map[uint64]pendingConn)}
+	s := &Server{cfg: cfg, log: log, ln: ln, conns: make(map[net.Conn]uint64), pending: make(map[uint64]pendingConn)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go s.acceptLoop()
@@ -137,7 +138,7 @@ func (s *Server) acceptLoop() {
 			c.Close()
 			return
 		}
-		s.conns[c] = struct{}{}
+		s.conns[c] = 0
 		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
@@ -151,6 +152,20 @@ func (s *Server) acceptLoop() {
 // somewhat oversized envelope reaches the bus and gets a clear "too large" answer; anything larger
 // closes the connection.
 func (s *Server) maxFrame() int { return s.cfg.Bus.Limits().MaxEnvelope + 1<<20 }
+
+// Twins lists the twins logged in now, in increasing order.
+func (s *Server) Twins() []uint64 {
+	s.mu.Lock()
+	var out []uint64
+	for _, t := range s.conns {
+		if t != 0 {
+			out = append(out, t)
+		}
+	}
+	s.mu.Unlock()
+	slices.Sort(out)
+	return slices.Compact(out)
+}
 
 func (s *Server) forget(c net.Conn) {
 	s.mu.Lock()
@@ -190,6 +205,11 @@ func (s *Server) serve(c net.Conn) {
 		s.log.Warn("rmb socket client refused", "err", err)
 		return
 	}
+	s.mu.Lock()
+	if _, ok := s.conns[c]; ok {
+		s.conns[c] = twin
+	}
+	s.mu.Unlock()
 	ctx, stop := context.WithCancel(s.ctx)
 	cl := &client{s: s, conn: c, r: r, twin: twin, out: make(chan []byte, 256), ctx: ctx, stop: stop,
 		sends: make(chan struct{}, maxSendsInFlight)}
