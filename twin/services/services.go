@@ -540,10 +540,12 @@ type Status struct {
 	Address   netip.Addr
 }
 
-// Status asks the PNIC for the twin's overlay address, which also shows whether it is reachable.
+// Status asks the PNIC for the twin's overlay address: any answer, even a refusal (a PNIC without
+// an overlay for twins), shows the PNIC is connected.
 func (t *Twin) Status(ctx context.Context) Status {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	a, err := t.c.Address(ctx, 0)
-	return Status{Twin: t.cfg.Self, Connected: err == nil, Address: a}
+	var refused *client.Error
+	return Status{Twin: t.cfg.Self, Connected: err == nil || errors.As(err, &refused), Address: a}
 }
