@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/rmb/resolve"
@@ -120,12 +121,31 @@ func fromEntry(e fileEntry) (Record, error) {
 	return r, nil
 }
 
+// lock takes an exclusive lock on the file's lock file, so that twins sharing the file (several
+// twind processes on one machine) do not lose each other's updates.
+func (f *File) lock() (func(), error) {
+	lf, err := os.OpenFile(f.path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("directory: lock: %w", err)
+	}
+	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+		lf.Close()
+		return nil, fmt.Errorf("directory: lock: %w", err)
+	}
+	return func() { syscall.Flock(int(lf.Fd()), syscall.LOCK_UN); lf.Close() }, nil
+}
+
 func (f *File) put(r Record, create bool) error {
 	if r.ID == 0 || len(r.SigningKey) != ed25519.PublicKeySize || len(r.PNIC) != ed25519.PublicKeySize {
 		return fmt.Errorf("directory: record of twin %d is incomplete", r.ID)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	unlock, err := f.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	entries, err := f.load()
 	if err != nil {
 		return err
@@ -181,6 +201,11 @@ func (f *File) circlesPath() string { return f.path + ".circles" }
 func (f *File) SetCircle(_ context.Context, twin uint64, circle string, members []uint64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	unlock, err := f.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	all := map[string][]uint64{}
 	if b, err := os.ReadFile(f.circlesPath()); err == nil {
 		if err := json.Unmarshal(b, &all); err != nil {
