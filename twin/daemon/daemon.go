@@ -270,9 +270,7 @@ func Run(ctx context.Context, cfg Config) error {
 	ws := wsapi.New(wsapi.Config{Twin: t, Auth: au, Version: cfg.Version, Socket: cfg.Socket, Logger: log})
 	srv := &http.Server{Handler: web.Handler(web.Config{Auth: au, WS: ws, Logger: log}), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return rctx }}
-	srvErr := make(chan error, 1)
-	go func() { srvErr <- srv.Serve(ln) }()
-
+	// The link is printed before the server answers, so whoever sees it answer can find it.
 	if sessions, err := au.Sessions(); err == nil && len(sessions) == 0 {
 		link, err := LoginLink(cfg.DataDir, ln.Addr().String())
 		if err != nil {
@@ -280,6 +278,9 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		fmt.Fprintf(out, "Open this link once to log in to twin %d (it works one time; `twind login-link` makes another):\n  %s\n", keys.ID, link)
 	}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+
 	log.Info("twin running", "twin", keys.ID, "web", base)
 	if cfg.Ready != nil {
 		cfg.Ready(base)
