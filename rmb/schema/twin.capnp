@@ -37,6 +37,27 @@ struct ChatReceipt {
   reason @3 :Text;
 }
 
+# Body of twin.file.offer: a file the sender lets the receiver download.
+struct FileInfo {
+  sha256 @0 :Data;
+  name @1 :Text;
+  size @2 :UInt64;
+}
+
+# Body of the twin.file.get request, answered with a FileChunk.
+struct FileChunkRequest {
+  sha256 @0 :Data;
+  offset @1 :UInt64;
+  length @2 :UInt32;
+}
+
+struct FileChunk {
+  offset @0 :UInt64;
+  data @1 :Data;
+  size @2 :UInt64;        # of the whole file
+  error @3 :Text;         # why the request was refused; empty when data is set
+}
+
 # ---- browser to twin, over the websocket ----
 
 enum ContactState {
@@ -106,6 +127,21 @@ struct HistoryQuery {
   limit @2 :UInt32;
 }
 
+# A file this twin shares (from 0) or was offered by twin `from`, with what it has of it.
+struct FileEntry {
+  sha256 @0 :Data;
+  name @1 :Text;
+  size @2 :UInt64;
+  from @3 :UInt64;
+  have @4 :UInt64;        # bytes stored here
+  access @5 :List(UInt64); # twins allowed to download a shared file
+}
+
+struct FileRef {
+  twin @0 :UInt64;
+  sha256 @1 :Data;
+}
+
 struct WsRequest {
   union {
     status @0 :Void;
@@ -123,6 +159,8 @@ struct WsRequest {
     markRead @12 :UInt64;
     sessions @13 :Void;
     revokeSession @14 :Text;
+    files @15 :Void;
+    download @16 :FileRef;  # fetch (or resume) a file offered by twin
   }
 }
 
@@ -137,6 +175,7 @@ struct WsResponse {
     chat @6 :ChatEntry;
     history @7 :List(ChatEntry);
     sessions @8 :List(Session);
+    files @9 :List(FileEntry);
   }
 }
 
@@ -145,6 +184,7 @@ struct WsEvent {
     chat @0 :ChatEntry;   # a new message, or a change of state of one
     contact @1 :Contact;
     status @2 :TwinStatus;
+    file @3 :FileEntry;   # offered, progressing or complete
   }
 }
 

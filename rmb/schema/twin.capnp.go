@@ -368,6 +368,313 @@ func (f ChatReceipt_Future) Struct() (ChatReceipt, error) {
 	return ChatReceipt(p.Struct()), err
 }
 
+type FileInfo capnp.Struct
+
+// FileInfo_TypeID is the unique identifier for the type FileInfo.
+const FileInfo_TypeID = 0x8e6e1b481d01e791
+
+func NewFileInfo(s *capnp.Segment) (FileInfo, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
+	return FileInfo(st), err
+}
+
+func NewRootFileInfo(s *capnp.Segment) (FileInfo, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
+	return FileInfo(st), err
+}
+
+func ReadRootFileInfo(msg *capnp.Message) (FileInfo, error) {
+	root, err := msg.Root()
+	return FileInfo(root.Struct()), err
+}
+
+func (s FileInfo) String() string {
+	str, _ := text.Marshal(0x8e6e1b481d01e791, capnp.Struct(s))
+	return str
+}
+
+func (s FileInfo) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (FileInfo) DecodeFromPtr(p capnp.Ptr) FileInfo {
+	return FileInfo(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s FileInfo) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s FileInfo) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s FileInfo) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s FileInfo) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s FileInfo) Sha256() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s FileInfo) HasSha256() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s FileInfo) SetSha256(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s FileInfo) Name() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s FileInfo) HasName() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s FileInfo) NameBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s FileInfo) SetName(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+func (s FileInfo) Size() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s FileInfo) SetSize(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+// FileInfo_List is a list of FileInfo.
+type FileInfo_List = capnp.StructList[FileInfo]
+
+// NewFileInfo creates a new list of FileInfo.
+func NewFileInfo_List(s *capnp.Segment, sz int32) (FileInfo_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, sz)
+	return capnp.StructList[FileInfo](l), err
+}
+
+// FileInfo_Future is a wrapper for a FileInfo promised by a client call.
+type FileInfo_Future struct{ *capnp.Future }
+
+func (f FileInfo_Future) Struct() (FileInfo, error) {
+	p, err := f.Future.Ptr()
+	return FileInfo(p.Struct()), err
+}
+
+type FileChunkRequest capnp.Struct
+
+// FileChunkRequest_TypeID is the unique identifier for the type FileChunkRequest.
+const FileChunkRequest_TypeID = 0xcbd5dc3b960f3937
+
+func NewFileChunkRequest(s *capnp.Segment) (FileChunkRequest, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return FileChunkRequest(st), err
+}
+
+func NewRootFileChunkRequest(s *capnp.Segment) (FileChunkRequest, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return FileChunkRequest(st), err
+}
+
+func ReadRootFileChunkRequest(msg *capnp.Message) (FileChunkRequest, error) {
+	root, err := msg.Root()
+	return FileChunkRequest(root.Struct()), err
+}
+
+func (s FileChunkRequest) String() string {
+	str, _ := text.Marshal(0xcbd5dc3b960f3937, capnp.Struct(s))
+	return str
+}
+
+func (s FileChunkRequest) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (FileChunkRequest) DecodeFromPtr(p capnp.Ptr) FileChunkRequest {
+	return FileChunkRequest(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s FileChunkRequest) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s FileChunkRequest) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s FileChunkRequest) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s FileChunkRequest) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s FileChunkRequest) Sha256() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s FileChunkRequest) HasSha256() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s FileChunkRequest) SetSha256(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s FileChunkRequest) Offset() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s FileChunkRequest) SetOffset(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s FileChunkRequest) Length() uint32 {
+	return capnp.Struct(s).Uint32(8)
+}
+
+func (s FileChunkRequest) SetLength(v uint32) {
+	capnp.Struct(s).SetUint32(8, v)
+}
+
+// FileChunkRequest_List is a list of FileChunkRequest.
+type FileChunkRequest_List = capnp.StructList[FileChunkRequest]
+
+// NewFileChunkRequest creates a new list of FileChunkRequest.
+func NewFileChunkRequest_List(s *capnp.Segment, sz int32) (FileChunkRequest_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1}, sz)
+	return capnp.StructList[FileChunkRequest](l), err
+}
+
+// FileChunkRequest_Future is a wrapper for a FileChunkRequest promised by a client call.
+type FileChunkRequest_Future struct{ *capnp.Future }
+
+func (f FileChunkRequest_Future) Struct() (FileChunkRequest, error) {
+	p, err := f.Future.Ptr()
+	return FileChunkRequest(p.Struct()), err
+}
+
+type FileChunk capnp.Struct
+
+// FileChunk_TypeID is the unique identifier for the type FileChunk.
+const FileChunk_TypeID = 0x8d7c2210d23f68df
+
+func NewFileChunk(s *capnp.Segment) (FileChunk, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 2})
+	return FileChunk(st), err
+}
+
+func NewRootFileChunk(s *capnp.Segment) (FileChunk, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 2})
+	return FileChunk(st), err
+}
+
+func ReadRootFileChunk(msg *capnp.Message) (FileChunk, error) {
+	root, err := msg.Root()
+	return FileChunk(root.Struct()), err
+}
+
+func (s FileChunk) String() string {
+	str, _ := text.Marshal(0x8d7c2210d23f68df, capnp.Struct(s))
+	return str
+}
+
+func (s FileChunk) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (FileChunk) DecodeFromPtr(p capnp.Ptr) FileChunk {
+	return FileChunk(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s FileChunk) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s FileChunk) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s FileChunk) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s FileChunk) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s FileChunk) Offset() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s FileChunk) SetOffset(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s FileChunk) Data() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s FileChunk) HasData() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s FileChunk) SetData(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s FileChunk) Size() uint64 {
+	return capnp.Struct(s).Uint64(8)
+}
+
+func (s FileChunk) SetSize(v uint64) {
+	capnp.Struct(s).SetUint64(8, v)
+}
+
+func (s FileChunk) Error() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s FileChunk) HasError() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s FileChunk) ErrorBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s FileChunk) SetError(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+// FileChunk_List is a list of FileChunk.
+type FileChunk_List = capnp.StructList[FileChunk]
+
+// NewFileChunk creates a new list of FileChunk.
+func NewFileChunk_List(s *capnp.Segment, sz int32) (FileChunk_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 2}, sz)
+	return capnp.StructList[FileChunk](l), err
+}
+
+// FileChunk_Future is a wrapper for a FileChunk promised by a client call.
+type FileChunk_Future struct{ *capnp.Future }
+
+func (f FileChunk_Future) Struct() (FileChunk, error) {
+	p, err := f.Future.Ptr()
+	return FileChunk(p.Struct()), err
+}
+
 type ContactState uint16
 
 // ContactState_TypeID is the unique identifier for the type ContactState.
@@ -1349,6 +1656,234 @@ func (f HistoryQuery_Future) Struct() (HistoryQuery, error) {
 	return HistoryQuery(p.Struct()), err
 }
 
+type FileEntry capnp.Struct
+
+// FileEntry_TypeID is the unique identifier for the type FileEntry.
+const FileEntry_TypeID = 0xc8ad4b8341f5abf7
+
+func NewFileEntry(s *capnp.Segment) (FileEntry, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
+	return FileEntry(st), err
+}
+
+func NewRootFileEntry(s *capnp.Segment) (FileEntry, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
+	return FileEntry(st), err
+}
+
+func ReadRootFileEntry(msg *capnp.Message) (FileEntry, error) {
+	root, err := msg.Root()
+	return FileEntry(root.Struct()), err
+}
+
+func (s FileEntry) String() string {
+	str, _ := text.Marshal(0xc8ad4b8341f5abf7, capnp.Struct(s))
+	return str
+}
+
+func (s FileEntry) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (FileEntry) DecodeFromPtr(p capnp.Ptr) FileEntry {
+	return FileEntry(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s FileEntry) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s FileEntry) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s FileEntry) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s FileEntry) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s FileEntry) Sha256() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s FileEntry) HasSha256() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s FileEntry) SetSha256(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s FileEntry) Name() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s FileEntry) HasName() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s FileEntry) NameBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s FileEntry) SetName(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+func (s FileEntry) Size() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s FileEntry) SetSize(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s FileEntry) From() uint64 {
+	return capnp.Struct(s).Uint64(8)
+}
+
+func (s FileEntry) SetFrom(v uint64) {
+	capnp.Struct(s).SetUint64(8, v)
+}
+
+func (s FileEntry) Have() uint64 {
+	return capnp.Struct(s).Uint64(16)
+}
+
+func (s FileEntry) SetHave(v uint64) {
+	capnp.Struct(s).SetUint64(16, v)
+}
+
+func (s FileEntry) Access() (capnp.UInt64List, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return capnp.UInt64List(p.List()), err
+}
+
+func (s FileEntry) HasAccess() bool {
+	return capnp.Struct(s).HasPtr(2)
+}
+
+func (s FileEntry) SetAccess(v capnp.UInt64List) error {
+	return capnp.Struct(s).SetPtr(2, v.ToPtr())
+}
+
+// NewAccess sets the access field to a newly
+// allocated capnp.UInt64List, preferring placement in s's segment.
+func (s FileEntry) NewAccess(n int32) (capnp.UInt64List, error) {
+	l, err := capnp.NewUInt64List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.UInt64List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(2, l.ToPtr())
+	return l, err
+}
+
+// FileEntry_List is a list of FileEntry.
+type FileEntry_List = capnp.StructList[FileEntry]
+
+// NewFileEntry creates a new list of FileEntry.
+func NewFileEntry_List(s *capnp.Segment, sz int32) (FileEntry_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3}, sz)
+	return capnp.StructList[FileEntry](l), err
+}
+
+// FileEntry_Future is a wrapper for a FileEntry promised by a client call.
+type FileEntry_Future struct{ *capnp.Future }
+
+func (f FileEntry_Future) Struct() (FileEntry, error) {
+	p, err := f.Future.Ptr()
+	return FileEntry(p.Struct()), err
+}
+
+type FileRef capnp.Struct
+
+// FileRef_TypeID is the unique identifier for the type FileRef.
+const FileRef_TypeID = 0xc947497295c0637a
+
+func NewFileRef(s *capnp.Segment) (FileRef, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return FileRef(st), err
+}
+
+func NewRootFileRef(s *capnp.Segment) (FileRef, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return FileRef(st), err
+}
+
+func ReadRootFileRef(msg *capnp.Message) (FileRef, error) {
+	root, err := msg.Root()
+	return FileRef(root.Struct()), err
+}
+
+func (s FileRef) String() string {
+	str, _ := text.Marshal(0xc947497295c0637a, capnp.Struct(s))
+	return str
+}
+
+func (s FileRef) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (FileRef) DecodeFromPtr(p capnp.Ptr) FileRef {
+	return FileRef(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s FileRef) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s FileRef) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s FileRef) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s FileRef) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s FileRef) Twin() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s FileRef) SetTwin(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s FileRef) Sha256() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s FileRef) HasSha256() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s FileRef) SetSha256(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+// FileRef_List is a list of FileRef.
+type FileRef_List = capnp.StructList[FileRef]
+
+// NewFileRef creates a new list of FileRef.
+func NewFileRef_List(s *capnp.Segment, sz int32) (FileRef_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
+	return capnp.StructList[FileRef](l), err
+}
+
+// FileRef_Future is a wrapper for a FileRef promised by a client call.
+type FileRef_Future struct{ *capnp.Future }
+
+func (f FileRef_Future) Struct() (FileRef, error) {
+	p, err := f.Future.Ptr()
+	return FileRef(p.Struct()), err
+}
+
 type WsRequest capnp.Struct
 type WsRequest_Which uint16
 
@@ -1368,10 +1903,12 @@ const (
 	WsRequest_Which_markRead      WsRequest_Which = 12
 	WsRequest_Which_sessions      WsRequest_Which = 13
 	WsRequest_Which_revokeSession WsRequest_Which = 14
+	WsRequest_Which_files         WsRequest_Which = 15
+	WsRequest_Which_download      WsRequest_Which = 16
 )
 
 func (w WsRequest_Which) String() string {
-	const s = "statuspingfindTwincontactsinviteacceptdeclineremoveblockunblocksendChathistorymarkReadsessionsrevokeSession"
+	const s = "statuspingfindTwincontactsinviteacceptdeclineremoveblockunblocksendChathistorymarkReadsessionsrevokeSessionfilesdownload"
 	switch w {
 	case WsRequest_Which_status:
 		return s[0:6]
@@ -1403,6 +1940,10 @@ func (w WsRequest_Which) String() string {
 		return s[86:94]
 	case WsRequest_Which_revokeSession:
 		return s[94:107]
+	case WsRequest_Which_files:
+		return s[107:112]
+	case WsRequest_Which_download:
+		return s[112:120]
 
 	}
 	return "WsRequest_Which(" + strconv.FormatUint(uint64(w), 10) + ")"
@@ -1689,6 +2230,43 @@ func (s WsRequest) SetRevokeSession(v string) error {
 	return capnp.Struct(s).SetText(0, v)
 }
 
+func (s WsRequest) SetFiles() {
+	capnp.Struct(s).SetUint16(0, 15)
+
+}
+
+func (s WsRequest) Download() (FileRef, error) {
+	if capnp.Struct(s).Uint16(0) != 16 {
+		panic("Which() != download")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return FileRef(p.Struct()), err
+}
+
+func (s WsRequest) HasDownload() bool {
+	if capnp.Struct(s).Uint16(0) != 16 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetDownload(v FileRef) error {
+	capnp.Struct(s).SetUint16(0, 16)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewDownload sets the download field to a newly
+// allocated FileRef struct, preferring placement in s's segment.
+func (s WsRequest) NewDownload() (FileRef, error) {
+	capnp.Struct(s).SetUint16(0, 16)
+	ss, err := NewFileRef(capnp.Struct(s).Segment())
+	if err != nil {
+		return FileRef{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
 // WsRequest_List is a list of WsRequest.
 type WsRequest_List = capnp.StructList[WsRequest]
 
@@ -1714,6 +2292,9 @@ func (p WsRequest_Future) SendChat() SendChat_Future {
 func (p WsRequest_Future) History() HistoryQuery_Future {
 	return HistoryQuery_Future{Future: p.Future.Field(0, nil)}
 }
+func (p WsRequest_Future) Download() FileRef_Future {
+	return FileRef_Future{Future: p.Future.Field(0, nil)}
+}
 
 type WsResponse capnp.Struct
 type WsResponse_Which uint16
@@ -1728,10 +2309,11 @@ const (
 	WsResponse_Which_chat     WsResponse_Which = 6
 	WsResponse_Which_history  WsResponse_Which = 7
 	WsResponse_Which_sessions WsResponse_Which = 8
+	WsResponse_Which_files    WsResponse_Which = 9
 )
 
 func (w WsResponse_Which) String() string {
-	const s = "okerrorstatusrtttwincontactschathistorysessions"
+	const s = "okerrorstatusrtttwincontactschathistorysessionsfiles"
 	switch w {
 	case WsResponse_Which_ok:
 		return s[0:2]
@@ -1751,6 +2333,8 @@ func (w WsResponse_Which) String() string {
 		return s[32:39]
 	case WsResponse_Which_sessions:
 		return s[39:47]
+	case WsResponse_Which_files:
+		return s[47:52]
 
 	}
 	return "WsResponse_Which(" + strconv.FormatUint(uint64(w), 10) + ")"
@@ -2036,6 +2620,37 @@ func (s WsResponse) NewSessions(n int32) (Session_List, error) {
 	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
 	return l, err
 }
+func (s WsResponse) Files() (FileEntry_List, error) {
+	if capnp.Struct(s).Uint16(0) != 9 {
+		panic("Which() != files")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return FileEntry_List(p.List()), err
+}
+
+func (s WsResponse) HasFiles() bool {
+	if capnp.Struct(s).Uint16(0) != 9 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsResponse) SetFiles(v FileEntry_List) error {
+	capnp.Struct(s).SetUint16(0, 9)
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewFiles sets the files field to a newly
+// allocated FileEntry_List, preferring placement in s's segment.
+func (s WsResponse) NewFiles(n int32) (FileEntry_List, error) {
+	capnp.Struct(s).SetUint16(0, 9)
+	l, err := NewFileEntry_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return FileEntry_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
 
 // WsResponse_List is a list of WsResponse.
 type WsResponse_List = capnp.StructList[WsResponse]
@@ -2070,10 +2685,11 @@ const (
 	WsEvent_Which_chat    WsEvent_Which = 0
 	WsEvent_Which_contact WsEvent_Which = 1
 	WsEvent_Which_status  WsEvent_Which = 2
+	WsEvent_Which_file    WsEvent_Which = 3
 )
 
 func (w WsEvent_Which) String() string {
-	const s = "chatcontactstatus"
+	const s = "chatcontactstatusfile"
 	switch w {
 	case WsEvent_Which_chat:
 		return s[0:4]
@@ -2081,6 +2697,8 @@ func (w WsEvent_Which) String() string {
 		return s[4:11]
 	case WsEvent_Which_status:
 		return s[11:17]
+	case WsEvent_Which_file:
+		return s[17:21]
 
 	}
 	return "WsEvent_Which(" + strconv.FormatUint(uint64(w), 10) + ")"
@@ -2231,6 +2849,38 @@ func (s WsEvent) NewStatus() (TwinStatus, error) {
 	return ss, err
 }
 
+func (s WsEvent) File() (FileEntry, error) {
+	if capnp.Struct(s).Uint16(0) != 3 {
+		panic("Which() != file")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return FileEntry(p.Struct()), err
+}
+
+func (s WsEvent) HasFile() bool {
+	if capnp.Struct(s).Uint16(0) != 3 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsEvent) SetFile(v FileEntry) error {
+	capnp.Struct(s).SetUint16(0, 3)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewFile sets the file field to a newly
+// allocated FileEntry struct, preferring placement in s's segment.
+func (s WsEvent) NewFile() (FileEntry, error) {
+	capnp.Struct(s).SetUint16(0, 3)
+	ss, err := NewFileEntry(capnp.Struct(s).Segment())
+	if err != nil {
+		return FileEntry{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
 // WsEvent_List is a list of WsEvent.
 type WsEvent_List = capnp.StructList[WsEvent]
 
@@ -2255,6 +2905,9 @@ func (p WsEvent_Future) Contact() Contact_Future {
 }
 func (p WsEvent_Future) Status() TwinStatus_Future {
 	return TwinStatus_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsEvent_Future) File() FileEntry_Future {
+	return FileEntry_Future{Future: p.Future.Field(0, nil)}
 }
 
 type WsFrame capnp.Struct

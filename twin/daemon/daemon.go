@@ -23,6 +23,7 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 	"github.com/freeflowuniverse/planetary/twin/auth"
 	"github.com/freeflowuniverse/planetary/twin/directory"
+	"github.com/freeflowuniverse/planetary/twin/files"
 	"github.com/freeflowuniverse/planetary/twin/services"
 	"github.com/freeflowuniverse/planetary/twin/store"
 	"github.com/freeflowuniverse/planetary/twin/web"
@@ -262,13 +263,18 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer c.Close()
 	log.Info("connected to the PNIC", "twin", keys.ID, "socket", cfg.Socket)
-	t := services.New(services.Config{Client: c, Store: st, Directory: dir, Self: keys.ID, Logger: log})
+	fd, err := files.Open(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		return err
+	}
+	t := services.New(services.Config{Client: c, Store: st, Directory: dir, Files: fd, Self: keys.ID, Logger: log})
 	tw.Store(t)
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ws := wsapi.New(wsapi.Config{Twin: t, Auth: au, Version: cfg.Version, Socket: cfg.Socket, Logger: log})
-	srv := &http.Server{Handler: web.Handler(web.Config{Auth: au, WS: ws, Logger: log}), ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: web.Handler(web.Config{Auth: au, WS: ws, Logger: log,
+		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return rctx }}
 	// The link is printed before the server answers, so whoever sees it answer can find it.
 	if sessions, err := au.Sessions(); err == nil && len(sessions) == 0 {

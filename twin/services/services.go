@@ -14,12 +14,14 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/rmb/client"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 	"github.com/freeflowuniverse/planetary/twin/directory"
+	"github.com/freeflowuniverse/planetary/twin/files"
 	"github.com/freeflowuniverse/planetary/twin/store"
 )
 
@@ -36,6 +38,7 @@ type Contact struct {
 type Event struct {
 	Chat    *store.Message
 	Contact *Contact
+	File    *store.File
 }
 
 // Config describes a Twin.
@@ -46,6 +49,8 @@ type Config struct {
 	Store *store.Store
 	// Directory finds twins.
 	Directory directory.Directory
+	// Files keeps shared and downloaded files; nil disables file exchange.
+	Files *files.Dir
 	// Self is this twin's id.
 	Self uint64
 	// Logger receives what the twin does; nil discards it.
@@ -62,7 +67,8 @@ type Twin struct {
 	mu       sync.Mutex // serialises contact state changes
 	subsMu   sync.Mutex
 	subs     map[chan Event]struct{}
-	inflight sync.Map // seal.ID → outgoing chat, until the bus's receipt
+	inflight sync.Map     // seal.ID → outgoing chat, until the bus's receipt
+	served   atomic.Int64 // file chunks sent
 }
 
 type outgoing struct {
@@ -196,6 +202,13 @@ func (t *Twin) handle(ctx context.Context, m *client.Message) error {
 			}
 		}
 		return nil
+	case CmdFileOffer:
+		return t.handleFileOffer(m)
+	case CmdFileGet:
+		if m.Kind != seal.KindRequest {
+			return nil
+		}
+		return t.handleFileGet(ctx, m)
 	default:
 		t.log.Warn("ignored a message with an unknown command", "from", m.From, "command", m.Command)
 		return nil

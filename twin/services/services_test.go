@@ -1,7 +1,12 @@
 package services
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -11,6 +16,7 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/client"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
+	"github.com/freeflowuniverse/planetary/twin/files"
 	"github.com/freeflowuniverse/planetary/twin/internal/twintest"
 	"github.com/freeflowuniverse/planetary/twin/store"
 )
@@ -26,6 +32,10 @@ func startTwin(t *testing.T, ctx context.Context, p *twintest.PNIC, k seal.TwinK
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir, err := files.Open(filepath.Join(t.TempDir(), "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { st.Close() })
 	var tw atomic.Pointer[Twin]
 	c, err := client.Dial(ctx, client.Config{Path: p.Socket, Keys: k, OnReceipt: func(r client.Receipt) {
@@ -37,7 +47,7 @@ func startTwin(t *testing.T, ctx context.Context, p *twintest.PNIC, k seal.TwinK
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	x := New(Config{Client: c, Store: st, Directory: p.Directory, Self: k.ID})
+	x := New(Config{Client: c, Store: st, Directory: p.Directory, Files: dir, Self: k.ID})
 	tw.Store(x)
 	events, stop := x.Subscribe()
 	t.Cleanup(stop)
@@ -159,5 +169,77 @@ func TestContactsAndChat(t *testing.T) {
 	cs, _ := a.Contacts()
 	if len(cs) != 1 || cs[0].Twin != 3 || cs[0].State != schema.ContactState_blocked {
 		t.Fatalf("contacts of 1: %+v", cs)
+	}
+}
+
+// befriend makes a and b contacts.
+func befriend(t *testing.T, ctx context.Context, a, b *testTwin) {
+	t.Helper()
+	if err := a.Invite(ctx, b.ID(), ""); err != nil {
+		t.Fatal(err)
+	}
+	b.await(t, ctx, "invitation", contactIs(a.ID(), schema.ContactState_invitedBy))
+	if err := b.Accept(ctx, a.ID()); err != nil {
+		t.Fatal(err)
+	}
+	a.await(t, ctx, "acceptance", contactIs(b.ID(), schema.ContactState_contact))
+}
+
+func TestFiles(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p := twintest.NewPNIC(t)
+	a := startTwin(t, ctx, p, p.AddTwin(t, 1))
+	b := startTwin(t, ctx, p, p.AddTwin(t, 2))
+	c := startTwin(t, ctx, p, p.AddTwin(t, 3))
+	befriend(t, ctx, a, b)
+	befriend(t, ctx, a, c)
+
+	content := make([]byte, 5*ChunkSize+1234)
+	rand.Read(content)
+	sum := sha256.Sum256(content)
+	f, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{2})
+	if err != nil || f.SHA256 != sum || f.Size != int64(len(content)) {
+		t.Fatalf("share: %+v %v", f, err)
+	}
+	b.await(t, ctx, "offer", func(e Event) bool { return e.File != nil && e.File.SHA256 == sum && e.File.From == 1 })
+
+	// Resumable: two correct chunks are already there; only the rest is fetched.
+	if err := b.cfg.Files.Append(sum, 0, content[:2*ChunkSize]); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Download(ctx, 1, sum)
+	if err != nil || got.Have != got.Size {
+		t.Fatalf("download: %+v %v", got, err)
+	}
+	if served := a.served.Load(); served != 4 {
+		t.Fatalf("twin 1 served %d chunks for a resumed download of 6, want 4", served)
+	}
+	if disk, _ := os.ReadFile(b.cfg.Files.Path(sum)); !bytes.Equal(disk, content) {
+		t.Fatal("downloaded content differs")
+	}
+
+	// Twin 3 is a contact but not in the access list: refused, with the reason.
+	if err := c.st.PutFile(store.File{SHA256: sum, Name: "photo.jpg", Size: f.Size, From: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Download(ctx, 1, sum); err == nil || !strings.Contains(err.Error(), "may not download") {
+		t.Fatalf("download outside the access list: %v", err)
+	}
+
+	// Granted access, twin 3 starts on a corrupt partial: the SHA-256 check fails and drops it, so
+	// a retry starts over and succeeds.
+	f2, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{3})
+	if err != nil || len(f2.Access) != 2 {
+		t.Fatalf("share again: %+v %v", f2, err)
+	}
+	if err := c.cfg.Files.Append(sum, 0, make([]byte, 5*ChunkSize)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Download(ctx, 1, sum); !errors.Is(err, files.ErrMismatch) {
+		t.Fatalf("download onto a corrupt partial: %v", err)
+	}
+	if _, err := c.Download(ctx, 1, sum); err != nil {
+		t.Fatalf("retry after a mismatch: %v", err)
 	}
 }

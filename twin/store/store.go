@@ -387,3 +387,51 @@ func (s *Store) DeleteSession(id string) error {
 	}
 	return fmt.Errorf("session %q: %w", id, ErrNotFound)
 }
+
+// pFile keys file entries by SHA-256.
+const pFile = "f\x00"
+
+// File is a file this twin shares (From 0) or was offered by twin From.
+type File struct {
+	SHA256 [32]byte  `json:"sha256"`
+	Name   string    `json:"name"`
+	Size   int64     `json:"size"`
+	From   uint64    `json:"from"`
+	Have   int64     `json:"have"`
+	Access []uint64  `json:"access,omitempty"`
+	Added  time.Time `json:"added"`
+}
+
+// PutFile stores a file entry.
+func (s *Store) PutFile(f File) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	err := setJSON(b, key(pFile, f.SHA256[:]), f)
+	if err == nil {
+		err = b.Commit(pebble.Sync)
+	}
+	if err != nil {
+		return fmt.Errorf("store: file %x: %w", f.SHA256[:8], err)
+	}
+	return nil
+}
+
+// File returns the entry of the file with the hash.
+func (s *Store) File(sha [32]byte) (File, error) {
+	var f File
+	return f, s.getJSON(key(pFile, sha[:]), &f)
+}
+
+// Files returns every file entry.
+func (s *Store) Files() ([]File, error) {
+	var out []File
+	err := s.scan([]byte(pFile), false, func(_, v []byte) (bool, error) {
+		var f File
+		if err := json.Unmarshal(v, &f); err != nil {
+			return false, fmt.Errorf("store: decode file: %w", err)
+		}
+		out = append(out, f)
+		return true, nil
+	})
+	return out, err
+}

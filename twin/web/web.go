@@ -29,9 +29,11 @@ func Assets() fs.FS {
 
 // Config describes the handler.
 type Config struct {
-	Auth   *auth.Auth
-	WS     http.Handler
-	Logger *slog.Logger
+	Auth *auth.Auth
+	WS   http.Handler
+	// Upload serves POST /files and Download GET /files/{sha}; nil leaves them out.
+	Upload, Download http.Handler
+	Logger           *slog.Logger
 }
 
 // Handler returns the twin's HTTP handler.
@@ -43,6 +45,12 @@ func Handler(cfg Config) http.Handler {
 	files := http.FileServerFS(Assets())
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", cfg.WS)
+	if cfg.Upload != nil {
+		mux.Handle("POST /files", cfg.Upload)
+	}
+	if cfg.Download != nil {
+		mux.Handle("GET /files/{sha}", cfg.Download)
+	}
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		cookie, se, err := cfg.Auth.Login(r.URL.Query().Get("s"), r.UserAgent())
 		if errors.Is(err, auth.ErrBadSecret) {

@@ -23,6 +23,7 @@ type Request struct {
 	Text   string // chat text, invitation note or session id
 	Before uint64
 	Limit  uint32
+	SHA256 [32]byte
 }
 
 // DecodeRequest reads one websocket message: an unpacked Cap'n Proto WsFrame holding a request.
@@ -90,6 +91,18 @@ func DecodeRequest(b []byte) (Request, error) {
 			return Request{}, fmt.Errorf("frame: history: %w", err)
 		}
 		r.Twin, r.Before, r.Limit = h.Twin(), h.Before(), h.Limit()
+	case schema.WsRequest_Which_download:
+		ref, err := rq.Download()
+		if err != nil {
+			return Request{}, fmt.Errorf("frame: download: %w", err)
+		}
+		sha, err := ref.Sha256()
+		if err != nil || len(sha) != 32 {
+			return Request{}, errors.New("frame: download: sha256 must be 32 bytes")
+		}
+		r.Twin = ref.Twin()
+		copy(r.SHA256[:], sha)
+	case schema.WsRequest_Which_files:
 	case schema.WsRequest_Which_revokeSession:
 		if r.Text, err = rq.RevokeSession(); err != nil {
 			return Request{}, fmt.Errorf("frame: revokeSession: %w", err)
@@ -202,4 +215,18 @@ func fillSessions(l schema.Session_List, all []store.Session, current string) er
 		}
 	}
 	return nil
+}
+
+func fillFile(e schema.FileEntry, f store.File) error {
+	e.SetSize(uint64(f.Size))
+	e.SetFrom(f.From)
+	e.SetHave(uint64(f.Have))
+	l, err := e.NewAccess(int32(len(f.Access)))
+	if err != nil {
+		return err
+	}
+	for i, a := range f.Access {
+		l.Set(i, a)
+	}
+	return errors.Join(e.SetSha256(f.SHA256[:]), e.SetName(f.Name))
 }

@@ -53,6 +53,14 @@ func FuzzWSFrame(f *testing.F) {
 		return nil
 	})
 	seedFrame(f, 5, func(r schema.WsRequest) error { return r.SetRevokeSession("abc") })
+	seedFrame(f, 6, func(r schema.WsRequest) error {
+		d, err := r.NewDownload()
+		if err != nil {
+			return err
+		}
+		d.SetTwin(2)
+		return d.SetSha256(make([]byte, 32))
+	})
 	f.Add([]byte{})
 	f.Add([]byte("garbage"))
 	f.Add([]byte{0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f})
@@ -61,7 +69,7 @@ func FuzzWSFrame(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r.Which > schema.WsRequest_Which_revokeSession {
+		if r.Which > schema.WsRequest_Which_download {
 			t.Fatalf("accepted unknown request %d", r.Which)
 		}
 	})

@@ -214,6 +214,12 @@ func encodeEvent(e services.Event) ([]byte, error) {
 				return err
 			}
 			return fillContact(c, *e.Contact)
+		case e.File != nil:
+			f, err := ev.NewFile()
+			if err != nil {
+				return err
+			}
+			return fillFile(f, *e.File)
 		}
 		return errors.New("empty event")
 	})
@@ -319,6 +325,28 @@ func (cs *connState) handle(r Request) ([]byte, error) {
 			}
 			return nil
 		})
+	case schema.WsRequest_Which_files:
+		all, err := tw.Files()
+		if err != nil {
+			return nil, err
+		}
+		return response(r.ID, func(resp schema.WsResponse) error {
+			l, err := resp.NewFiles(int32(len(all)))
+			if err != nil {
+				return err
+			}
+			for i, f := range all {
+				if err := fillFile(l.At(i), f); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	case schema.WsRequest_Which_download:
+		// Answered when complete or failed, bounded by the connection rather than the request
+		// timeout; progress arrives meanwhile as file events, and a later request resumes it.
+		_, err := tw.Download(cs.ctx, r.Twin, r.SHA256)
+		return ok(err)
 	case schema.WsRequest_Which_sessions:
 		all, err := cs.s.cfg.Auth.Sessions()
 		if err != nil {

@@ -2,6 +2,9 @@ package wsapi_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,6 +20,7 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/client"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/twin/auth"
+	"github.com/freeflowuniverse/planetary/twin/files"
 	"github.com/freeflowuniverse/planetary/twin/internal/twintest"
 	"github.com/freeflowuniverse/planetary/twin/services"
 	"github.com/freeflowuniverse/planetary/twin/store"
@@ -47,11 +51,15 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	tw := services.New(services.Config{Client: c, Store: st, Directory: p.Directory, Self: 1})
+	fd, err := files.Open(filepath.Join(t.TempDir(), "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := services.New(services.Config{Client: c, Store: st, Directory: p.Directory, Files: fd, Self: 1})
 	loginDir := filepath.Join(t.TempDir(), "login")
 	au := auth.New(loginDir, st)
 	ws := wsapi.New(wsapi.Config{Twin: tw, Auth: au, Version: "test"})
-	srv := httptest.NewServer(web.Handler(web.Config{Auth: au, WS: ws}))
+	srv := httptest.NewServer(web.Handler(web.Config{Auth: au, WS: ws, Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}))
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close(); ws.Wait() })
 	return &env{srv: srv, loginDir: loginDir, twin: tw}
 }
@@ -241,5 +249,47 @@ func TestWrongHostRefused(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("DNS-rebound Host: %s", resp.Status)
+	}
+}
+
+func TestUploadAndServe(t *testing.T) {
+	e := newEnv(t)
+	hc := e.login(t)
+	post := func(client *http.Client, origin string) *http.Response {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/files?name=notes.txt&to=2", strings.NewReader("some notes"))
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	for _, c := range []struct {
+		client *http.Client
+		origin string
+		want   int
+	}{{hc, "", http.StatusForbidden}, {hc, "http://evil.example", http.StatusForbidden}, {http.DefaultClient, e.srv.URL, http.StatusUnauthorized}} {
+		if resp := post(c.client, c.origin); resp.StatusCode != c.want {
+			t.Errorf("upload (origin %q): %s, want %d", c.origin, resp.Status, c.want)
+		}
+	}
+	resp := post(hc, e.srv.URL)
+	body, _ := io.ReadAll(resp.Body)
+	sum := sha256.Sum256([]byte("some notes"))
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != hex.EncodeToString(sum[:]) {
+		t.Fatalf("upload: %s %q", resp.Status, body)
+	}
+	if r, _ := http.Get(e.srv.URL + "/files/" + hex.EncodeToString(sum[:])); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("file without a session: %s", r.Status)
+	}
+	r, err := hc.Get(e.srv.URL + "/files/" + hex.EncodeToString(sum[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(r.Body)
+	if string(got) != "some notes" || !strings.Contains(r.Header.Get("Content-Disposition"), "notes.txt") {
+		t.Fatalf("served file: %q %v", got, r.Header)
 	}
 }

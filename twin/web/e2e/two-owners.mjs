@@ -62,6 +62,18 @@ try {
   await b.page.locator('[data-testid=message][data-state=read]', { hasText: "Answer from the second owner" }).waitFor();
   step("answer arrived live and was read");
 
+  // A shares a file from the chat; B downloads it, resumably, checked against its SHA-256.
+  const content = Buffer.from("x".repeat(200000) + " end of the shared file");
+  await a.page.getByTestId("attach-input").setInputFiles({ name: "report.txt", mimeType: "text/plain", buffer: content });
+  await b.page.getByTestId("download-report.txt").click();
+  await b.page.locator('[data-testid="file-report.txt"][data-done=yes]').waitFor();
+  const got = await b.page.evaluate(async () => {
+    const a = document.querySelector('[data-testid="file-report.txt"] a');
+    return (await (await fetch(a.getAttribute("href"))).text()).length;
+  });
+  if (got !== content.length) throw new Error(`downloaded ${got} bytes, want ${content.length}`);
+  step("file shared and downloaded");
+
   await a.page.getByTestId("ping").click();
   await a.page.getByTestId("rtt").filter({ hasText: " ms" }).waitFor();
   console.log(`ping from the browser: ${await a.page.getByTestId("rtt").textContent()}`);

@@ -1,14 +1,17 @@
 // The owner's UI: contacts and invitations on the left, the chat with the selected contact on the
 // right, live over the websocket.
 import { Api, TwinError } from "./api.js";
-import { ChatEntry, ChatState, Contact as WireContact, ContactState, WsEvent, WsEvent_Which } from "./gen/twin.js";
+import { ChatEntry, ChatState, Contact as WireContact, ContactState, FileEntry, WsEvent, WsEvent_Which } from "./gen/twin.js";
 
 type Contact = { twin: bigint; state: number; note: string; since: bigint; unread: number };
+type FileItem = { sha: string; name: string; size: bigint; from: bigint; have: bigint };
 type Chat = { peer: bigint; seq: bigint; id: string; outgoing: boolean; text: string; sent: bigint; state: number; reason: string };
 
 const api = new Api();
 const contacts = new Map<bigint, Contact>();
 const chats = new Map<bigint, Map<string, Chat>>();
+const files = new Map<string, FileItem>();
+const downloading = new Set<string>();
 const exhausted = new Set<bigint>(); // peers whose oldest message is loaded
 let selected: bigint | null = null;
 let self = 0n;
@@ -67,6 +70,54 @@ function toContact(c: WireContact): Contact {
 function toChat(c: ChatEntry): Chat {
   return { peer: c.peer, seq: c.seq, id: hex(c.id.toUint8Array()), outgoing: c.outgoing, text: c.text, sent: c.sent,
     state: c.state, reason: c.reason };
+}
+
+function toFile(f: FileEntry): FileItem {
+  return { sha: hex(f.sha256.toUint8Array()), name: f.name, size: f.size, from: f.from, have: f.have };
+}
+
+function size(n: bigint): string {
+  const v = Number(n);
+  return v < 1024 ? `${v} B` : v < 1 << 20 ? `${(v / 1024).toFixed(1)} KiB` : `${(v / (1 << 20)).toFixed(1)} MiB`;
+}
+
+function renderFiles(): void {
+  const box = $("files");
+  const all = [...files.values()].sort((a, b) => a.name.localeCompare(b.name));
+  box.replaceChildren();
+  if (!all.length) return;
+  box.append(h("h3", {}, "Files"));
+  for (const f of all) {
+    const done = f.have >= f.size;
+    const what = f.from === 0n ? "shared by you" : `from twin ${f.from}`;
+    const pct = f.size > 0n ? Number((f.have * 100n) / f.size) : 100;
+    let action: HTMLElement;
+    if (done) action = h("a", { class: "ghost btn", href: `/files/${f.sha}`, download: f.name }, "Save");
+    else if (downloading.has(f.sha)) action = h("span", { class: "muted" }, `${pct}%`);
+    else action = h("button", { class: "ok", "data-testid": `download-${f.name}`, onclick: () => download(f) }, f.have > 0n ? "Resume" : "Download");
+    box.append(h("div", { class: "row file", "data-testid": `file-${f.name}`, "data-done": done ? "yes" : "no" },
+      h("div", { class: "avatar file-icon" }, "⇩"),
+      h("div", { class: "who" }, h("b", {}, f.name), h("small", {}, `${size(f.size)} · ${what}`),
+        done ? null : h("progress", { max: "100", value: String(pct) })),
+      action));
+  }
+}
+
+async function download(f: FileItem): Promise<void> {
+  downloading.add(f.sha);
+  renderFiles();
+  const raw = new Uint8Array(f.sha.match(/../g)!.map((x) => parseInt(x, 16)));
+  await act("Download", () => api.call((q) => { const d = q._initDownload(); d.twin = f.from; d._initSha256(32).copyBuffer(raw); }, 3600000));
+  downloading.delete(f.sha);
+  renderFiles();
+}
+
+async function share(peer: bigint, file: File): Promise<void> {
+  await act("Share", async () => {
+    const r = await fetch(`/files?name=${encodeURIComponent(file.name)}&to=${peer}`, { method: "POST", body: file, credentials: "same-origin" });
+    if (!r.ok) throw new TwinError((await r.text()).trim() || r.statusText);
+    toast(`Shared ${file.name} with twin ${peer}`);
+  });
 }
 
 function putChat(c: Chat): void {
@@ -182,6 +233,12 @@ function renderChat(): void {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); void send(); }
   });
   const rtt = h("span", { class: "rtt", "data-testid": "rtt" });
+  const picker = h("input", { type: "file", hidden: "", "data-testid": "attach-input" });
+  picker.addEventListener("change", () => {
+    const f = picker.files?.[0];
+    if (f) void share(peer, f);
+    picker.value = "";
+  });
   pane.replaceChildren(
     h("header", {},
       h("div", { class: "avatar" }, String(peer)),
@@ -190,7 +247,8 @@ function renderChat(): void {
       h("button", { class: "ghost", onclick: () => act("Remove", () => api.call((r) => (r.remove = peer))) }, "Remove"),
       h("button", { class: "ghost danger", onclick: () => act("Block", () => api.call((r) => (r.block = peer))) }, "Block")),
     list,
-    h("footer", {}, input, h("button", { class: "ok", "data-testid": "send", onclick: () => void send() }, "Send")));
+    h("footer", {}, picker, h("button", { class: "ghost attach", title: "Share a file", "data-testid": "attach", onclick: () => picker.click() }, "+"),
+      input, h("button", { class: "ok", "data-testid": "send", onclick: () => void send() }, "Send")));
   list.scrollTop = list.scrollHeight;
   input.focus();
 }
@@ -252,6 +310,12 @@ function onEvent(e: WsEvent): void {
       if (selected === c.twin) void markRead(c.twin);
       break;
     }
+    case WsEvent_Which.FILE: {
+      const f = toFile(e.file);
+      files.set(f.sha, f);
+      renderFiles();
+      break;
+    }
   }
 }
 
@@ -271,6 +335,10 @@ async function refresh(): Promise<void> {
     contacts.set(c.twin, c);
   }
   renderContacts();
+  const fl = (await api.call((q) => (q.files = true))).files;
+  files.clear();
+  for (let i = 0; i < fl.length; i++) { const f = toFile(fl.get(i)); files.set(f.sha, f); }
+  renderFiles();
   for (const c of contacts.values()) if (c.state === ContactState.CONTACT) void loadHistory(c.twin, false).then(renderContacts);
   renderChat();
 }

@@ -142,6 +142,134 @@ export class ChatReceipt extends $.Struct {
   }
   toString(): string { return "ChatReceipt_" + super.toString(); }
 }
+export class FileInfo extends $.Struct {
+  static readonly _capnp = {
+    displayName: "FileInfo",
+    id: "8e6e1b481d01e791",
+    size: new $.ObjectSize(8, 2),
+  };
+  _adoptSha256(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSha256(): $.Orphan<$.Data> {
+    return $.utils.disown(this.sha256);
+  }
+  get sha256(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasSha256(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSha256(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set sha256(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get name(): string {
+    return $.utils.getText(1, this);
+  }
+  set name(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  get size(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set size(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  toString(): string { return "FileInfo_" + super.toString(); }
+}
+export class FileChunkRequest extends $.Struct {
+  static readonly _capnp = {
+    displayName: "FileChunkRequest",
+    id: "cbd5dc3b960f3937",
+    size: new $.ObjectSize(16, 1),
+  };
+  _adoptSha256(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSha256(): $.Orphan<$.Data> {
+    return $.utils.disown(this.sha256);
+  }
+  get sha256(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasSha256(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSha256(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set sha256(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get offset(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set offset(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  get length(): number {
+    return $.utils.getUint32(8, this);
+  }
+  set length(value: number) {
+    $.utils.setUint32(8, value, this);
+  }
+  toString(): string { return "FileChunkRequest_" + super.toString(); }
+}
+export class FileChunk extends $.Struct {
+  static readonly _capnp = {
+    displayName: "FileChunk",
+    id: "8d7c2210d23f68df",
+    size: new $.ObjectSize(16, 2),
+  };
+  get offset(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set offset(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  _adoptData(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownData(): $.Orphan<$.Data> {
+    return $.utils.disown(this.data);
+  }
+  get data(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasData(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initData(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set data(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  /**
+* of the whole file
+*
+*/
+  get size(): bigint {
+    return $.utils.getUint64(8, this);
+  }
+  set size(value: bigint) {
+    $.utils.setUint64(8, value, this);
+  }
+  /**
+* why the request was refused; empty when data is set
+*
+*/
+  get error(): string {
+    return $.utils.getText(1, this);
+  }
+  set error(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  toString(): string { return "FileChunk_" + super.toString(); }
+}
 export const ContactState = {
   NONE: 0,
   /**
@@ -492,6 +620,114 @@ export class HistoryQuery extends $.Struct {
   }
   toString(): string { return "HistoryQuery_" + super.toString(); }
 }
+export class FileEntry extends $.Struct {
+  static readonly _capnp = {
+    displayName: "FileEntry",
+    id: "c8ad4b8341f5abf7",
+    size: new $.ObjectSize(24, 3),
+  };
+  _adoptSha256(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSha256(): $.Orphan<$.Data> {
+    return $.utils.disown(this.sha256);
+  }
+  get sha256(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasSha256(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSha256(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set sha256(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get name(): string {
+    return $.utils.getText(1, this);
+  }
+  set name(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  get size(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set size(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  get from(): bigint {
+    return $.utils.getUint64(8, this);
+  }
+  set from(value: bigint) {
+    $.utils.setUint64(8, value, this);
+  }
+  /**
+* bytes stored here
+*
+*/
+  get have(): bigint {
+    return $.utils.getUint64(16, this);
+  }
+  set have(value: bigint) {
+    $.utils.setUint64(16, value, this);
+  }
+  _adoptAccess(value: $.Orphan<$.List<bigint>>): void {
+    $.utils.adopt(value, $.utils.getPointer(2, this));
+  }
+  _disownAccess(): $.Orphan<$.List<bigint>> {
+    return $.utils.disown(this.access);
+  }
+  /**
+* twins allowed to download a shared file
+*
+*/
+  get access(): $.List<bigint> {
+    return $.utils.getList(2, $.Uint64List, this);
+  }
+  _hasAccess(): boolean {
+    return !$.utils.isNull($.utils.getPointer(2, this));
+  }
+  _initAccess(length: number): $.List<bigint> {
+    return $.utils.initList(2, $.Uint64List, length, this);
+  }
+  set access(value: $.List<bigint>) {
+    $.utils.copyFrom(value, $.utils.getPointer(2, this));
+  }
+  toString(): string { return "FileEntry_" + super.toString(); }
+}
+export class FileRef extends $.Struct {
+  static readonly _capnp = {
+    displayName: "FileRef",
+    id: "c947497295c0637a",
+    size: new $.ObjectSize(8, 1),
+  };
+  get twin(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set twin(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  _adoptSha256(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSha256(): $.Orphan<$.Data> {
+    return $.utils.disown(this.sha256);
+  }
+  get sha256(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasSha256(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSha256(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set sha256(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  toString(): string { return "FileRef_" + super.toString(); }
+}
 export const WsRequest_Which = {
   STATUS: 0,
   PING: 1,
@@ -507,7 +743,13 @@ export const WsRequest_Which = {
   HISTORY: 11,
   MARK_READ: 12,
   SESSIONS: 13,
-  REVOKE_SESSION: 14
+  REVOKE_SESSION: 14,
+  FILES: 15,
+  /**
+* fetch (or resume) a file offered by twin
+*
+*/
+  DOWNLOAD: 16
 } as const;
 export type WsRequest_Which = (typeof WsRequest_Which)[keyof typeof WsRequest_Which];
 export class WsRequest extends $.Struct {
@@ -526,6 +768,8 @@ export class WsRequest extends $.Struct {
   static readonly MARK_READ = WsRequest_Which.MARK_READ;
   static readonly SESSIONS = WsRequest_Which.SESSIONS;
   static readonly REVOKE_SESSION = WsRequest_Which.REVOKE_SESSION;
+  static readonly FILES = WsRequest_Which.FILES;
+  static readonly DOWNLOAD = WsRequest_Which.DOWNLOAD;
   static readonly _capnp = {
     displayName: "WsRequest",
     id: "c7ea0b4b4b7ed739",
@@ -723,6 +967,41 @@ export class WsRequest extends $.Struct {
     $.utils.setUint16(0, 14, this);
     $.utils.setText(0, value, this);
   }
+  get _isFiles(): boolean {
+    return $.utils.getUint16(0, this) === 15;
+  }
+  set files(_: true) {
+    $.utils.setUint16(0, 15, this);
+  }
+  _adoptDownload(value: $.Orphan<FileRef>): void {
+    $.utils.setUint16(0, 16, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownDownload(): $.Orphan<FileRef> {
+    return $.utils.disown(this.download);
+  }
+  /**
+* fetch (or resume) a file offered by twin
+*
+*/
+  get download(): FileRef {
+    $.utils.testWhich("download", $.utils.getUint16(0, this), 16, this);
+    return $.utils.getStruct(0, FileRef, this);
+  }
+  _hasDownload(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initDownload(): FileRef {
+    $.utils.setUint16(0, 16, this);
+    return $.utils.initStructAt(0, FileRef, this);
+  }
+  get _isDownload(): boolean {
+    return $.utils.getUint16(0, this) === 16;
+  }
+  set download(value: FileRef) {
+    $.utils.setUint16(0, 16, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
   toString(): string { return "WsRequest_" + super.toString(); }
   which(): WsRequest_Which {
     return $.utils.getUint16(0, this) as WsRequest_Which;
@@ -741,7 +1020,8 @@ export const WsResponse_Which = {
   CONTACTS: 5,
   CHAT: 6,
   HISTORY: 7,
-  SESSIONS: 8
+  SESSIONS: 8,
+  FILES: 9
 } as const;
 export type WsResponse_Which = (typeof WsResponse_Which)[keyof typeof WsResponse_Which];
 export class WsResponse extends $.Struct {
@@ -754,6 +1034,7 @@ export class WsResponse extends $.Struct {
   static readonly CHAT = WsResponse_Which.CHAT;
   static readonly HISTORY = WsResponse_Which.HISTORY;
   static readonly SESSIONS = WsResponse_Which.SESSIONS;
+  static readonly FILES = WsResponse_Which.FILES;
   static readonly _capnp = {
     displayName: "WsResponse",
     id: "ba1fd1849f1285a8",
@@ -762,6 +1043,7 @@ export class WsResponse extends $.Struct {
   static _Contacts: $.ListCtor<Contact>;
   static _History: $.ListCtor<ChatEntry>;
   static _Sessions: $.ListCtor<Session>;
+  static _Files: $.ListCtor<FileEntry>;
   get _isOk(): boolean {
     return $.utils.getUint16(0, this) === 0;
   }
@@ -944,6 +1226,31 @@ export class WsResponse extends $.Struct {
     $.utils.setUint16(0, 8, this);
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
   }
+  _adoptFiles(value: $.Orphan<$.List<FileEntry>>): void {
+    $.utils.setUint16(0, 9, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownFiles(): $.Orphan<$.List<FileEntry>> {
+    return $.utils.disown(this.files);
+  }
+  get files(): $.List<FileEntry> {
+    $.utils.testWhich("files", $.utils.getUint16(0, this), 9, this);
+    return $.utils.getList(0, WsResponse._Files, this);
+  }
+  _hasFiles(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initFiles(length: number): $.List<FileEntry> {
+    $.utils.setUint16(0, 9, this);
+    return $.utils.initList(0, WsResponse._Files, length, this);
+  }
+  get _isFiles(): boolean {
+    return $.utils.getUint16(0, this) === 9;
+  }
+  set files(value: $.List<FileEntry>) {
+    $.utils.setUint16(0, 9, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
   toString(): string { return "WsResponse_" + super.toString(); }
   which(): WsResponse_Which {
     return $.utils.getUint16(0, this) as WsResponse_Which;
@@ -956,13 +1263,19 @@ export const WsEvent_Which = {
 */
   CHAT: 0,
   CONTACT: 1,
-  STATUS: 2
+  STATUS: 2,
+  /**
+* offered, progressing or complete
+*
+*/
+  FILE: 3
 } as const;
 export type WsEvent_Which = (typeof WsEvent_Which)[keyof typeof WsEvent_Which];
 export class WsEvent extends $.Struct {
   static readonly CHAT = WsEvent_Which.CHAT;
   static readonly CONTACT = WsEvent_Which.CONTACT;
   static readonly STATUS = WsEvent_Which.STATUS;
+  static readonly FILE = WsEvent_Which.FILE;
   static readonly _capnp = {
     displayName: "WsEvent",
     id: "d38a9d4e1d3add9a",
@@ -1045,6 +1358,35 @@ export class WsEvent extends $.Struct {
   }
   set status(value: TwinStatus) {
     $.utils.setUint16(0, 2, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptFile(value: $.Orphan<FileEntry>): void {
+    $.utils.setUint16(0, 3, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownFile(): $.Orphan<FileEntry> {
+    return $.utils.disown(this.file);
+  }
+  /**
+* offered, progressing or complete
+*
+*/
+  get file(): FileEntry {
+    $.utils.testWhich("file", $.utils.getUint16(0, this), 3, this);
+    return $.utils.getStruct(0, FileEntry, this);
+  }
+  _hasFile(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initFile(): FileEntry {
+    $.utils.setUint16(0, 3, this);
+    return $.utils.initStructAt(0, FileEntry, this);
+  }
+  get _isFile(): boolean {
+    return $.utils.getUint16(0, this) === 3;
+  }
+  set file(value: FileEntry) {
+    $.utils.setUint16(0, 3, this);
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
   }
   toString(): string { return "WsEvent_" + super.toString(); }
@@ -1156,3 +1498,4 @@ export class WsFrame extends $.Struct {
 WsResponse._Contacts = $.CompositeList(Contact);
 WsResponse._History = $.CompositeList(ChatEntry);
 WsResponse._Sessions = $.CompositeList(Session);
+WsResponse._Files = $.CompositeList(FileEntry);
