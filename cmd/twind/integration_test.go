@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -84,6 +87,7 @@ type twinProc struct {
 	http string
 	proc *testnet.Proc
 	ws   *wsclient.Conn
+	hc   *http.Client // holds the session cookie
 }
 
 // startNetwork runs n pnicd processes in a line on loopback with one twind each; twin i is on PNIC i.
@@ -149,6 +153,7 @@ func (tp *twinProc) connect(t *testing.T, ctx context.Context) *wsclient.Conn {
 	if err != nil {
 		t.Fatalf("twin %d: %v", tp.id, err)
 	}
+	tp.hc = hc
 	c, err := wsclient.Dial(ctx, "http://"+tp.http, hc)
 	if err != nil {
 		t.Fatalf("twin %d: %v", tp.id, err)
@@ -286,6 +291,50 @@ func TestThreeTwins(t *testing.T) {
 		t.Fatalf("history page: %v", err)
 	} else if text, _ := h.At(0).Text(); text != "hello twin 1" {
 		t.Fatalf("newest message %q", text)
+	}
+
+	// A file from twin 1 to twin 3, two PNIC hops away, once they are contacts.
+	a.call(t, ctx, func(rq schema.WsRequest) error {
+		in, err := rq.NewInvite()
+		if err != nil {
+			return err
+		}
+		in.SetTwin(3)
+		return nil
+	})
+	c.await(t, ctx, "invitation from twin 1", contactEvent(1, schema.ContactState_invitedBy))
+	c.call(t, ctx, func(rq schema.WsRequest) error { rq.SetAccept(1); return nil })
+	a.await(t, ctx, "acceptance by twin 3", contactEvent(3, schema.ContactState_contact))
+	content := make([]byte, 4<<20)
+	rand.Read(content)
+	sum := sha256.Sum256(content)
+	req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+a.http+"/files?name=big.bin&to=3", bytes.NewReader(content))
+	req.Header.Set("Origin", "http://"+a.http)
+	resp, err := a.hc.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	c.await(t, ctx, "file offer", func(e schema.WsEvent) bool { return e.Which() == schema.WsEvent_Which_file })
+	start := time.Now()
+	c.call(t, ctx, func(rq schema.WsRequest) error {
+		d, err := rq.NewDownload()
+		if err != nil {
+			return err
+		}
+		d.SetTwin(1)
+		return d.SetSha256(sum[:])
+	})
+	took := time.Since(start)
+	t.Logf("4 MiB file, twin 1 → twin 3 over two PNIC hops in 48 KiB RMB chunks, 8 in flight: %.2f s, %.2f MiB/s", took.Seconds(), 4/took.Seconds())
+	resp, err = c.hc.Get(fmt.Sprintf("http://%s/files/%x", c.http, sum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(got, content) {
+		t.Fatalf("downloaded %d bytes that differ from the %d shared", len(got), len(content))
 	}
 
 	// twind reconnects by itself when its pnicd restarts.

@@ -24,6 +24,9 @@ const (
 // ChunkSize is the most a twin sends of a file in one response; an envelope holds at most 64 KiB.
 const ChunkSize = 48 << 10
 
+// Window is how many chunk requests a download keeps in flight.
+const Window = 8
+
 func encodeFileInfo(f store.File) ([]byte, error) {
 	msg, seg := capnp.NewSingleSegmentMessage(nil)
 	fi, err := schema.NewRootFileInfo(seg)
@@ -205,26 +208,31 @@ func (t *Twin) Download(ctx context.Context, from uint64, sha [32]byte) (store.F
 	}
 	for !t.cfg.Files.Complete(sha) {
 		offset := t.cfg.Files.Have(sha)
-		if offset < f.Size {
-			body, err := encodeChunkRequest(sha, offset, ChunkSize)
-			if err != nil {
-				return f, err
-			}
-			cctx, cancel := context.WithTimeout(ctx, time.Minute)
-			resp, err := t.c.Request(cctx, client.Outgoing{To: from, Command: CmdFileGet, Schema: schema.FileChunkRequest_TypeID, Body: body})
-			cancel()
-			if err != nil {
-				return f, fmt.Errorf("download %s from twin %d: %w", f.Name, from, err)
-			}
-			data, err := t.chunkData(resp, offset)
-			if err != nil {
-				return f, fmt.Errorf("download %s from twin %d: %w", f.Name, from, err)
-			}
-			if err := t.cfg.Files.Append(sha, offset, data); err != nil {
-				return f, err
-			}
+		// A window of chunk requests in flight, written in order as they arrive.
+		type result struct {
+			data []byte
+			err  error
 		}
-		if t.cfg.Files.Have(sha) >= f.Size {
+		var window []chan result
+		for off := offset; off < f.Size && len(window) < Window; off += ChunkSize {
+			ch := make(chan result, 1)
+			window = append(window, ch)
+			go func() {
+				d, err := t.fetchChunk(ctx, from, sha, off, min(ChunkSize, f.Size-off))
+				ch <- result{d, err}
+			}()
+		}
+		for _, ch := range window {
+			r := <-ch
+			if r.err != nil {
+				return f, fmt.Errorf("download %s from twin %d: %w", f.Name, from, r.err)
+			}
+			if err := t.cfg.Files.Append(sha, offset, r.data); err != nil {
+				return f, err
+			}
+			offset += int64(len(r.data))
+		}
+		if offset >= f.Size {
 			if err := t.cfg.Files.Finish(sha); err != nil {
 				return f, fmt.Errorf("download %s from twin %d: %w", f.Name, from, err)
 			}
@@ -236,6 +244,28 @@ func (t *Twin) Download(ctx context.Context, from uint64, sha [32]byte) (store.F
 		t.publish(Event{File: &f})
 	}
 	return f, nil
+}
+
+// fetchChunk asks twin from for want bytes of the file at offset.
+func (t *Twin) fetchChunk(ctx context.Context, from uint64, sha [32]byte, offset, want int64) ([]byte, error) {
+	body, err := encodeChunkRequest(sha, offset, int(want))
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	resp, err := t.c.Request(cctx, client.Outgoing{To: from, Command: CmdFileGet, Schema: schema.FileChunkRequest_TypeID, Body: body})
+	if err != nil {
+		return nil, err
+	}
+	data, err := t.chunkData(resp, offset)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) != want {
+		return nil, fmt.Errorf("chunk at %d has %d bytes, want %d", offset, len(data), want)
+	}
+	return data, nil
 }
 
 func (t *Twin) chunkData(resp *client.Message, offset int64) ([]byte, error) {
