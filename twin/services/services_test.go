@@ -243,3 +243,55 @@ func TestFiles(t *testing.T) {
 		t.Fatalf("retry after a mismatch: %v", err)
 	}
 }
+
+func TestInvitationPaths(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p := twintest.NewPNIC(t)
+	a := startTwin(t, ctx, p, p.AddTwin(t, 1))
+	b := startTwin(t, ctx, p, p.AddTwin(t, 2))
+
+	// Declined: both sides forget it.
+	if err := a.Invite(ctx, 2, ""); err != nil {
+		t.Fatal(err)
+	}
+	b.await(t, ctx, "invitation", contactIs(1, schema.ContactState_invitedBy))
+	if err := b.Accept(ctx, 3); err == nil {
+		t.Fatal("accepted an invitation that does not exist")
+	}
+	if err := b.Decline(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	a.await(t, ctx, "decline", contactIs(2, schema.ContactState_none))
+
+	// Inviting a twin that invited us accepts its invitation.
+	if err := a.Invite(ctx, 2, ""); err != nil {
+		t.Fatal(err)
+	}
+	b.await(t, ctx, "second invitation", contactIs(1, schema.ContactState_invitedBy))
+	if err := b.Invite(ctx, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	a.await(t, ctx, "acceptance", contactIs(2, schema.ContactState_contact))
+	if err := a.Invite(ctx, 2, ""); err == nil {
+		t.Fatal("invited a contact again")
+	}
+
+	// Blocking a contact removes it on both sides; unblocking forgets the block.
+	if err := b.Block(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	a.await(t, ctx, "removal by block", contactIs(2, schema.ContactState_none))
+	if err := b.Invite(ctx, 1, ""); err == nil || !strings.Contains(err.Error(), "blocked") {
+		t.Fatalf("invite of a blocked twin: %v", err)
+	}
+	if err := b.Unblock(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := b.st.Contact(1); c.State != schema.ContactState_none {
+		t.Fatalf("after unblock: %v", c.State)
+	}
+	if _, err := a.SendChat(ctx, 1, "me"); err == nil {
+		t.Fatal("chatted with itself")
+	}
+}
