@@ -259,6 +259,9 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for the PNIC
+		}
 		return err
 	}
 	defer c.Close()

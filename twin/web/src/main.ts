@@ -319,7 +319,7 @@ function onEvent(e: WsEvent): void {
   }
 }
 
-async function refresh(): Promise<void> {
+async function refreshStatus(): Promise<void> {
   const st = (await api.call((q) => (q.status = true))).status;
   self = st.twin;
   $("me").textContent = `Twin ${self}`;
@@ -328,6 +328,10 @@ async function refresh(): Promise<void> {
   dot.title = st.pnicConnected ? `PNIC connected${st.address ? " · " + st.address : ""}` : "PNIC not reachable";
   $("pnic-text").textContent = st.pnicConnected ? (st.address || "PNIC connected") : "PNIC offline";
   $("version").textContent = st.version;
+}
+
+async function refresh(): Promise<void> {
+  await refreshStatus();
   const list = (await api.call((q) => (q.contacts = true))).contacts;
   contacts.clear();
   for (let i = 0; i < list.length; i++) {
@@ -424,5 +428,7 @@ async function start(): Promise<void> {
   api.connect();
 }
 
+// The PNIC's state, polled: twind reconnects to a restarted pnicd by itself.
+setInterval(() => { if (api.open) refreshStatus().catch(() => {}); }, 5000);
 wire();
 void start().catch(() => setTimeout(() => void start(), 1000));
