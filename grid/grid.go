@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,6 +43,11 @@ type Options struct {
 	Pnicd string
 	// Chaind is the chaind binary, needed when the topology has validators (found like Pnicd).
 	Chaind string
+	// Twind is the twind binary, run once per twin (found like Pnicd).
+	Twind string
+	// NoTwind prepares the twins' keys and resolver entries but runs no twind: the caller logs the
+	// twins in itself (benchmarks of the PNIC side).
+	NoTwind bool
 	// BasePort is the first loopback port of the local backend (default 19650).
 	BasePort int
 	// Out receives progress lines.
@@ -53,6 +59,9 @@ type Grid struct {
 	t   Topology
 	o   Options
 	dir string
+
+	mu     sync.Mutex
+	owners map[string]*ownerConn // websockets to twinds, logged in as their owners
 }
 
 // New prepares a grid; nothing starts until Up.
@@ -86,6 +95,12 @@ func New(t Topology, o Options) (*Grid, error) {
 	}
 	if o.Chaind == "" {
 		o.Chaind = findBinary("chaind")
+	}
+	if o.Twind == "" {
+		o.Twind = findBinary("twind")
+	}
+	if last := o.BasePort + 10*len(t.Hosts) + len(t.Twins); last > 65535 {
+		return nil, fmt.Errorf("%d hosts and %d twins from port %d pass 65535; lower --base-port", len(t.Hosts), len(t.Twins), o.BasePort)
 	}
 	if o.BasePort-chainPorts < 1024 {
 		return nil, fmt.Errorf("base port %d: want at least %d (the chain's ports lie below it)", o.BasePort, 1024+chainPorts)
@@ -145,7 +160,7 @@ func (g *Grid) Up(ctx context.Context) error {
 		}
 		fmt.Fprintf(g.o.Out, "[%d/%d] %s ready\n", i+1, len(g.t.Hosts), h.Name)
 	}
-	return nil
+	return g.upTwins(ctx)
 }
 
 // checkBackend refuses to mix backends in one state directory while hosts run.
@@ -404,7 +419,8 @@ func tail(path string, n int) string {
 // Down stops every host and validator and removes namespaces and bridges; purge also deletes keys,
 // chain state and logs.
 func (g *Grid) Down(purge bool) error {
-	errs := g.downChain()
+	errs := g.downTwins()
+	errs = append(errs, g.downChain()...)
 	for _, h := range g.t.Hosts {
 		if err := g.stop(h.Name); err != nil {
 			errs = append(errs, err)

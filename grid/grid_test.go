@@ -18,6 +18,10 @@ func pnicd(t *testing.T) string {
 	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
 }
 
+func twind(t *testing.T) string {
+	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/twind")
+}
+
 func TestTopology(t *testing.T) {
 	d := Default()
 	if d.Name != "dev" || len(d.Hosts) != 3 {
@@ -46,7 +50,7 @@ func TestTopology(t *testing.T) {
 // idempotent, a reaches c, a crashed host comes back, restart keeps keys, down leaves nothing.
 func TestLocalBackend(t *testing.T) {
 	var out bytes.Buffer
-	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), BasePort: 29650, Out: &out})
+	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), BasePort: 29650, Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +66,7 @@ func TestLocalBackend(t *testing.T) {
 	if _, err := g.WaitReach(ctx, "a", "c"); err != nil {
 		t.Fatal(err)
 	}
-	// Twins on a and c talk over RMB, through b.
-	onlineTwins(t, ctx, g, "carol")
+	// Twins (twind processes) on a and c talk over RMB, through b.
 	if _, err := g.WaitTwinReach(ctx, "alice", "carol"); err != nil {
 		t.Fatal(err)
 	}
@@ -86,18 +89,30 @@ func TestLocalBackend(t *testing.T) {
 	if _, err := g.WaitReach(ctx, "a", "c"); err != nil {
 		t.Fatal(err)
 	}
+	// The twinds came back with the same keys: carol's reaches alice.
+	if _, err := g.WaitTwinReach(ctx, "carol", "alice"); err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	if link, err := g.LoginLink("bob"); err != nil || !strings.HasPrefix(link, "http://"+g.TwinHTTP("bob")+"/login?") {
+		t.Fatalf("login link for bob: %q %v", link, err)
+	}
 	pids := []int{}
 	for _, s := range g.Status() {
+		pids = append(pids, s.PID)
+	}
+	for _, s := range g.Twins() {
+		if s.PID == 0 {
+			t.Fatalf("twin %s has no twind running", s.Name)
+		}
 		pids = append(pids, s.PID)
 	}
 	if err := g.Down(false); err != nil {
 		t.Fatal(err)
 	}
 	for _, pid := range pids {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
-			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(b), "pnicd") {
-				t.Fatalf("pnicd %d still running after down", pid)
-			}
+		if !exited(pid) {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			t.Fatalf("process %d (%s) still running after down", pid, b)
 		}
 	}
 }
@@ -130,17 +145,6 @@ func clearStale(t *testing.T, topo Topology) {
 	}
 }
 
-// onlineTwins logs twins in (they then answer pings) until the test ends.
-func onlineTwins(t *testing.T, ctx context.Context, g *Grid, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		c, err := g.OpenTwin(ctx, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-	}
-}
 
 func addresses(g *Grid) string {
 	var s []string
@@ -183,7 +187,7 @@ func TestNetnsBackend(t *testing.T) {
 	}
 	clearStale(t, topo)
 	var out bytes.Buffer
-	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Out: &out})
+	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Twind: twind(t), Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +213,6 @@ func TestNetnsBackend(t *testing.T) {
 		t.Fatalf("after cutting a's isp1 uplink: %v", err)
 	}
 	// Twins on a and d (one ISP apart) still talk over RMB.
-	onlineTwins(t, ctx, g, "t9")
 	if _, err := g.WaitTwinReach(ctx, "t6", "t9"); err != nil {
 		t.Fatalf("after cutting a's isp1 uplink: %v", err)
 	}
@@ -224,7 +227,6 @@ func TestNetnsBackend(t *testing.T) {
 		t.Fatalf("addresses changed across restart: %s -> %s", before, after)
 	}
 	// Same twin ids and keys after the restart: every twin reaches t1.
-	onlineTwins(t, ctx, g, "t1")
 	for _, tw := range topo.Twins[1:] {
 		if _, err := g.WaitTwinReach(ctx, tw.Name, "t1"); err != nil {
 			t.Fatalf("after restart: %v", err)
