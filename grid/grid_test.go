@@ -145,7 +145,6 @@ func clearStale(t *testing.T, topo Topology) {
 	}
 }
 
-
 func addresses(g *Grid) string {
 	var s []string
 	for _, h := range g.Status() {
