@@ -421,11 +421,15 @@ func tail(path string, n int) string {
 func (g *Grid) Down(purge bool) error {
 	errs := g.downTwins()
 	errs = append(errs, g.downChain()...)
-	for _, h := range g.t.Hosts {
-		if err := g.stop(h.Name); err != nil {
+	ps := make([]proc, len(g.t.Hosts))
+	for i, h := range g.t.Hosts {
+		ps[i] = proc{h.Name, g.pidFile(h.Name), "pnicd"}
+	}
+	for i, err := range stopProcs(ps) {
+		if err != nil {
 			errs = append(errs, err)
 		}
-		fmt.Fprintf(g.o.Out, "%s stopped\n", h.Name)
+		fmt.Fprintf(g.o.Out, "%s stopped\n", g.t.Hosts[i].Name)
 	}
 	if g.o.Backend == Netns {
 		for _, h := range g.t.Hosts {
@@ -446,24 +450,38 @@ func (g *Grid) Down(purge bool) error {
 }
 
 // stop ends a host's pnicd: SIGTERM, then SIGKILL after 10 s.
-func (g *Grid) stop(h string) error { return stopProc(h, g.pidFile(h), "pnicd") }
 
 // stopProc ends the process recorded in pidFile: SIGTERM, then SIGKILL after 10 s.
 func stopProc(what, pidFile, exe string) error {
-	pid := procPid(pidFile, exe)
-	defer os.Remove(pidFile)
-	if pid == 0 {
-		return nil
-	}
-	syscall.Kill(pid, syscall.SIGTERM)
-	for i := 0; i < 100; i++ {
-		if exited(pid) {
-			return nil
+	return stopProcs([]proc{{what, pidFile, exe}})[0]
+}
+
+// proc names a process by its pid file and executable name.
+type proc struct{ what, pidFile, exe string }
+
+// stopProcs sends SIGTERM to every process at once, waits up to 10 s for all of them, then kills
+// what is left. The error for each is nil, or says it had to be killed.
+func stopProcs(ps []proc) []error {
+	errs := make([]error, len(ps))
+	pids := make([]int, len(ps))
+	for i, p := range ps {
+		pids[i] = procPid(p.pidFile, p.exe)
+		os.Remove(p.pidFile)
+		if pids[i] != 0 {
+			syscall.Kill(pids[i], syscall.SIGTERM)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	syscall.Kill(pid, syscall.SIGKILL)
-	return fmt.Errorf("%s did not stop within 10 s; killed", what)
+	deadline := time.Now().Add(10 * time.Second)
+	for i, pid := range pids {
+		for pid != 0 && !exited(pid) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if pid != 0 && !exited(pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			errs[i] = fmt.Errorf("%s did not stop within 10 s; killed", ps[i].what)
+		}
+	}
+	return errs
 }
 
 // Restart stops every host, keeping keys and state, and brings them up again.

@@ -110,9 +110,13 @@ func (g *Grid) upTwins(ctx context.Context) error {
 // downTwins stops every twind.
 func (g *Grid) downTwins() []error {
 	g.closeOwners()
+	ps := make([]proc, len(g.t.Twins))
+	for i, tw := range g.t.Twins {
+		ps[i] = proc{"twin " + tw.Name, g.twinPidFile(tw.Name), "twind"}
+	}
 	var errs []error
-	for _, tw := range g.t.Twins {
-		if err := stopProc("twin "+tw.Name, g.twinPidFile(tw.Name), "twind"); err != nil {
+	for _, err := range stopProcs(ps) {
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
