@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/freeflowuniverse/planetary/internal/testnet"
+	"github.com/freeflowuniverse/planetary/rmb/schema"
 )
 
 func pnicd(t *testing.T) string {
@@ -117,6 +118,97 @@ func TestLocalBackend(t *testing.T) {
 	}
 }
 
+// retry calls fn until it succeeds or ctx ends.
+func retry(t *testing.T, ctx context.Context, what string, fn func() error) {
+	t.Helper()
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: %v", what, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// chat makes twins a and b contacts (a invites, b accepts) and has a send text to b, waiting
+// until it is in b's history.
+func chat(t *testing.T, ctx context.Context, g *Grid, a string, aID uint64, b string, bID uint64, text string) {
+	t.Helper()
+	wa, err := g.Owner(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := g.Owner(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wa.Call(ctx, func(rq schema.WsRequest) error {
+		in, err := rq.NewInvite()
+		if err != nil {
+			return err
+		}
+		in.SetTwin(bID)
+		return nil
+	}); err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	retry(t, ctx, "accept the invitation", func() error {
+		_, err := wb.Call(ctx, func(rq schema.WsRequest) error { rq.SetAccept(aID); return nil })
+		return err
+	})
+	retry(t, ctx, "chat", func() error {
+		if _, err := wa.Call(ctx, func(rq schema.WsRequest) error {
+			s, err := rq.NewSendChat()
+			if err != nil {
+				return err
+			}
+			s.SetTwin(bID)
+			return s.SetText(text)
+		}); err != nil {
+			return err
+		}
+		if !inHistory(t, ctx, g, b, aID, text) {
+			return fmt.Errorf("%q not in %s's history yet", text, b)
+		}
+		return nil
+	})
+}
+
+// inHistory reports whether twin name's chat with twin peer holds text.
+func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64, text string) bool {
+	t.Helper()
+	w, err := g.Owner(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Call(ctx, func(rq schema.WsRequest) error {
+		h, err := rq.NewHistory()
+		if err != nil {
+			return err
+		}
+		h.SetTwin(peer)
+		h.SetLimit(50)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("history of %s: %v", name, err)
+	}
+	h, err := r.History()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < h.Len(); i++ {
+		if got, _ := h.At(i).Text(); got == text {
+			return true
+		}
+	}
+	return false
+}
+
 // clearStale removes the namespaces of topo, and the processes in them, that an earlier test run
 // which crashed before its cleanup left behind.
 func clearStale(t *testing.T, topo Topology) {
@@ -218,9 +310,14 @@ func TestNetnsBackend(t *testing.T) {
 	if err := g.SetUplink("a", "isp1", true); err != nil {
 		t.Fatal(err)
 	}
+	// t1 and t7 become contacts and chat; the history must survive the restart.
+	chat(t, ctx, g, "t1", 1, "t7", 7, "said before the restart")
 	before := addresses(g)
 	if err := g.Restart(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if !inHistory(t, ctx, g, "t7", 1, "said before the restart") {
+		t.Fatal("t7's chat history lost the message across the restart")
 	}
 	if after := addresses(g); after != before {
 		t.Fatalf("addresses changed across restart: %s -> %s", before, after)

@@ -131,8 +131,9 @@ func (g *Grid) LoginLink(name string) (string, error) {
 	return daemon.LoginLink(g.twinDataDir(name), g.TwinHTTP(name))
 }
 
-// owner returns a websocket to a twin's twind, logged in as its owner, kept for later calls.
-func (g *Grid) owner(ctx context.Context, name string) (*wsclient.Conn, error) {
+// Owner returns a websocket to a twin's twind, logged in as its owner, kept for later calls
+// (down closes it). Its events are drained and dropped: use it for requests.
+func (g *Grid) Owner(ctx context.Context, name string) (*wsclient.Conn, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c, ok := g.owners[name]; ok {
@@ -184,7 +185,7 @@ func (g *Grid) closeOwners() {
 
 // pingViaTwind asks twin from's twind, as its owner, to ping twin to.
 func (g *Grid) pingViaTwind(ctx context.Context, from string, to uint64) (time.Duration, error) {
-	c, err := g.owner(ctx, from)
+	c, err := g.Owner(ctx, from)
 	if err != nil {
 		return 0, err
 	}
