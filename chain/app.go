@@ -1,0 +1,267 @@
+package chain
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cosmos/iavl"
+)
+
+// Options configure an App.
+type Options struct {
+	// Dir holds the state database; empty keeps the state in memory.
+	Dir string
+	// SnapshotInterval takes a state-sync snapshot every that many blocks; 0 takes none.
+	SnapshotInterval int64
+	// SnapshotKeep is how many recent snapshots are served (default 2).
+	SnapshotKeep int
+	// KeepVersions prunes state versions older than that many blocks; 0 keeps every version.
+	KeepVersions int64
+	// Log receives refused transactions and lifecycle events (default: discard).
+	Log *slog.Logger
+}
+
+// App is the Planetary ABCI 2.0 application: accounts, twins, DIDs, circles, address book and audit log.
+type App struct {
+	abci.BaseApplication
+
+	log  *slog.Logger
+	opts Options
+	db   dbm.DB
+	tree *iavl.MutableTree
+
+	// Cached from the tree's meta keys.
+	chainID   string
+	faucetMax uint64
+
+	// checkSeq is the next sequence CheckTx accepts per account, ahead of committed state.
+	checkSeq map[[32]byte]uint64
+
+	// verified remembers txs whose signature CheckTx verified, so FinalizeBlock need not again.
+	verified map[[32]byte]struct{}
+
+	snaps   *snapshots
+	restore *restore
+
+	mu sync.Mutex // only for Close against the ABCI calls
+}
+
+// New opens (or creates) the application state.
+func New(opts Options) (*App, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.SnapshotKeep <= 0 {
+		opts.SnapshotKeep = 2
+	}
+	db, tree, err := openTree(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{log: opts.Log, opts: opts, db: db, tree: tree, checkSeq: map[[32]byte]uint64{},
+		verified: map[[32]byte]struct{}{}, snaps: newSnapshots(opts.SnapshotKeep)}
+	if err := a.loadMeta(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close releases the state database.
+func (a *App) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.tree.Close(); err != nil {
+		return fmt.Errorf("close state tree: %w", err)
+	}
+	return a.db.Close()
+}
+
+func (a *App) loadMeta() error {
+	id, err := a.tree.Get(metaChainID)
+	if err != nil {
+		return fmt.Errorf("read chain id: %w", err)
+	}
+	a.chainID = string(id)
+	f, err := a.tree.Get(metaFaucet)
+	if err != nil {
+		return fmt.Errorf("read faucet: %w", err)
+	}
+	if f != nil {
+		if a.faucetMax, err = decodeU64(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Info reports the last committed height and app hash so CometBFT can replay what is missing.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	return &abci.InfoResponse{
+		Data:             "planetary",
+		Version:          "1",
+		AppVersion:       1,
+		LastBlockHeight:  a.tree.Version(),
+		LastBlockAppHash: a.lastHash(),
+	}, nil
+}
+
+func (a *App) lastHash() []byte {
+	if a.tree.Version() == 0 {
+		return nil
+	}
+	return a.tree.Hash()
+}
+
+// InitChain stores the chain id, the faucet setting and the genesis accounts.
+func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	g, err := ParseGenesis(req.AppStateBytes)
+	if err != nil {
+		return nil, err
+	}
+	if req.InitialHeight > 1 {
+		a.tree.SetInitialVersion(uint64(req.InitialHeight))
+	}
+	o := newOverlay(a.tree, req.InitialHeight)
+	o.put(metaChainID, []byte(req.ChainId))
+	o.put(metaFaucet, be64(g.FaucetMax))
+	for _, ga := range g.Accounts {
+		k, _ := ParseAccount(ga.Address)
+		acct, err := o.account(k)
+		if err != nil {
+			return nil, err
+		}
+		acct.Balance += ga.Balance
+		o.putAccount(k, acct)
+	}
+	if err := o.flush(); err != nil {
+		return nil, err
+	}
+	a.chainID, a.faucetMax = req.ChainId, g.FaucetMax
+	a.log.Info("chain initialised", "chain_id", req.ChainId, "accounts", len(g.Accounts), "faucet_max", g.FaucetMax)
+	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
+}
+
+// CheckTx admits a tx to the mempool when it decodes, its signature verifies and its sequence is next.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	tx, err := a.checkSig(req.Tx)
+	if err == nil {
+		err = a.checkSequence(tx)
+	}
+	if err != nil {
+		a.log.Debug("tx refused at check", "err", err)
+		return &abci.CheckTxResponse{Code: codeOf(err), Log: err.Error(), Codespace: "planetary"}, nil
+	}
+	return &abci.CheckTxResponse{Code: CodeOK}, nil
+}
+
+func txHash(b []byte) [32]byte { return sha256Sum(b) }
+
+func (a *App) checkSig(b []byte) (*Tx, error) {
+	tx, err := DecodeTx(b)
+	if err != nil {
+		return nil, refuse(CodeDecode, "%w", err)
+	}
+	h := txHash(b)
+	if _, ok := a.verified[h]; ok {
+		return tx, nil
+	}
+	if err := tx.Verify(a.chainID); err != nil {
+		return nil, refuse(CodeSignature, "tx from %x: %w", tx.Signer[:8], err)
+	}
+	if len(a.verified) >= 1<<16 {
+		clear(a.verified)
+	}
+	a.verified[h] = struct{}{}
+	return tx, nil
+}
+
+func (a *App) checkSequence(tx *Tx) error {
+	next, ok := a.checkSeq[tx.Signer]
+	if !ok {
+		acct, err := newOverlay(a.tree, 0).account(tx.Signer)
+		if err != nil {
+			return err
+		}
+		next = acct.Seq
+	}
+	if tx.Seq != next {
+		return refuse(CodeSequence, "account %x: sequence %d, want %d", tx.Signer[:8], tx.Seq, next)
+	}
+	a.checkSeq[tx.Signer] = next + 1
+	return nil
+}
+
+// FinalizeBlock executes the block's txs in order; each refused tx gets its code and changes nothing but its sequence.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	res := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
+	for i, b := range req.Txs {
+		events, err := a.deliver(b, req.Height)
+		r := &abci.ExecTxResult{Code: codeOf(err), Events: events}
+		if err != nil {
+			r.Log, r.Codespace = err.Error(), "planetary"
+			r.Events = nil
+			a.log.Info("tx refused", "height", req.Height, "index", i, "code", r.Code, "err", err)
+		}
+		res.TxResults[i] = r
+	}
+	res.AppHash = a.tree.WorkingHash()
+	return res, nil
+}
+
+func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
+	tx, err := a.checkSig(b)
+	if err != nil {
+		return nil, err
+	}
+	delete(a.verified, txHash(b))
+	seqO := newOverlay(a.tree, height)
+	acct, err := seqO.account(tx.Signer)
+	if err != nil {
+		return nil, err
+	}
+	if tx.Seq != acct.Seq {
+		return nil, refuse(CodeSequence, "account %x: sequence %d, want %d", tx.Signer[:8], tx.Seq, acct.Seq)
+	}
+	acct.Seq++
+	seqO.putAccount(tx.Signer, acct)
+	if err := seqO.flush(); err != nil {
+		return nil, err
+	}
+	o := newOverlay(a.tree, height)
+	if err := execMsg(o, tx.Signer, tx.Msg, a.faucetMax); err != nil {
+		return nil, err
+	}
+	if err := o.flush(); err != nil {
+		return nil, err
+	}
+	o.event("tx", "signer", hex.EncodeToString(tx.Signer[:]), "kind", u(uint64(tx.Msg.Kind())))
+	return o.events, nil
+}
+
+// Commit saves the block's state version, prunes and takes a snapshot when one is due.
+func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	_, v, err := a.tree.SaveVersion()
+	if err != nil {
+		return nil, fmt.Errorf("save state version: %w", err)
+	}
+	clear(a.checkSeq)
+	if k := a.opts.KeepVersions; k > 0 && v > k && v%100 == 0 {
+		if err := a.tree.DeleteVersionsTo(v - k); err != nil {
+			a.log.Warn("prune state", "err", err)
+		}
+	}
+	if n := a.opts.SnapshotInterval; n > 0 && v%n == 0 {
+		if err := a.snaps.take(a.tree, v); err != nil {
+			a.log.Warn("snapshot", "height", v, "err", err)
+		} else {
+			a.log.Debug("snapshot taken", "height", v)
+		}
+	}
+	return &abci.CommitResponse{}, nil
+}
