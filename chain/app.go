@@ -160,6 +160,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	return &abci.CheckTxResponse{Code: CodeOK}, nil
 }
 
+// TxEvent is the event type, carried by every tx result, whose "hash" attribute is the hex SHA-256 of the tx.
+const TxEvent = "planetary_tx"
+
 func txHash(b []byte) [32]byte { return sha256Sum(b) }
 
 func (a *App) checkSig(b []byte) (*Tx, error) {
@@ -208,6 +211,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			r.Events = nil
 			a.log.Info("tx refused", "height", req.Height, "index", i, "code", r.Code, "err", err)
 		}
+		// Every result names its tx, so a client can match results to txs from block_results alone.
+		h := txHash(b)
+		r.Events = append(r.Events, abci.Event{Type: TxEvent, Attributes: []abci.EventAttribute{{Key: "hash", Value: hex.EncodeToString(h[:])}}})
 		res.TxResults[i] = r
 	}
 	res.AppHash = a.tree.WorkingHash()
@@ -240,7 +246,6 @@ func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
 	if err := o.flush(); err != nil {
 		return nil, err
 	}
-	o.event("tx", "signer", hex.EncodeToString(tx.Signer[:]), "kind", u(uint64(tx.Msg.Kind())))
 	return o.events, nil
 }
 

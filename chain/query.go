@@ -25,7 +25,9 @@ const maxListLimit = 1000
 func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	res, err := a.query(req)
 	if err != nil {
-		return &abci.QueryResponse{Code: codeOf(err), Log: err.Error(), Codespace: "planetary", Height: res.Height}, nil
+		// A not-found answer keeps its key and, with prove, the proof of absence.
+		return &abci.QueryResponse{Code: codeOf(err), Log: err.Error(), Codespace: "planetary", Height: res.Height,
+			Key: res.Key, ProofOps: res.ProofOps}, nil
 	}
 	return res, nil
 }
@@ -173,6 +175,17 @@ func (a *App) single(imm *iavl.ImmutableTree, res *abci.QueryResponse, key []byt
 	}
 	res.Key = key
 	if v == nil {
+		if prove {
+			p, err := imm.GetNonMembershipProof(key)
+			if err != nil {
+				return res, refuse(CodeInternal, "prove absence of %x: %w", key, err)
+			}
+			b, err := p.Marshal()
+			if err != nil {
+				return res, refuse(CodeInternal, "encode proof: %w", err)
+			}
+			res.ProofOps = &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: ProofOpType, Key: key, Data: b}}}
+		}
 		return res, refuse(CodeNotFound, "nothing at key %x", key)
 	}
 	res.Value = v
