@@ -111,6 +111,9 @@ func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, erro
 	}, nil
 }
 
+// Hash is the root hash of the last committed state.
+func (a *App) Hash() []byte { return a.lastHash() }
+
 func (a *App) lastHash() []byte {
 	if a.tree.Version() == 0 {
 		return nil

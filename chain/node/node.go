@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtcrypto "github.com/cometbft/cometbft/crypto"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
@@ -56,6 +57,9 @@ type Config struct {
 	TimeoutProposeMS int `json:"timeout_propose_ms,omitempty"`
 	// SnapshotInterval takes a state-sync snapshot every that many blocks (default 0: none).
 	SnapshotInterval int64 `json:"snapshot_interval,omitempty"`
+	// SnapshotKeep is how many recent snapshots are served (default 4); a joining node needs
+	// one to survive its discovery time (5 s).
+	SnapshotKeep int `json:"snapshot_keep,omitempty"`
 	// StateSync, when set, makes a fresh node restore a snapshot instead of replaying every block.
 	StateSync *StateSync `json:"state_sync,omitempty"`
 }
@@ -79,6 +83,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TimeoutCommitMS == 0 {
 		c.TimeoutCommitMS = 150
+	}
+	if c.SnapshotKeep == 0 {
+		c.SnapshotKeep = 4
 	}
 	if c.TimeoutProposeMS == 0 {
 		c.TimeoutProposeMS = 1000
@@ -150,7 +157,7 @@ func cometConfig(home string, c Config) *cmtcfg.Config {
 		cfg.StateSync.RPCServers = s.RPCServers
 		cfg.StateSync.TrustHeight = s.TrustHeight
 		cfg.StateSync.TrustHash = s.TrustHash
-		cfg.StateSync.DiscoveryTime = 2 * time.Second
+		cfg.StateSync.DiscoveryTime = 5 * time.Second // CometBFT's minimum; anything shorter means 25 s
 		cfg.StateSync.ChunkRequestTimeout = 5 * time.Second
 	}
 	return cfg
@@ -302,6 +309,7 @@ type Node struct {
 	*cmtnode.Node
 	App *chain.App
 	log *slog.Logger
+	dbs []dbm.DB
 }
 
 // Start opens the home's state and starts its node; Stop ends it.
@@ -315,7 +323,7 @@ func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("no genesis in %s: run `chaind init --dev` or `chaind testnet` first", home)
 	}
 	app, err := chain.New(chain.Options{Dir: filepath.Join(home, "data", "app"), SnapshotInterval: c.SnapshotInterval,
-		KeepVersions: 100_000, Log: log.With("module", "app")})
+		SnapshotKeep: c.SnapshotKeep, KeepVersions: 100_000, Log: log.With("module", "app")})
 	if err != nil {
 		return nil, err
 	}
@@ -325,8 +333,18 @@ func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("node key: %w", err)
 	}
 	pv := privval.LoadFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
+	// The node closes its block, state and evidence stores on stop but not the others it opens
+	// (the tx index): keep those to close them, so the home can be started again in this process.
+	var extra []dbm.DB
+	dbs := func(dc *cmtcfg.DBContext) (dbm.DB, error) {
+		db, err := cmtcfg.DefaultDBProvider(dc)
+		if err == nil && dc.ID != "blockstore" && dc.ID != "state" && dc.ID != "evidence" {
+			extra = append(extra, db)
+		}
+		return db, err
+	}
 	n, err := cmtnode.NewNode(ctx, cfg, pv, nk, proxy.NewLocalClientCreator(app),
-		cmtnode.DefaultGenesisDocProviderFunc(cfg), cmtcfg.DefaultDBProvider,
+		cmtnode.DefaultGenesisDocProviderFunc(cfg), dbs,
 		cmtnode.DefaultMetricsProvider(cfg.Instrumentation), slogger{log.With("module", "cometbft")})
 	if err != nil {
 		app.Close()
@@ -337,13 +355,18 @@ func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("start node: %w", err)
 	}
 	log.Info("chain node started", "home", home, "rpc", "http://"+c.RPC, "p2p", c.P2P, "node_id", nk.ID())
-	return &Node{Node: n, App: app, log: log}, nil
+	return &Node{Node: n, App: app, log: log, dbs: extra}, nil
 }
 
 // Stop stops the node and closes the application state.
 func (n *Node) Stop() error {
 	err := n.Node.Stop()
 	n.Node.Wait()
+	for _, db := range n.dbs {
+		if cerr := db.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("close node database: %w", cerr)
+		}
+	}
 	if cerr := n.App.Close(); err == nil {
 		err = cerr
 	}
@@ -358,4 +381,21 @@ func (s slogger) Info(msg string, kv ...any)  { s.l.Debug(msg, kv...) }
 func (s slogger) Error(msg string, kv ...any) { s.l.Error(msg, kv...) }
 func (s slogger) With(kv ...any) cmtlog.Logger {
 	return slogger{s.l.With(kv...)}
+}
+
+// InitJoiner lays out the home of a non-validator node joining an existing chain: it copies the
+// genesis from genesisFile and peers with peers; set c.StateSync to skip replaying old blocks.
+func InitJoiner(dir, genesisFile string, c Config) (Home, error) {
+	h, err := initHome(dir, c)
+	if err != nil {
+		return Home{}, err
+	}
+	g, err := os.ReadFile(genesisFile)
+	if err != nil {
+		return Home{}, fmt.Errorf("read genesis: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config", "genesis.json"), g, 0o644); err != nil {
+		return Home{}, fmt.Errorf("write genesis: %w", err)
+	}
+	return h, nil
 }
