@@ -187,19 +187,19 @@ func (a *App) checkSig(b []byte) (*Tx, error) {
 	return tx, nil
 }
 
+// checkSequence admits the next sequence after those already admitted, or the committed one again
+// (its earlier tx may have left the mempool unexecuted). It works with mempool rechecking off:
+// the node does not re-run CheckTx on every pending tx after each block.
 func (a *App) checkSequence(tx *Tx) error {
-	next, ok := a.checkSeq[tx.Signer]
-	if !ok {
-		acct, err := newOverlay(a.tree, 0).account(tx.Signer)
-		if err != nil {
-			return err
-		}
-		next = acct.Seq
+	acct, err := newOverlay(a.tree, 0).account(tx.Signer)
+	if err != nil {
+		return err
 	}
-	if tx.Seq != next {
+	next := max(a.checkSeq[tx.Signer], acct.Seq)
+	if tx.Seq != next && tx.Seq != acct.Seq {
 		return refuse(CodeSequence, "account %x: sequence %d, want %d", tx.Signer[:8], tx.Seq, next)
 	}
-	a.checkSeq[tx.Signer] = next + 1
+	a.checkSeq[tx.Signer] = tx.Seq + 1
 	return nil
 }
 
@@ -216,7 +216,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		}
 		// Every result names its tx, so a client can match results to txs from block_results alone.
 		h := txHash(b)
-		r.Events = append(r.Events, abci.Event{Type: TxEvent, Attributes: []abci.EventAttribute{{Key: "hash", Value: hex.EncodeToString(h[:])}}})
+		r.Events = append(r.Events, abci.Event{Type: TxEvent, Attributes: []abci.EventAttribute{{Key: "hash", Value: hex.EncodeToString(h[:])}}}) // not indexed: CometBFT indexes tx.hash itself
 		res.TxResults[i] = r
 	}
 	res.AppHash = a.tree.WorkingHash()
@@ -258,7 +258,12 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if err != nil {
 		return nil, fmt.Errorf("save state version: %w", err)
 	}
-	clear(a.checkSeq)
+	// Forget admitted sequences the chain has caught up with.
+	for k, next := range a.checkSeq {
+		if acct, err := newOverlay(a.tree, 0).account(k); err == nil && acct.Seq >= next {
+			delete(a.checkSeq, k)
+		}
+	}
 	if k := a.opts.KeepVersions; k > 0 && v > k && v%100 == 0 {
 		if err := a.tree.DeleteVersionsTo(v - k); err != nil {
 			a.log.Warn("prune state", "err", err)

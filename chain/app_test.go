@@ -178,11 +178,16 @@ func TestCheckTxRefusals(t *testing.T) {
 	if c := check(good); c != 0 {
 		t.Errorf("good: code %d", c)
 	}
-	if c := check(good); c != CodeSequence {
-		t.Errorf("replay: code %d", c)
+	skip := &Tx{Seq: 2, Msg: &Faucet{Amount: 1}}
+	skip.Sign(testChain, alice.key)
+	if c := check(skip.Encode()); c != CodeSequence {
+		t.Errorf("sequence gap: code %d", c)
 	}
 	if r := block(t, app, 1, good); r[0].Code != CodeFaucetOff {
 		t.Errorf("faucet without genesis: code %d", r[0].Code)
+	}
+	if c := check(good); c != CodeSequence {
+		t.Errorf("replay after commit: code %d", c)
 	}
 	if r := block(t, app, 2, good); r[0].Code != CodeSequence {
 		t.Errorf("replay in a block: code %d", r[0].Code)

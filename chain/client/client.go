@@ -376,47 +376,70 @@ func (c *Client) Submit(ctx context.Context, s *Signer, m chain.Msg) (Result, er
 
 // SubmitRaw broadcasts already signed tx bytes and waits for their commit.
 func (c *Client) SubmitRaw(ctx context.Context, tx []byte) (Result, error) {
-	hash := sha256.Sum256(tx)
-	w := make(chan Result, 1)
-	c.mu.Lock()
-	c.waiters[hash] = w
-	c.mu.Unlock()
-	drop := func() {
-		c.mu.Lock()
-		delete(c.waiters, hash)
-		c.mu.Unlock()
-	}
-	chk, err := c.rpc.BroadcastTxSync(ctx, tx)
+	p, err := c.Broadcast(ctx, tx)
 	if err != nil {
-		drop()
+		return p.res, err
+	}
+	return p.Wait(ctx)
+}
+
+// Pending is a tx admitted to the mempool and not yet seen committed.
+type Pending struct {
+	c   *Client
+	res Result
+	w   chan Result
+}
+
+// Broadcast hands signed tx bytes to the node and returns once its mempool admitted them; Wait
+// then gives the commit. A refusal at admission is a *RefusedError with Height 0.
+func (c *Client) Broadcast(ctx context.Context, tx []byte) (*Pending, error) {
+	hash := sha256.Sum256(tx)
+	p := &Pending{c: c, res: Result{Hash: hash}, w: make(chan Result, 1)}
+	c.mu.Lock()
+	c.waiters[hash] = p.w
+	c.mu.Unlock()
+	chk, err := c.rpc.BroadcastTxSync(ctx, tx)
+	if err == nil && chk.Code != chain.CodeOK {
+		p.drop()
+		p.res.Code, p.res.Log = chk.Code, chk.Log
+		return p, &RefusedError{p.res}
+	}
+	if err != nil {
+		p.drop()
 		// CometBFT v1 reports a CheckTx refusal as an RPC error whose text carries code and log.
 		if m := checkTxRefusal.FindStringSubmatch(err.Error()); m != nil {
 			code, _ := strconv.ParseUint(m[1], 10, 32)
-			r := Result{Hash: hash, Code: uint32(code), Log: m[2]}
-			return r, &RefusedError{r}
+			p.res.Code, p.res.Log = uint32(code), m[2]
+			return p, &RefusedError{p.res}
 		}
 		if strings.Contains(err.Error(), "tx already exists in cache") {
-			return Result{Hash: hash}, fmt.Errorf("broadcast tx %x: %w", hash[:6], ErrDuplicate)
+			return p, fmt.Errorf("broadcast tx %x: %w", hash[:6], ErrDuplicate)
 		}
-		return Result{Hash: hash}, fmt.Errorf("broadcast tx %x: %w", hash[:6], err)
+		return p, fmt.Errorf("broadcast tx %x: %w", hash[:6], err)
 	}
-	if chk.Code != chain.CodeOK {
-		drop()
-		r := Result{Hash: hash, Code: chk.Code, Log: chk.Log}
-		return r, &RefusedError{r}
-	}
+	return p, nil
+}
+
+func (p *Pending) drop() {
+	p.c.mu.Lock()
+	delete(p.c.waiters, p.res.Hash)
+	p.c.mu.Unlock()
+}
+
+// Wait blocks until the tx is committed; a tx refused in its block is a *RefusedError.
+func (p *Pending) Wait(ctx context.Context) (Result, error) {
 	select {
-	case r, ok := <-w:
+	case r, ok := <-p.w:
 		if !ok {
-			return Result{Hash: hash}, errors.New("client closed before the tx committed")
+			return p.res, errors.New("client closed before the tx committed")
 		}
 		if r.Code != chain.CodeOK {
 			return r, &RefusedError{r}
 		}
 		return r, nil
 	case <-ctx.Done():
-		drop()
-		return Result{Hash: hash}, fmt.Errorf("wait for tx %x: %w", hash[:6], ctx.Err())
+		p.drop()
+		return p.res, fmt.Errorf("wait for tx %x: %w", p.res.Hash[:6], ctx.Err())
 	}
 }
 

@@ -148,6 +148,7 @@ func cometConfig(home string, c Config) *cmtcfg.Config {
 	cfg.Consensus.TimeoutPrecommit = 300 * time.Millisecond
 	cfg.Consensus.PeerGossipSleepDuration = 20 * time.Millisecond
 	cfg.Mempool.Size = 50_000
+	cfg.Mempool.Recheck = false // the app's CheckTx admits in-order sequences without rechecks
 	cfg.Mempool.MaxTxsBytes = 256 << 20
 	cfg.RPC.MaxSubscriptionClients = 1000
 	cfg.RPC.MaxSubscriptionsPerClient = 100
