@@ -35,6 +35,14 @@ type App struct {
 	db   dbm.DB
 	tree *iavl.MutableTree
 
+	// The node calls the app from four connections at once (consensus, mempool, query,
+	// snapshot). Only the consensus connection, and state sync before it starts, touch tree;
+	// everything below is guarded by mu, and other connections read committed, a saved version.
+	mu        sync.Mutex
+	committed *iavl.ImmutableTree // last saved version, nil before the first
+	version   int64
+	hash      []byte
+
 	// Cached from the tree's meta keys.
 	chainID   string
 	faucetMax uint64
@@ -47,8 +55,6 @@ type App struct {
 
 	snaps   *snapshots
 	restore *restore
-
-	mu sync.Mutex // only for Close against the ABCI calls
 }
 
 // New opens (or creates) the application state.
@@ -69,6 +75,10 @@ func New(opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := a.setCommitted(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -82,43 +92,63 @@ func (a *App) Close() error {
 	return a.db.Close()
 }
 
+// setCommitted publishes the tree's last saved version to the other connections.
+func (a *App) setCommitted() error {
+	v := a.tree.Version()
+	var imm *iavl.ImmutableTree
+	var hash []byte
+	if v > 0 {
+		var err error
+		if imm, err = a.tree.GetImmutable(v); err != nil {
+			return fmt.Errorf("open state version %d: %w", v, err)
+		}
+		hash = a.tree.Hash()
+	}
+	a.mu.Lock()
+	a.committed, a.version, a.hash = imm, v, hash
+	a.mu.Unlock()
+	return nil
+}
+
 func (a *App) loadMeta() error {
 	id, err := a.tree.Get(metaChainID)
 	if err != nil {
 		return fmt.Errorf("read chain id: %w", err)
 	}
-	a.chainID = string(id)
 	f, err := a.tree.Get(metaFaucet)
 	if err != nil {
 		return fmt.Errorf("read faucet: %w", err)
 	}
+	var faucet uint64
 	if f != nil {
-		if a.faucetMax, err = decodeU64(f); err != nil {
+		if faucet, err = decodeU64(f); err != nil {
 			return err
 		}
 	}
+	a.mu.Lock()
+	a.chainID, a.faucetMax = string(id), faucet
+	a.mu.Unlock()
 	return nil
 }
 
 // Info reports the last committed height and app hash so CometBFT can replay what is missing.
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	return &abci.InfoResponse{
 		Data:             "planetary",
 		Version:          "1",
 		AppVersion:       1,
-		LastBlockHeight:  a.tree.Version(),
-		LastBlockAppHash: a.lastHash(),
+		LastBlockHeight:  a.version,
+		LastBlockAppHash: a.hash,
 	}, nil
 }
 
 // Hash is the root hash of the last committed state.
-func (a *App) Hash() []byte { return a.lastHash() }
-
-func (a *App) lastHash() []byte {
-	if a.tree.Version() == 0 {
-		return nil
-	}
-	return a.tree.Hash()
+func (a *App) Hash() []byte {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hash
 }
 
 // InitChain stores the chain id, the faucet setting and the genesis accounts.
@@ -145,7 +175,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := o.flush(); err != nil {
 		return nil, err
 	}
+	a.mu.Lock()
 	a.chainID, a.faucetMax = req.ChainId, g.FaucetMax
+	a.mu.Unlock()
 	a.log.Info("chain initialised", "chain_id", req.ChainId, "accounts", len(g.Accounts), "faucet_max", g.FaucetMax)
 	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
 }
@@ -174,16 +206,23 @@ func (a *App) checkSig(b []byte) (*Tx, error) {
 		return nil, refuse(CodeDecode, "%w", err)
 	}
 	h := txHash(b)
-	if _, ok := a.verified[h]; ok {
+	a.mu.Lock()
+	_, ok := a.verified[h]
+	chainID := a.chainID
+	a.mu.Unlock()
+	if ok {
 		return tx, nil
 	}
-	if err := tx.Verify(a.chainID); err != nil {
+	// Verified outside the lock, so CheckTx signatures run beside block execution.
+	if err := tx.Verify(chainID); err != nil {
 		return nil, refuse(CodeSignature, "tx from %x: %w", tx.Signer[:8], err)
 	}
+	a.mu.Lock()
 	if len(a.verified) >= 1<<16 {
 		clear(a.verified)
 	}
 	a.verified[h] = struct{}{}
+	a.mu.Unlock()
 	return tx, nil
 }
 
@@ -191,7 +230,9 @@ func (a *App) checkSig(b []byte) (*Tx, error) {
 // (its earlier tx may have left the mempool unexecuted). It works with mempool rechecking off:
 // the node does not re-run CheckTx on every pending tx after each block.
 func (a *App) checkSequence(tx *Tx) error {
-	acct, err := newOverlay(a.tree, 0).account(tx.Signer)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	acct, err := committedAccount(a.committed, tx.Signer)
 	if err != nil {
 		return err
 	}
@@ -228,7 +269,10 @@ func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.mu.Lock()
 	delete(a.verified, txHash(b))
+	faucetMax := a.faucetMax
+	a.mu.Unlock()
 	seqO := newOverlay(a.tree, height)
 	acct, err := seqO.account(tx.Signer)
 	if err != nil {
@@ -243,7 +287,7 @@ func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
 		return nil, err
 	}
 	o := newOverlay(a.tree, height)
-	if err := execMsg(o, tx.Signer, tx.Msg, a.faucetMax); err != nil {
+	if err := execMsg(o, tx.Signer, tx.Msg, faucetMax); err != nil {
 		return nil, err
 	}
 	if err := o.flush(); err != nil {
@@ -258,23 +302,47 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if err != nil {
 		return nil, fmt.Errorf("save state version: %w", err)
 	}
+	if err := a.setCommitted(); err != nil {
+		return nil, err
+	}
 	// Forget admitted sequences the chain has caught up with.
+	a.mu.Lock()
 	for k, next := range a.checkSeq {
-		if acct, err := newOverlay(a.tree, 0).account(k); err == nil && acct.Seq >= next {
+		if acct, err := committedAccount(a.committed, k); err == nil && acct.Seq >= next {
 			delete(a.checkSeq, k)
 		}
 	}
+	a.mu.Unlock()
 	if k := a.opts.KeepVersions; k > 0 && v > k && v%100 == 0 {
 		if err := a.tree.DeleteVersionsTo(v - k); err != nil {
 			a.log.Warn("prune state", "err", err)
 		}
 	}
 	if n := a.opts.SnapshotInterval; n > 0 && v%n == 0 {
-		if err := a.snaps.take(a.tree, v); err != nil {
+		if err := a.takeSnapshot(v); err != nil {
 			a.log.Warn("snapshot", "height", v, "err", err)
 		} else {
 			a.log.Debug("snapshot taken", "height", v)
 		}
 	}
 	return &abci.CommitResponse{}, nil
+}
+
+// committedAccount reads an account from a saved version; nil means no state yet.
+func committedAccount(imm *iavl.ImmutableTree, k [32]byte) (Account, error) {
+	if imm == nil {
+		return Account{}, nil
+	}
+	v, err := imm.Get(AccountKey(k))
+	if err != nil {
+		return Account{}, refuse(CodeInternal, "read account: %w", err)
+	}
+	if v == nil {
+		return Account{}, nil
+	}
+	acct, err := DecodeAccount(v)
+	if err != nil {
+		return Account{}, refuse(CodeInternal, "%w", err)
+	}
+	return acct, nil
 }

@@ -36,7 +36,9 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	res := &abci.QueryResponse{}
 	height := req.Height
 	if height == 0 {
-		height = a.tree.Version()
+		a.mu.Lock()
+		height = a.version
+		a.mu.Unlock()
 	}
 	res.Height = height
 	if height == 0 {

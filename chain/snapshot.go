@@ -35,14 +35,30 @@ type snapshots struct {
 
 func newSnapshots(keep int) *snapshots { return &snapshots{keep: keep} }
 
-func (s *snapshots) take(tree *iavl.MutableTree, version int64) error {
+// takeSnapshot exports a saved version and publishes it to the snapshot connection.
+func (a *App) takeSnapshot(version int64) error {
+	sn, err := exportSnapshot(a.tree, version)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.snaps
+	s.list = append(s.list, sn)
+	if len(s.list) > s.keep {
+		s.list = slices.Delete(s.list, 0, len(s.list)-s.keep)
+	}
+	return nil
+}
+
+func exportSnapshot(tree *iavl.MutableTree, version int64) (*snapshot, error) {
 	imm, err := tree.GetImmutable(version)
 	if err != nil {
-		return fmt.Errorf("snapshot version %d: %w", version, err)
+		return nil, fmt.Errorf("snapshot version %d: %w", version, err)
 	}
 	exp, err := imm.Export()
 	if err != nil {
-		return fmt.Errorf("export version %d: %w", version, err)
+		return nil, fmt.Errorf("export version %d: %w", version, err)
 	}
 	defer exp.Close()
 	var stream []byte
@@ -52,7 +68,7 @@ func (s *snapshots) take(tree *iavl.MutableTree, version int64) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("export version %d: %w", version, err)
+			return nil, fmt.Errorf("export version %d: %w", version, err)
 		}
 		stream = appendNode(stream, n)
 	}
@@ -69,11 +85,7 @@ func (s *snapshots) take(tree *iavl.MutableTree, version int64) error {
 	}
 	h := sha256Sum(stream)
 	sn.meta = abci.Snapshot{Height: uint64(version), Format: snapshotFormat, Chunks: uint32(len(sn.chunks)), Hash: h[:], Metadata: meta}
-	s.list = append(s.list, sn)
-	if len(s.list) > s.keep {
-		s.list = slices.Delete(s.list, 0, len(s.list)-s.keep)
-	}
-	return nil
+	return sn, nil
 }
 
 func appendNode(b []byte, n *iavl.ExportNode) []byte {
@@ -120,6 +132,8 @@ func DecodeSnapshotNodes(b []byte) ([]*iavl.ExportNode, error) {
 // ListSnapshots offers the kept snapshots to syncing peers.
 func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.ListSnapshotsResponse, error) {
 	res := &abci.ListSnapshotsResponse{}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for _, s := range a.snaps.list {
 		m := s.meta
 		res.Snapshots = append(res.Snapshots, &m)
@@ -129,6 +143,8 @@ func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.
 
 // LoadSnapshotChunk serves one chunk of a kept snapshot.
 func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.LoadSnapshotChunkRequest) (*abci.LoadSnapshotChunkResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for _, s := range a.snaps.list {
 		if s.meta.Height == req.Height && s.meta.Format == req.Format && int(req.Chunk) < len(s.chunks) {
 			return &abci.LoadSnapshotChunkResponse{Chunk: s.chunks[req.Chunk]}, nil
@@ -217,5 +233,8 @@ func (a *App) importSnapshot(r *restore) error {
 	if !bytes.Equal(a.tree.Hash(), r.appHash) {
 		return fmt.Errorf("imported state hash %X differs from the app hash %X", a.tree.Hash(), r.appHash)
 	}
-	return a.loadMeta()
+	if err := a.loadMeta(); err != nil {
+		return err
+	}
+	return a.setCommitted()
 }

@@ -102,8 +102,9 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Micros
 
 // registrations pre-signs perAcct twin registrations for each of accts accounts, then has one
 // goroutine per account broadcast its txs in order (each returns once CheckTx admitted it) and
-// waits for all commits. It reports committed tx/s and submit-to-commit latency.
-func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, accts, perAcct int) []uint64 {
+// waits for all commits. rate 0 floods; otherwise txs are offered at rate per second in total.
+// It reports committed tx/s and submit-to-commit latency.
+func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, accts, perAcct int, rate float64) []uint64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	txs := make([][][]byte, accts)
@@ -134,12 +135,11 @@ func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			type sent struct {
-				p  *client.Pending
-				at time.Time
-			}
-			var pend []sent
-			for _, tx := range txs[a] {
+			for k, tx := range txs[a] {
+				if rate > 0 {
+					due := begin.Add(time.Duration(float64(k*accts+a) / rate * float64(time.Second)))
+					time.Sleep(time.Until(due))
+				}
 				at := time.Now()
 				p, err := c.Broadcast(ctx, tx)
 				if err != nil {
@@ -148,15 +148,19 @@ func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, 
 					mu.Unlock()
 					continue
 				}
-				pend = append(pend, sent{p, at})
-			}
-			for _, s := range pend {
-				r, err := s.p.Wait(ctx)
-				mu.Lock()
-				if err != nil {
-					failed++
-				} else {
-					lat = append(lat, time.Since(s.at))
+				// One waiter per tx, so each latency ends when the client sees that tx committed.
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := p.Wait(ctx)
+					d := time.Since(at)
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						failed++
+						return
+					}
+					lat = append(lat, d)
 					for _, ev := range r.Events {
 						if ev.Type == "twin" {
 							for _, at := range ev.Attributes {
@@ -168,8 +172,7 @@ func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, 
 							}
 						}
 					}
-				}
-				mu.Unlock()
+				}()
 			}
 		}()
 	}
@@ -187,10 +190,17 @@ func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, 
 	for h := startHeight + 1; h <= endHeight; h++ {
 		maxTxs = max(maxTxs, nd.BlockStore().LoadBlockMeta(h).NumTxs)
 	}
-	report(t, "%s: %d twin registrations (%d accounts x %d), %d failed, %.0f committed tx/s over %.1f s; "+
+	offered := "flood"
+	if rate > 0 {
+		offered = fmt.Sprintf("offered %.0f/s", rate)
+	}
+	report(t, "%s, %s: %d twin registrations (%d accounts x %d), %d failed, %.0f committed tx/s over %.1f s; "+
 		"submit-to-commit p50 %s p99 %s; %d blocks, mean interval %s, largest %d txs",
-		label, len(lat), accts, perAcct, failed, float64(len(lat))/elapsed.Seconds(), elapsed.Seconds(),
+		label, offered, len(lat), accts, perAcct, failed, float64(len(lat))/elapsed.Seconds(), elapsed.Seconds(),
 		ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), blocks, ms(interval), maxTxs)
+	if rate > 0 {
+		return ids
+	}
 	report(t, "%s: reference: CometBFT QA ~400 tx/s on 200 nodes; tfchain 6 s blocks. Goal: >= 3,000 tx/s and blocks <= 200 ms (one validator)", label)
 	return ids
 }
@@ -235,7 +245,9 @@ func TestBenchChainOneValidator(t *testing.T) {
 	requireBench(t)
 	rpc, nodes := startNet(t, 1)
 	c := dial(t, rpc)
-	ids := registrations(t, c, nodes[0], "1 validator", 500, 40)
+	ids := registrations(t, c, nodes[0], "1 validator", 500, 40, 0)
+	registrations(t, c, nodes[0], "1 validator", 100, 100, 1000)
+	registrations(t, c, nodes[0], "1 validator", 300, 100, 3000)
 	if len(ids) == 0 {
 		t.Fatal("nothing committed")
 	}
@@ -246,5 +258,6 @@ func TestBenchChainFourValidators(t *testing.T) {
 	requireBench(t)
 	rpc, nodes := startNet(t, 4)
 	c := dial(t, rpc)
-	registrations(t, c, nodes[0], "4 validators", 250, 40)
+	registrations(t, c, nodes[0], "4 validators", 250, 40, 0)
+	registrations(t, c, nodes[0], "4 validators", 50, 100, 500)
 }

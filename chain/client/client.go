@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -80,7 +81,11 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	if opts.TrustPeriod <= 0 {
 		opts.TrustPeriod = 7 * 24 * time.Hour
 	}
-	rpc, err := rpchttp.New(addr)
+	// CometBFT's default transport keeps two idle connections per host; concurrent callers
+	// would open and close a TCP connection per request.
+	hc := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 256,
+		Proxy: http.ProxyFromEnvironment}}
+	rpc, err := rpchttp.NewWithClient(addr, hc)
 	if err != nil {
 		return nil, fmt.Errorf("rpc client for %s: %w", addr, err)
 	}

@@ -344,7 +344,7 @@ func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
 		}
 		return db, err
 	}
-	n, err := cmtnode.NewNode(ctx, cfg, pv, nk, proxy.NewLocalClientCreator(app),
+	n, err := cmtnode.NewNode(ctx, cfg, pv, nk, proxy.NewConnSyncLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(cfg), dbs,
 		cmtnode.DefaultMetricsProvider(cfg.Instrumentation), slogger{log.With("module", "cometbft")})
 	if err != nil {
