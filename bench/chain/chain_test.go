@@ -129,6 +129,7 @@ func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, 
 	var lat []time.Duration
 	var ids []uint64
 	var failed int
+	var firstErr error
 	var wg sync.WaitGroup
 	begin := time.Now()
 	for a := range accts {
@@ -145,6 +146,9 @@ func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, 
 				if err != nil {
 					mu.Lock()
 					failed++
+					if firstErr == nil {
+						firstErr = err
+					}
 					mu.Unlock()
 					continue
 				}
@@ -158,6 +162,9 @@ func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, 
 					defer mu.Unlock()
 					if err != nil {
 						failed++
+						if firstErr == nil {
+							firstErr = err
+						}
 						return
 					}
 					lat = append(lat, d)
@@ -198,6 +205,9 @@ func registrations(t *testing.T, c *client.Client, nd *node.Node, label string, 
 		"submit-to-commit p50 %s p99 %s; %d blocks, mean interval %s, largest %d txs",
 		label, offered, len(lat), accts, perAcct, failed, float64(len(lat))/elapsed.Seconds(), elapsed.Seconds(),
 		ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), blocks, ms(interval), maxTxs)
+	if firstErr != nil {
+		report(t, "%s: first failure: %v", label, firstErr)
+	}
 	if rate > 0 {
 		return ids
 	}
