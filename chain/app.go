@@ -1,10 +1,12 @@
 package chain
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -345,4 +347,40 @@ func committedAccount(imm *iavl.ImmutableTree, k [32]byte) (Account, error) {
 		return Account{}, refuse(CodeInternal, "%w", err)
 	}
 	return acct, nil
+}
+
+// PrepareProposal orders each account's txs by sequence (gossip can deliver them out of order),
+// keeping the slots the account's txs held, and cuts the list at the block's byte limit.
+func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	type seqTx struct {
+		seq uint64
+		b   []byte
+	}
+	slots := map[[32]byte][]int{}
+	txs := map[[32]byte][]seqTx{}
+	out := make([][]byte, 0, len(req.Txs))
+	var size int64
+	for _, b := range req.Txs {
+		if size += int64(len(b)); size > req.MaxTxBytes {
+			break
+		}
+		i := len(out)
+		out = append(out, b)
+		tx, err := DecodeTx(b)
+		if err != nil {
+			continue // stays where it is and is refused in FinalizeBlock
+		}
+		slots[tx.Signer] = append(slots[tx.Signer], i)
+		txs[tx.Signer] = append(txs[tx.Signer], seqTx{tx.Seq, b})
+	}
+	for k, list := range txs {
+		if len(list) < 2 {
+			continue
+		}
+		slices.SortStableFunc(list, func(x, y seqTx) int { return cmp.Compare(x.seq, y.seq) })
+		for j, i := range slots[k] {
+			out[i] = list[j].b
+		}
+	}
+	return &abci.PrepareProposalResponse{Txs: out}, nil
 }

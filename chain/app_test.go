@@ -227,3 +227,21 @@ func FuzzDecodeList(f *testing.F) {
 		DecodeNameEntry(b)
 	})
 }
+
+func TestPrepareProposalOrdersSequences(t *testing.T) {
+	app := newApp(t, "")
+	a, b := newAccount(1), newAccount(2)
+	a0, a1, a2 := a.tx(&Faucet{Amount: 1}), a.tx(&Faucet{Amount: 2}), a.tx(&Faucet{Amount: 3})
+	b0 := b.tx(&Faucet{Amount: 1})
+	res, err := app.PrepareProposal(context.Background(), &abci.PrepareProposalRequest{
+		Txs: [][]byte{a2, b0, a0, []byte("junk"), a1}, MaxTxBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]byte{a0, b0, a1, []byte("junk"), a2}
+	for i := range want {
+		if string(res.Txs[i]) != string(want[i]) {
+			t.Fatalf("slot %d holds the wrong tx", i)
+		}
+	}
+}
