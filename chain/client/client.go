@@ -25,6 +25,7 @@ import (
 	lighthttp "github.com/cometbft/cometbft/light/provider/http"
 	lightdb "github.com/cometbft/cometbft/light/store/db"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/freeflowuniverse/planetary/chain"
 )
@@ -47,11 +48,14 @@ type Options struct {
 
 // Client is a connection to one chain node; it is safe for concurrent use.
 type Client struct {
-	rpc     *rpchttp.HTTP
-	light   *light.Client
-	chainID string
-	log     *slog.Logger
-	poll    time.Duration
+	rpc       *rpchttp.HTTP
+	http      *http.Client
+	transport *http.Transport
+	addr      string
+	light     *light.Client
+	chainID   string
+	log       *slog.Logger
+	poll      time.Duration
 
 	mu      sync.Mutex
 	latest  int64         // highest committed height seen
@@ -83,8 +87,8 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	}
 	// CometBFT's default transport keeps two idle connections per host; concurrent callers
 	// would open and close a TCP connection per request.
-	hc := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 256,
-		Proxy: http.ProxyFromEnvironment}}
+	tr := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 256, Proxy: http.ProxyFromEnvironment}
+	hc := &http.Client{Transport: tr}
 	rpc, err := rpchttp.NewWithClient(addr, hc)
 	if err != nil {
 		return nil, fmt.Errorf("rpc client for %s: %w", addr, err)
@@ -93,7 +97,7 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("status of %s: %w", addr, err)
 	}
-	c := &Client{rpc: rpc, chainID: st.NodeInfo.Network, log: opts.Log, poll: opts.Poll,
+	c := &Client{rpc: rpc, http: hc, transport: tr, addr: addr, chainID: st.NodeInfo.Network, log: opts.Log, poll: opts.Poll,
 		latest: st.SyncInfo.LatestBlockHeight, last: st.SyncInfo.LatestBlockHeight,
 		advance: make(chan struct{}), waiters: map[[32]byte]chan Result{},
 		hashes: map[int64][]byte{}, twins: map[uint64]chain.Twin{}, changed: map[uint64]int64{}, done: make(chan struct{})}
@@ -125,20 +129,20 @@ func (c *Client) startLight(ctx context.Context, addr string, opts Options) erro
 			}
 		}
 	}
-	primary, err := lighthttp.New(c.chainID, addr)
-	if err != nil {
-		return fmt.Errorf("light provider %s: %w", addr, err)
-	}
+	primary := lighthttp.NewWithClient(c.chainID, c.rpc)
 	var witnesses []provider.Provider
 	if len(opts.Witnesses) == 0 {
 		opts.Witnesses = []string{addr}
 	}
 	for _, w := range opts.Witnesses {
-		p, err := lighthttp.New(c.chainID, w)
+		if !strings.Contains(w, "://") {
+			w = "http://" + w
+		}
+		wc, err := rpchttp.NewWithClient(w, c.http)
 		if err != nil {
 			return fmt.Errorf("light witness %s: %w", w, err)
 		}
-		witnesses = append(witnesses, p)
+		witnesses = append(witnesses, lighthttp.NewWithClient(c.chainID, wc))
 	}
 	lc, err := light.NewClient(ctx, c.chainID, light.TrustOptions{Period: opts.TrustPeriod, Height: height, Hash: hash},
 		primary, witnesses, lightdb.New(dbm.NewMemDB(), c.chainID), light.Logger(nopLogger{}))
@@ -156,7 +160,7 @@ func (c *Client) ChainID() string { return c.chainID }
 func (c *Client) Close() error {
 	c.cancel()
 	<-c.done
-	return c.rpc.Stop()
+	return nil
 }
 
 // follow walks every committed height in order, dispatching tx results to waiters. The websocket
@@ -164,13 +168,11 @@ func (c *Client) Close() error {
 func (c *Client) follow(ctx context.Context) {
 	defer close(c.done)
 	nudge := make(chan struct{}, 1)
-	go c.watch(ctx, nudge)
+	stale := make(chan struct{}, 1)
+	go c.watch(ctx, nudge, stale)
 	tick := time.NewTicker(c.poll)
 	defer tick.Stop()
 	for {
-		if err := c.catchUp(ctx); err != nil && ctx.Err() == nil {
-			c.log.Warn("chain client: catch up", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			c.mu.Lock()
@@ -181,22 +183,53 @@ func (c *Client) follow(ctx context.Context) {
 			c.mu.Unlock()
 			return
 		case <-nudge:
+			c.follows(ctx)
 		case <-tick.C:
+			// Blocks found by the poll that the websocket did not announce mean it is dead
+			// without knowing it (the node restarted, say): have it dialled again.
+			if c.follows(ctx) {
+				select {
+				case stale <- struct{}{}:
+				default:
+				}
+			}
 		}
 	}
 }
 
-// watch keeps a websocket subscription to new block headers, reconnecting with backoff.
-func (c *Client) watch(ctx context.Context, nudge chan<- struct{}) {
+// follows catches up and reports whether it found new blocks.
+func (c *Client) follows(ctx context.Context) bool {
+	c.mu.Lock()
+	before := c.last
+	c.mu.Unlock()
+	if err := c.catchUp(ctx); err != nil && ctx.Err() == nil {
+		c.log.Warn("chain client: catch up", "err", err)
+		// Kept-alive connections may lead to a server that is gone: dial afresh next time.
+		c.transport.CloseIdleConnections()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last > before
+}
+
+// watch keeps a websocket subscription to new block headers on its own connection, dialling
+// again when it closes or when follow reports it stale.
+func (c *Client) watch(ctx context.Context, nudge, stale chan struct{}) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		if !c.rpc.IsRunning() {
-			if err := c.rpc.Start(); err != nil {
-				c.log.Debug("chain client: websocket", "err", err)
-			}
+		ws, err := rpchttp.New(c.addr)
+		if err == nil {
+			err = ws.Start()
 		}
-		ch, err := c.rpc.Subscribe(ctx, "planetary-client", "tm.event='NewBlockHeader'", 64)
+		var ch <-chan ctypes.ResultEvent
+		if err == nil {
+			ch, err = ws.Subscribe(ctx, "planetary-client", "tm.event='NewBlockHeader'", 64)
+		}
 		if err != nil {
+			c.log.Debug("chain client: websocket", "err", err)
+			if ws != nil && ws.IsRunning() {
+				ws.Stop()
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -206,10 +239,17 @@ func (c *Client) watch(ctx context.Context, nudge chan<- struct{}) {
 			continue
 		}
 		backoff = 100 * time.Millisecond
+		select { // blocks may have come while it was down
+		case nudge <- struct{}{}:
+		default:
+		}
 		for open := true; open; {
 			select {
 			case <-ctx.Done():
+				ws.Stop()
 				return
+			case <-stale:
+				open = false
 			case _, open = <-ch:
 				select {
 				case nudge <- struct{}{}:
@@ -217,8 +257,8 @@ func (c *Client) watch(ctx context.Context, nudge chan<- struct{}) {
 				}
 			}
 		}
-		c.log.Info("chain client: websocket closed, resubscribing")
-		c.rpc.UnsubscribeAll(context.Background(), "planetary-client")
+		c.log.Info("chain client: websocket lost, dialling again")
+		ws.Stop()
 	}
 }
 

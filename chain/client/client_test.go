@@ -34,8 +34,8 @@ func freePorts(t testing.TB, n int) []int {
 	return ports
 }
 
-// devChain starts a single-validator dev chain and a client on it.
-func devChain(t *testing.T) (*Client, *Signer) {
+// devChain starts a single-validator dev chain and a client on it; restart stops and starts the node.
+func devChain(t *testing.T) (c *Client, dev *Signer, restart func()) {
 	t.Helper()
 	home := t.TempDir()
 	p := freePorts(t, 2)
@@ -58,14 +58,22 @@ func devChain(t *testing.T) (*Client, *Signer) {
 			t.Errorf("stop node: %v", err)
 		}
 	})
+	restart = func() {
+		if err := n.Stop(); err != nil {
+			t.Fatalf("stop node: %v", err)
+		}
+		if n, err = node.Start(context.Background(), home, log); err != nil {
+			t.Fatalf("restart node: %v", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, cfg.RPC, Options{Log: log})
+	c, err = Dial(ctx, cfg.RPC, Options{Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c, NewSigner(key)
+	return c, NewSigner(key), restart
 }
 
 func key(seed byte) (ed25519.PrivateKey, [32]byte) {
@@ -78,7 +86,7 @@ func key(seed byte) (ed25519.PrivateKey, [32]byte) {
 }
 
 func TestDevChain(t *testing.T) {
-	c, dev := devChain(t)
+	c, dev, restart := devChain(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	_, twinKey := key(1)
@@ -236,5 +244,24 @@ func TestDevChain(t *testing.T) {
 		if err != nil || bal.Balance != 1000 {
 			t.Fatalf("stranger balance %+v, %v", bal, err)
 		}
+	})
+
+	t.Run("reconnect", func(t *testing.T) {
+		sctx, scancel := context.WithCancel(ctx)
+		defer scancel()
+		events := c.SubscribeTwins(sctx, 0)
+		restart() // the websocket drops
+		// A stopped in-process node's RPC server keeps serving connections kept alive from
+		// before (a real restart resets them): drop those as a dying process would.
+		c.transport.CloseIdleConnections()
+		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 1, PNIC: pnicA, Loc: reg.Loc}); err != nil {
+			t.Fatal(err)
+		}
+		for ev := range events {
+			if ev.ID == 1 && ev.Action == "relocate" && ev.PNIC == pnicA {
+				return
+			}
+		}
+		t.Fatal("subscription ended without the relocation made after the restart")
 	})
 }
