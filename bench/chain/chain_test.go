@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"slices"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/freeflowuniverse/planetary/chain"
 	"github.com/freeflowuniverse/planetary/chain/client"
 	"github.com/freeflowuniverse/planetary/chain/node"
+	"github.com/freeflowuniverse/planetary/internal/testnet"
 )
 
 func requireBench(t *testing.T) {
@@ -38,23 +38,6 @@ func report(t *testing.T, format string, a ...any) {
 	}
 }
 
-func freePorts(t *testing.T, n int) []int {
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
-}
-
 var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 4}))
 
 // startNet starts n in-process validators and returns node0's RPC address and the nodes.
@@ -63,14 +46,14 @@ func startNet(t *testing.T, n int) (string, []*node.Node) {
 	var homes []node.TestnetHome
 	var err error
 	if n == 1 {
-		p := freePorts(t, 2)
+		p := testnet.FreePorts(t, 2)
 		h := node.TestnetHome{RPC: fmt.Sprintf("127.0.0.1:%d", p[0]), P2P: fmt.Sprintf("127.0.0.1:%d", p[1])}
 		h.Dir = dir
 		if _, err = node.InitDev(dir, node.Config{RPC: h.RPC, P2P: h.P2P}); err != nil {
 			t.Fatal(err)
 		}
 		homes = []node.TestnetHome{h}
-	} else if homes, err = node.InitTestnet(dir, n, freePorts(t, 2*n), chain.Genesis{}, node.Config{}); err != nil {
+	} else if homes, err = node.InitTestnet(dir, n, testnet.FreePorts(t, 2*n), chain.Genesis{}, node.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	var nodes []*node.Node

@@ -6,39 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/chain"
 	"github.com/freeflowuniverse/planetary/chain/node"
+	"github.com/freeflowuniverse/planetary/internal/testnet"
 )
-
-// freePorts reserves n loopback ports by listening and closing; CometBFT then binds them.
-func freePorts(t testing.TB, n int) []int {
-	t.Helper()
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
-}
 
 // devChain starts a single-validator dev chain and a client on it; restart stops and starts the node.
 func devChain(t *testing.T) (c *Client, dev *Signer, restart func()) {
 	t.Helper()
 	home := t.TempDir()
-	p := freePorts(t, 2)
+	p := testnet.FreePorts(t, 2)
 	cfg := node.Config{RPC: fmt.Sprintf("127.0.0.1:%d", p[0]), P2P: fmt.Sprintf("127.0.0.1:%d", p[1])}
 	key, err := node.InitDev(home, cfg)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,25 +13,8 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/freeflowuniverse/planetary/chain"
+	"github.com/freeflowuniverse/planetary/internal/testnet"
 )
-
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
-}
 
 // waitCommits waits, by new-block events on n, until n has committed height h.
 func waitCommits(ctx context.Context, t *testing.T, n *Node, h int64) {
@@ -65,7 +47,7 @@ func TestFourValidators(t *testing.T) {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	homes, err := InitTestnet(out, 4, freePorts(t, 8), chain.Genesis{}, Config{SnapshotInterval: 10, TimeoutProposeMS: 500})
+	homes, err := InitTestnet(out, 4, testnet.FreePorts(t, 8), chain.Genesis{}, Config{SnapshotInterval: 10, TimeoutProposeMS: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +101,7 @@ func TestFourValidators(t *testing.T) {
 	// A fifth node joins from a snapshot, trusting a recent header of node0.
 	trust := n0.BlockStore().Height()
 	meta := n0.BlockStore().LoadBlockMeta(trust)
-	p := freePorts(t, 2)
+	p := testnet.FreePorts(t, 2)
 	var peers []string
 	for _, h := range homes {
 		peers = append(peers, h.NodeID+"@"+h.P2P)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/freeflowuniverse/planetary/internal/cli"
+	ptestnet "github.com/freeflowuniverse/planetary/internal/testnet"
 )
 
 func TestBadInput(t *testing.T) {
@@ -47,21 +47,12 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestDevInitStart: init --dev then start; /status and abci_query answer like on any CometBFT chain; SIGINT-style cancel stops it cleanly.
 func TestDevInitStart(t *testing.T) {
 	home := t.TempDir()
-	rpc := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	rpc := fmt.Sprintf("127.0.0.1:%d", ptestnet.FreePorts(t, 1)[0])
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"init", "--dev", "--home", home, "--rpc", rpc, "--p2p", fmt.Sprintf("127.0.0.1:%d", freePort(t))}, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"init", "--dev", "--home", home, "--rpc", rpc, "--p2p", fmt.Sprintf("127.0.0.1:%d", ptestnet.FreePorts(t, 1)[0])}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "dev account") {
