@@ -291,10 +291,24 @@ func (c *Client) catchUp(ctx context.Context) error {
 		}
 		c.last = h
 		c.setLatest(h)
+		if h%changedWindow == 0 {
+			for id, at := range c.changed {
+				if at < h-changedWindow {
+					delete(c.changed, id)
+				}
+			}
+		}
 		c.mu.Unlock()
 	}
 	return nil
 }
+
+// changedWindow is how many blocks a twin's last change is remembered: an answer older than
+// that is never cached.
+const changedWindow = 100
+
+// maxCachedTwins bounds the FindTwinByID cache.
+const maxCachedTwins = 100_000
 
 // setLatest records a committed height; c.mu is held.
 func (c *Client) setLatest(h int64) {

@@ -51,8 +51,8 @@ func (c *Client) AppHash(ctx context.Context, h int64) ([]byte, error) {
 	return ah, nil
 }
 
-// Answer is a query's value with the height of the state it was read from.
-type Answer struct {
+// answer is a query's value with the height of the state it was read from.
+type answer struct {
 	Height int64
 	Key    []byte
 	Value  []byte
@@ -62,20 +62,20 @@ type Answer struct {
 }
 
 // query runs path at the newest height whose next header exists, so its proof can be checked at once.
-func (c *Client) query(ctx context.Context, path string) (Answer, error) {
+func (c *Client) query(ctx context.Context, path string) (answer, error) {
 	// Read at the newest height whose next header is committed, and never before this client's own writes.
 	c.mu.Lock()
 	h := max(c.latest-1, c.written, 1)
 	c.mu.Unlock()
 	if err := c.waitHeight(ctx, h+1); err != nil {
-		return Answer{}, err
+		return answer{}, err
 	}
 	res, err := c.rpc.ABCIQueryWithOptions(ctx, path, nil, rpcclient.ABCIQueryOptions{Height: h, Prove: true})
 	if err != nil {
-		return Answer{}, fmt.Errorf("query %s: %w", path, err)
+		return answer{}, fmt.Errorf("query %s: %w", path, err)
 	}
 	r := res.Response
-	a := Answer{Height: r.Height, Key: r.Key, Value: r.Value}
+	a := answer{Height: r.Height, Key: r.Key, Value: r.Value}
 	if r.ProofOps != nil {
 		for _, op := range r.ProofOps.Ops {
 			if op.Type != chain.ProofOpType {
@@ -130,7 +130,7 @@ func VerifyAbsence(appHash, key, proof []byte) error {
 }
 
 // single checks that the answer is the value at exactly key, proven against the app hash.
-func (a Answer) single(key []byte) ([]byte, error) {
+func (a answer) single(key []byte) ([]byte, error) {
 	if len(a.ops) != 1 || !bytes.Equal(a.keys[0], key) || !bytes.Equal(a.Key, key) {
 		return nil, fmt.Errorf("answer is not for key %x: %w", key, ErrBadProof)
 	}
@@ -141,7 +141,7 @@ func (a Answer) single(key []byte) ([]byte, error) {
 }
 
 // list checks every entry of a list answer against its proof and that each key starts with prefix.
-func (a Answer) list(prefix []byte) (chain.List, error) {
+func (a answer) list(prefix []byte) (chain.List, error) {
 	l, err := chain.DecodeList(a.Value)
 	if err != nil {
 		return nil, err
@@ -192,7 +192,10 @@ func (c *Client) findTwin(ctx context.Context, id uint64, cache bool) (chain.Twi
 	}
 	c.mu.Lock()
 	// Cache only an answer at least as new as the last change the client has seen to this twin.
-	if cache && c.changed[id] <= a.Height {
+	if cache && c.changed[id] <= a.Height && a.Height > c.last-changedWindow {
+		if len(c.twins) >= maxCachedTwins {
+			clear(c.twins)
+		}
 		c.twins[id] = t
 	}
 	c.mu.Unlock()
