@@ -245,3 +245,53 @@ func TestPrepareProposalOrdersSequences(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowanceAndDeletes(t *testing.T) {
+	owner, service := newAccount(1), newAccount(2)
+	app := newApp(t, `{"accounts":[{"address":"`+HexKey(owner.pub)+`","balance":100}]}`)
+	twin := newAccount(3)
+	res := block(t, app, 1,
+		owner.tx(&Grant{Service: service.pub, Limit: 30}),
+		service.tx(&Charge{Owner: owner.pub, Amount: 20}),
+		service.tx(&Charge{Owner: owner.pub, Amount: 20}), // over the 10 left
+		owner.tx(&TopUp{Service: service.pub, Amount: 15}),
+		service.tx(&Charge{Owner: owner.pub, Amount: 25}),
+		service.tx(&Charge{Owner: twin.pub, Amount: 1}), // no grant
+		owner.tx(&RegisterTwin{Key: twin.pub}),
+		owner.tx(&RegisterTwin{Key: twin.pub}), // key taken
+		owner.tx(&SetName{Twin: 1, Name: "Bad Name"}),
+		owner.tx(&SetName{Twin: 1, Name: "bob"}),
+		owner.tx(&CreateCircle{Twin: 1, Name: "c"}),
+		owner.tx(&RemoveMember{Circle: 1, Twin: 1, Member: 1}), // the owner stays
+		owner.tx(&DeleteCircle{Circle: 1, Twin: 1}),
+		owner.tx(&DeleteTwin{ID: 1}),
+		owner.tx(&DeleteName{Name: "bob"}), // went with the twin
+	)
+	want := []uint32{0, 0, CodeFunds, 0, 0, CodeFunds, 0, CodeConflict, CodeInvalid, 0, 0, CodeUnauthorized, 0, 0, CodeNotFound}
+	for i, r := range res {
+		if r.Code != want[i] {
+			t.Errorf("tx %d: code %d (%s), want %d", i, r.Code, r.Log, want[i])
+		}
+	}
+	get := func(path string) *abci.QueryResponse {
+		r, _ := app.Query(context.Background(), &abci.QueryRequest{Path: path})
+		return r
+	}
+	if a, _ := DecodeAccount(get("balance/" + HexKey(service.pub)).Value); a.Balance != 45 {
+		t.Errorf("service balance %d, want 45", a.Balance)
+	}
+	if r := get("allowance/" + HexKey(owner.pub) + "/" + HexKey(service.pub)); r.Code != CodeNotFound {
+		t.Errorf("allowance after spending it all: code %d, want none left", r.Code)
+	}
+	for _, p := range []string{"twin/1", "circle/1", "name/bob"} {
+		if r := get(p); r.Code != CodeNotFound {
+			t.Errorf("%s after delete: code %d", p, r.Code)
+		}
+	}
+	if l, _ := DecodeList(get("circle/1/members").Value); len(l) != 0 {
+		t.Errorf("deleted circle keeps %d members", len(l))
+	}
+	if r := get("bogus/path"); r.Code != CodeInvalid {
+		t.Errorf("unknown path: code %d", r.Code)
+	}
+}
