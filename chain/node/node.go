@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -311,6 +312,8 @@ type Node struct {
 	App *chain.App
 	log *slog.Logger
 	dbs []dbm.DB
+
+	stopping *atomic.Bool
 }
 
 // Start opens the home's state and starts its node; Stop ends it.
@@ -334,6 +337,7 @@ func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("node key: %w", err)
 	}
 	pv := privval.LoadFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
+	stopping := new(atomic.Bool)
 	// The node closes its block, state and evidence stores on stop but not the others it opens
 	// (the tx index): keep those to close them, so the home can be started again in this process.
 	var extra []dbm.DB
@@ -346,7 +350,7 @@ func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
 	}
 	n, err := cmtnode.NewNode(ctx, cfg, pv, nk, proxy.NewConnSyncLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(cfg), dbs,
-		cmtnode.DefaultMetricsProvider(cfg.Instrumentation), slogger{log.With("module", "cometbft")})
+		cmtnode.DefaultMetricsProvider(cfg.Instrumentation), slogger{log.With("module", "cometbft"), stopping})
 	if err != nil {
 		app.Close()
 		return nil, fmt.Errorf("create node: %w", err)
@@ -356,11 +360,12 @@ func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("start node: %w", err)
 	}
 	log.Info("chain node started", "home", home, "rpc", "http://"+c.RPC, "p2p", c.P2P, "node_id", nk.ID())
-	return &Node{Node: n, App: app, log: log, dbs: extra}, nil
+	return &Node{Node: n, App: app, log: log, dbs: extra, stopping: stopping}, nil
 }
 
 // Stop stops the node and closes the application state.
 func (n *Node) Stop() error {
+	n.stopping.Store(true)
 	err := n.Node.Stop()
 	n.Node.Wait()
 	for _, db := range n.dbs {
@@ -374,14 +379,24 @@ func (n *Node) Stop() error {
 	return err
 }
 
-// slogger hands CometBFT's logs to slog; CometBFT's info level is chatty, so it maps to debug.
-type slogger struct{ l *slog.Logger }
+// slogger hands CometBFT's logs to slog; CometBFT's info level is chatty, so it maps to debug,
+// and once the node is stopping its errors about closed listeners are expected, so they do too.
+type slogger struct {
+	l        *slog.Logger
+	stopping *atomic.Bool
+}
 
 func (s slogger) Debug(msg string, kv ...any) { s.l.Debug(msg, kv...) }
 func (s slogger) Info(msg string, kv ...any)  { s.l.Debug(msg, kv...) }
-func (s slogger) Error(msg string, kv ...any) { s.l.Error(msg, kv...) }
+func (s slogger) Error(msg string, kv ...any) {
+	if s.stopping.Load() {
+		s.l.Debug(msg, kv...)
+		return
+	}
+	s.l.Error(msg, kv...)
+}
 func (s slogger) With(kv ...any) cmtlog.Logger {
-	return slogger{s.l.With(kv...)}
+	return slogger{s.l.With(kv...), s.stopping}
 }
 
 // InitJoiner lays out the home of a non-validator node joining an existing chain: it copies the
