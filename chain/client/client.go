@@ -172,6 +172,7 @@ func (c *Client) follow(ctx context.Context) {
 	go c.watch(ctx, nudge, stale)
 	tick := time.NewTicker(c.poll)
 	defer tick.Stop()
+	nudged := false // a nudge came since the last tick
 	for {
 		select {
 		case <-ctx.Done():
@@ -183,16 +184,19 @@ func (c *Client) follow(ctx context.Context) {
 			c.mu.Unlock()
 			return
 		case <-nudge:
+			nudged = true
 			c.follows(ctx)
 		case <-tick.C:
-			// Blocks found by the poll that the websocket did not announce mean it is dead
-			// without knowing it (the node restarted, say): have it dialled again.
-			if c.follows(ctx) {
+			// Blocks found by the poll while the websocket announced nothing for a whole poll
+			// interval mean it is dead without knowing it (the node restarted, say): redial it.
+			found := c.follows(ctx)
+			if found && !nudged {
 				select {
 				case stale <- struct{}{}:
 				default:
 				}
 			}
+			nudged = false
 		}
 	}
 }
