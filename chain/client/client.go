@@ -459,8 +459,14 @@ func (c *Client) Broadcast(ctx context.Context, tx []byte) (*Pending, error) {
 	hash := sha256.Sum256(tx)
 	p := &Pending{c: c, res: Result{Hash: hash}, w: make(chan Result, 1)}
 	c.mu.Lock()
-	c.waiters[hash] = p.w
+	_, inFlight := c.waiters[hash]
+	if !inFlight {
+		c.waiters[hash] = p.w
+	}
 	c.mu.Unlock()
+	if inFlight {
+		return p, fmt.Errorf("broadcast tx %x: %w", hash[:6], ErrDuplicate)
+	}
 	chk, err := c.rpc.BroadcastTxSync(ctx, tx)
 	if err == nil && chk.Code != chain.CodeOK {
 		p.drop()
@@ -483,9 +489,12 @@ func (c *Client) Broadcast(ctx context.Context, tx []byte) (*Pending, error) {
 	return p, nil
 }
 
+// drop forgets this waiter, unless the same tx bytes were submitted again meanwhile.
 func (p *Pending) drop() {
 	p.c.mu.Lock()
-	delete(p.c.waiters, p.res.Hash)
+	if p.c.waiters[p.res.Hash] == p.w {
+		delete(p.c.waiters, p.res.Hash)
+	}
 	p.c.mu.Unlock()
 }
 
