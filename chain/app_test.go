@@ -114,6 +114,12 @@ func TestAppTwinCircleNameAudit(t *testing.T) {
 	if l, _ := DecodeList(q("circle/1/members").Value); len(l) != 2 {
 		t.Errorf("circle 1 has %d members, want 2", len(l))
 	}
+	if l, _ := DecodeList(q("circle/1/members?from=2&limit=5").Value); len(l) != 1 || string(l[0].Key) != string(MemberKey(1, 2)) {
+		t.Errorf("circle 1 members from twin 2: %d entries, want twin 2 alone", len(l))
+	}
+	if l, _ := DecodeList(q("circle/1/members?limit=1").Value); len(l) != 1 || string(l[0].Key) != string(MemberKey(1, 1)) {
+		t.Errorf("circle 1 members, limit 1: %d entries, want twin 1 alone", len(l))
+	}
 	l, _ := DecodeList(q("audit/1?from=2&limit=5").Value)
 	if len(l) != 2 {
 		t.Fatalf("audit from 2: %d events, want 2", len(l))

@@ -41,9 +41,10 @@
 //
 // # Queries
 //
-// ABCI Query paths: twin/<id>, twins/pnic/<hex>, balance/<hex> (and account/<hex>),
-// allowance/<owner hex>/<service hex>, circle/<id>, circle/<id>/members,
-// audit/<twin>?from=<seq>&limit=<n>, did/<id>, name/<name>, names/twin/<id>. Single values are
+// ABCI Query paths: twin/<id>, twins/pnic/<hex>?from=<twin id>&limit=<n>, balance/<hex> (and
+// account/<hex>), allowance/<owner hex>/<service hex>, circle/<id>,
+// circle/<id>/members?from=<twin id>&limit=<n>, audit/<twin>?from=<seq>&limit=<n>, did/<id>,
+// name/<name>, names/twin/<id>. Lists return at most 1000 entries (the default limit). Single values are
 // the stored bytes (decode with DecodeTwin and friends); lists are a List whose entries are each
 // proven by one ProofOp, in order. did/<id> is derived from the twin record and carries no proof:
 // verify twin/<id> and derive the document with DID.

@@ -62,6 +62,10 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	one := func(key []byte) (*abci.QueryResponse, error) {
 		return a.single(imm, res, key, req.Prove)
 	}
+	from, limit, err := page(u.Query())
+	if err != nil {
+		return res, err
+	}
 	switch {
 	case len(parts) == 2 && parts[0] == "twin":
 		id, err := parseID(arg(1))
@@ -78,7 +82,7 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		return a.listVia(imm, res, keyOf(prefixTwinPNIC, k[:]), req.Prove, func(v []byte) ([]byte, error) {
 			id, err := decodeU64(v)
 			return TwinKey(id), err
-		}, 0, maxListLimit)
+		}, from, limit)
 	case len(parts) == 2 && (parts[0] == "balance" || parts[0] == "account"):
 		k, err := ParseAccount(arg(1))
 		if err != nil {
@@ -103,24 +107,13 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		if err != nil {
 			return res, err
 		}
-		return a.listVia(imm, res, keyOf(prefixMember, be64(id)), req.Prove, nil, 0, maxListLimit)
+		return a.listVia(imm, res, keyOf(prefixMember, be64(id)), req.Prove, nil, from, limit)
 	case len(parts) == 2 && parts[0] == "audit":
 		id, err := parseID(arg(1))
 		if err != nil {
 			return res, err
 		}
-		from, limit := uint64(0), uint64(100)
-		if s := u.Query().Get("from"); s != "" {
-			if from, err = strconv.ParseUint(s, 10, 64); err != nil {
-				return res, refuse(CodeInvalid, "from %q: %w", s, err)
-			}
-		}
-		if s := u.Query().Get("limit"); s != "" {
-			if limit, err = strconv.ParseUint(s, 10, 64); err != nil || limit == 0 {
-				return res, refuse(CodeInvalid, "limit %q: want a positive number", s)
-			}
-		}
-		return a.listVia(imm, res, keyOf(prefixAudit, be64(id)), req.Prove, nil, from, int(min(limit, maxListLimit)))
+		return a.listVia(imm, res, keyOf(prefixAudit, be64(id)), req.Prove, nil, from, limit)
 	case len(parts) == 2 && parts[0] == "did":
 		id, err := parseID(arg(1))
 		if err != nil {
@@ -148,6 +141,25 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		return a.listVia(imm, res, keyOf(prefixTwinName, be64(id)), req.Prove, nil, 0, maxListLimit)
 	}
 	return res, refuse(CodeInvalid, "unknown query path %q", req.Path)
+}
+
+// page reads the from= (first twin id or audit sequence) and limit= (at most maxListLimit,
+// default maxListLimit) parameters of a list query.
+func page(q url.Values) (from uint64, limit int, err error) {
+	limit = maxListLimit
+	if s := q.Get("from"); s != "" {
+		if from, err = strconv.ParseUint(s, 10, 64); err != nil {
+			return 0, 0, refuse(CodeInvalid, "from %q: want a decimal number", s)
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			return 0, 0, refuse(CodeInvalid, "limit %q: want a positive number", s)
+		}
+		limit = int(min(n, maxListLimit))
+	}
+	return from, limit, nil
 }
 
 func parseID(s string) (uint64, error) {

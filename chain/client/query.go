@@ -202,49 +202,63 @@ func (c *Client) findTwin(ctx context.Context, id uint64, cache bool) (chain.Twi
 	return t, nil
 }
 
-// TwinsByPNIC returns the twins hosted by a PNIC, each proven.
+// pageSize is the chain's largest list answer; a full page means there may be more.
+const pageSize = 1000
+
+// TwinsByPNIC returns the twins hosted by a PNIC in id order, each proven (page by page: the
+// proofs show each twin is there, not that none is missing).
 func (c *Client) TwinsByPNIC(ctx context.Context, pnic [32]byte) ([]chain.Twin, error) {
-	a, err := c.query(ctx, "twins/pnic/"+chain.HexKey(pnic))
-	if err != nil {
-		return nil, fmt.Errorf("twins of pnic %x: %w", pnic[:6], err)
-	}
-	l, err := a.list(chain.TwinKey(0)[:1])
-	if err != nil {
-		return nil, fmt.Errorf("twins of pnic %x: %w", pnic[:6], err)
-	}
 	var out []chain.Twin
-	for _, e := range l {
-		t, err := chain.DecodeTwin(e.Value)
+	for from := uint64(0); ; {
+		a, err := c.query(ctx, fmt.Sprintf("twins/pnic/%s?from=%d", chain.HexKey(pnic), from))
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("twins of pnic %x: %w", pnic[:6], err)
 		}
-		if t.PNIC != pnic {
-			return nil, fmt.Errorf("twin %d is not on pnic %x: %w", t.ID, pnic[:6], ErrBadProof)
+		l, err := a.list(chain.TwinKey(0)[:1])
+		if err != nil {
+			return nil, fmt.Errorf("twins of pnic %x: %w", pnic[:6], err)
 		}
-		out = append(out, t)
+		for _, e := range l {
+			t, err := chain.DecodeTwin(e.Value)
+			if err != nil {
+				return nil, err
+			}
+			if t.PNIC != pnic || t.ID < from {
+				return nil, fmt.Errorf("twin %d is not on pnic %x: %w", t.ID, pnic[:6], ErrBadProof)
+			}
+			out = append(out, t)
+		}
+		if len(l) < pageSize {
+			return out, nil
+		}
+		from = out[len(out)-1].ID + 1
 	}
-	return out, nil
 }
 
-// CircleMembers returns a circle's members and roles, each proven.
+// CircleMembers returns a circle's members and roles in twin id order, each proven (page by
+// page, as TwinsByPNIC).
 func (c *Client) CircleMembers(ctx context.Context, circle uint64) ([]chain.Member, error) {
-	a, err := c.query(ctx, fmt.Sprintf("circle/%d/members", circle))
-	if err != nil {
-		return nil, fmt.Errorf("members of circle %d: %w", circle, err)
-	}
-	prefix := chain.MemberKey(circle, 0)[:9]
-	l, err := a.list(prefix)
-	if err != nil {
-		return nil, fmt.Errorf("members of circle %d: %w", circle, err)
-	}
-	out := make([]chain.Member, 0, len(l))
-	for _, e := range l {
-		if len(e.Key) != 17 || len(e.Value) != 1 {
-			return nil, fmt.Errorf("member entry %x: %w", e.Key, ErrBadProof)
+	var out []chain.Member
+	for from := uint64(0); ; {
+		a, err := c.query(ctx, fmt.Sprintf("circle/%d/members?from=%d", circle, from))
+		if err != nil {
+			return nil, fmt.Errorf("members of circle %d: %w", circle, err)
 		}
-		out = append(out, chain.Member{Twin: be(e.Key[9:]), Role: chain.Role(e.Value[0])})
+		l, err := a.list(chain.MemberKey(circle, 0)[:9])
+		if err != nil {
+			return nil, fmt.Errorf("members of circle %d: %w", circle, err)
+		}
+		for _, e := range l {
+			if len(e.Key) != 17 || len(e.Value) != 1 || be(e.Key[9:]) < from {
+				return nil, fmt.Errorf("member entry %x: %w", e.Key, ErrBadProof)
+			}
+			out = append(out, chain.Member{Twin: be(e.Key[9:]), Role: chain.Role(e.Value[0])})
+		}
+		if len(l) < pageSize {
+			return out, nil
+		}
+		from = out[len(out)-1].Twin + 1
 	}
-	return out, nil
 }
 
 func be(b []byte) (v uint64) {
