@@ -242,7 +242,7 @@ func (a *App) checkSequence(tx *Tx) error {
 	if tx.Seq != next && tx.Seq != acct.Seq {
 		return refuse(CodeSequence, "account %x: sequence %d, want %d", tx.Signer[:8], tx.Seq, next)
 	}
-	a.checkSeq[tx.Signer] = tx.Seq + 1
+	a.checkSeq[tx.Signer] = max(next, tx.Seq+1) // a resubmitted committed sequence does not rewind
 	return nil
 }
 

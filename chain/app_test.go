@@ -184,7 +184,17 @@ func TestCheckTxRefusals(t *testing.T) {
 	if c := check(good); c != 0 {
 		t.Errorf("good: code %d", c)
 	}
-	skip := &Tx{Seq: 2, Msg: &Faucet{Amount: 1}}
+	next := &Tx{Seq: 1, Msg: &Faucet{Amount: 1}}
+	next.Sign(testChain, alice.key)
+	again := &Tx{Seq: 0, Msg: &Faucet{Amount: 9}} // the committed sequence resubmitted
+	again.Sign(testChain, alice.key)
+	if c := check(again.Encode()); c != 0 {
+		t.Errorf("committed sequence again: code %d", c)
+	}
+	if c := check(next.Encode()); c != 0 {
+		t.Errorf("next sequence after a resubmission: code %d", c)
+	}
+	skip := &Tx{Seq: 3, Msg: &Faucet{Amount: 1}}
 	skip.Sign(testChain, alice.key)
 	if c := check(skip.Encode()); c != CodeSequence {
 		t.Errorf("sequence gap: code %d", c)
