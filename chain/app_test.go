@@ -311,3 +311,27 @@ func TestAllowanceAndDeletes(t *testing.T) {
 		t.Errorf("unknown path: code %d", r.Code)
 	}
 }
+
+// FuzzQuery: any query path, height and prove flag from the RPC gets an answer, never a panic.
+func FuzzQuery(f *testing.F) {
+	for _, p := range []string{"twin/1", "twins/pnic/" + HexKey([32]byte{1}) + "?from=1&limit=2", "audit/1?from=x",
+		"circle/1/members?limit=0", "name/a%zz", "did/18446744073709551615", "balance/zz", "/", ""} {
+		f.Add(p, int64(0), true)
+	}
+	alice := newAccount(1)
+	app, err := New(Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer app.Close()
+	ctx := context.Background()
+	app.InitChain(ctx, &abci.InitChainRequest{ChainId: testChain, InitialHeight: 1})
+	app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Height: 1, Txs: [][]byte{alice.tx(&RegisterTwin{Key: alice.pub})}})
+	app.Commit(ctx, &abci.CommitRequest{})
+	f.Fuzz(func(t *testing.T, path string, height int64, prove bool) {
+		res, err := app.Query(ctx, &abci.QueryRequest{Path: path, Height: height, Prove: prove})
+		if err != nil || res == nil {
+			t.Fatalf("query %q: %v", path, err)
+		}
+	})
+}
