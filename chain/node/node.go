@@ -310,7 +310,6 @@ func InitTestnet(out string, n int, ports []int, g chain.Genesis, c Config) ([]T
 type Node struct {
 	*cmtnode.Node
 	App *chain.App
-	log *slog.Logger
 	dbs []dbm.DB
 
 	stopping *atomic.Bool
@@ -360,7 +359,7 @@ func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("start node: %w", err)
 	}
 	log.Info("chain node started", "home", home, "rpc", "http://"+c.RPC, "p2p", c.P2P, "node_id", nk.ID())
-	return &Node{Node: n, App: app, log: log, dbs: extra, stopping: stopping}, nil
+	return &Node{Node: n, App: app, dbs: extra, stopping: stopping}, nil
 }
 
 // Stop stops the node and closes the application state.
