@@ -1,0 +1,348 @@
+package chain
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cosmos/iavl"
+)
+
+// Options configure an App.
+type Options struct {
+	// Dir holds the state database; empty keeps the state in memory.
+	Dir string
+	// SnapshotInterval takes a state-sync snapshot every that many blocks; 0 takes none.
+	SnapshotInterval int64
+	// SnapshotKeep is how many recent snapshots are served (default 2).
+	SnapshotKeep int
+	// KeepVersions prunes state versions older than that many blocks; 0 keeps every version.
+	KeepVersions int64
+	// Log receives refused transactions and lifecycle events (default: discard).
+	Log *slog.Logger
+}
+
+// App is the Planetary ABCI 2.0 application: accounts, twins, DIDs, circles, address book and audit log.
+type App struct {
+	abci.BaseApplication
+
+	log  *slog.Logger
+	opts Options
+	db   dbm.DB
+	tree *iavl.MutableTree
+
+	// The node calls the app from four connections at once (consensus, mempool, query,
+	// snapshot). Only the consensus connection, and state sync before it starts, touch tree;
+	// everything below is guarded by mu, and other connections read committed, a saved version.
+	mu        sync.Mutex
+	committed *iavl.ImmutableTree // last saved version, nil before the first
+	version   int64
+	hash      []byte
+
+	// Cached from the tree's meta keys.
+	chainID   string
+	faucetMax uint64
+
+	// checkSeq is the next sequence CheckTx accepts per account, ahead of committed state.
+	checkSeq map[[32]byte]uint64
+
+	// verified remembers txs whose signature CheckTx verified, so FinalizeBlock need not again.
+	verified map[[32]byte]struct{}
+
+	snaps   *snapshots
+	restore *restore
+}
+
+// New opens (or creates) the application state.
+func New(opts Options) (*App, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.SnapshotKeep <= 0 {
+		opts.SnapshotKeep = 2
+	}
+	db, tree, err := openTree(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{log: opts.Log, opts: opts, db: db, tree: tree, checkSeq: map[[32]byte]uint64{},
+		verified: map[[32]byte]struct{}{}, snaps: newSnapshots(opts.SnapshotKeep)}
+	if err := a.loadMeta(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := a.setCommitted(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close releases the state database.
+func (a *App) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.tree.Close(); err != nil {
+		return fmt.Errorf("close state tree: %w", err)
+	}
+	return a.db.Close()
+}
+
+// setCommitted publishes the tree's last saved version to the other connections.
+func (a *App) setCommitted() error {
+	v := a.tree.Version()
+	var imm *iavl.ImmutableTree
+	var hash []byte
+	if v > 0 {
+		var err error
+		if imm, err = a.tree.GetImmutable(v); err != nil {
+			return fmt.Errorf("open state version %d: %w", v, err)
+		}
+		hash = a.tree.Hash()
+	}
+	a.mu.Lock()
+	a.committed, a.version, a.hash = imm, v, hash
+	a.mu.Unlock()
+	return nil
+}
+
+func (a *App) loadMeta() error {
+	id, err := a.tree.Get(metaChainID)
+	if err != nil {
+		return fmt.Errorf("read chain id: %w", err)
+	}
+	f, err := a.tree.Get(metaFaucet)
+	if err != nil {
+		return fmt.Errorf("read faucet: %w", err)
+	}
+	var faucet uint64
+	if f != nil {
+		if faucet, err = decodeU64(f); err != nil {
+			return err
+		}
+	}
+	a.mu.Lock()
+	a.chainID, a.faucetMax = string(id), faucet
+	a.mu.Unlock()
+	return nil
+}
+
+// Info reports the last committed height and app hash so CometBFT can replay what is missing.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return &abci.InfoResponse{
+		Data:             "planetary",
+		Version:          "1",
+		AppVersion:       1,
+		LastBlockHeight:  a.version,
+		LastBlockAppHash: a.hash,
+	}, nil
+}
+
+// Hash is the root hash of the last committed state.
+func (a *App) Hash() []byte {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hash
+}
+
+// InitChain stores the chain id, the faucet setting and the genesis accounts.
+func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	g, err := ParseGenesis(req.AppStateBytes)
+	if err != nil {
+		return nil, err
+	}
+	if req.InitialHeight > 1 {
+		a.tree.SetInitialVersion(uint64(req.InitialHeight))
+	}
+	o := newOverlay(a.tree, req.InitialHeight)
+	o.put(metaChainID, []byte(req.ChainId))
+	o.put(metaFaucet, be64(g.FaucetMax))
+	for _, ga := range g.Accounts {
+		k, _ := ParseAccount(ga.Address)
+		acct, err := o.account(k)
+		if err != nil {
+			return nil, err
+		}
+		acct.Balance += ga.Balance
+		o.putAccount(k, acct)
+	}
+	if err := o.flush(); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.chainID, a.faucetMax = req.ChainId, g.FaucetMax
+	a.mu.Unlock()
+	a.log.Info("chain initialised", "chain_id", req.ChainId, "accounts", len(g.Accounts), "faucet_max", g.FaucetMax)
+	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
+}
+
+// CheckTx admits a tx to the mempool when it decodes, its signature verifies and its sequence is next.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	tx, err := a.checkSig(req.Tx)
+	if err == nil {
+		err = a.checkSequence(tx)
+	}
+	if err != nil {
+		a.log.Debug("tx refused at check", "err", err)
+		return &abci.CheckTxResponse{Code: codeOf(err), Log: err.Error(), Codespace: "planetary"}, nil
+	}
+	return &abci.CheckTxResponse{Code: CodeOK}, nil
+}
+
+// TxEvent is the event type, carried by every tx result, whose "hash" attribute is the hex SHA-256 of the tx.
+const TxEvent = "planetary_tx"
+
+func txHash(b []byte) [32]byte { return sha256Sum(b) }
+
+func (a *App) checkSig(b []byte) (*Tx, error) {
+	tx, err := DecodeTx(b)
+	if err != nil {
+		return nil, refuse(CodeDecode, "%w", err)
+	}
+	h := txHash(b)
+	a.mu.Lock()
+	_, ok := a.verified[h]
+	chainID := a.chainID
+	a.mu.Unlock()
+	if ok {
+		return tx, nil
+	}
+	// Verified outside the lock, so CheckTx signatures run beside block execution.
+	if err := tx.Verify(chainID); err != nil {
+		return nil, refuse(CodeSignature, "tx from %x: %w", tx.Signer[:8], err)
+	}
+	a.mu.Lock()
+	if len(a.verified) >= 1<<16 {
+		clear(a.verified)
+	}
+	a.verified[h] = struct{}{}
+	a.mu.Unlock()
+	return tx, nil
+}
+
+// checkSequence admits the next sequence after those already admitted, or the committed one again
+// (its earlier tx may have left the mempool unexecuted). It works with mempool rechecking off:
+// the node does not re-run CheckTx on every pending tx after each block.
+func (a *App) checkSequence(tx *Tx) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	acct, err := committedAccount(a.committed, tx.Signer)
+	if err != nil {
+		return err
+	}
+	next := max(a.checkSeq[tx.Signer], acct.Seq)
+	if tx.Seq != next && tx.Seq != acct.Seq {
+		return refuse(CodeSequence, "account %x: sequence %d, want %d", tx.Signer[:8], tx.Seq, next)
+	}
+	a.checkSeq[tx.Signer] = tx.Seq + 1
+	return nil
+}
+
+// FinalizeBlock executes the block's txs in order; each refused tx gets its code and changes nothing but its sequence.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	res := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
+	for i, b := range req.Txs {
+		events, err := a.deliver(b, req.Height)
+		r := &abci.ExecTxResult{Code: codeOf(err), Events: events}
+		if err != nil {
+			r.Log, r.Codespace = err.Error(), "planetary"
+			r.Events = nil
+			a.log.Info("tx refused", "height", req.Height, "index", i, "code", r.Code, "err", err)
+		}
+		// Every result names its tx, so a client can match results to txs from block_results alone.
+		h := txHash(b)
+		r.Events = append(r.Events, abci.Event{Type: TxEvent, Attributes: []abci.EventAttribute{{Key: "hash", Value: hex.EncodeToString(h[:])}}}) // not indexed: CometBFT indexes tx.hash itself
+		res.TxResults[i] = r
+	}
+	res.AppHash = a.tree.WorkingHash()
+	return res, nil
+}
+
+func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
+	tx, err := a.checkSig(b)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	delete(a.verified, txHash(b))
+	faucetMax := a.faucetMax
+	a.mu.Unlock()
+	seqO := newOverlay(a.tree, height)
+	acct, err := seqO.account(tx.Signer)
+	if err != nil {
+		return nil, err
+	}
+	if tx.Seq != acct.Seq {
+		return nil, refuse(CodeSequence, "account %x: sequence %d, want %d", tx.Signer[:8], tx.Seq, acct.Seq)
+	}
+	acct.Seq++
+	seqO.putAccount(tx.Signer, acct)
+	if err := seqO.flush(); err != nil {
+		return nil, err
+	}
+	o := newOverlay(a.tree, height)
+	if err := execMsg(o, tx.Signer, tx.Msg, faucetMax); err != nil {
+		return nil, err
+	}
+	if err := o.flush(); err != nil {
+		return nil, err
+	}
+	return o.events, nil
+}
+
+// Commit saves the block's state version, prunes and takes a snapshot when one is due.
+func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	_, v, err := a.tree.SaveVersion()
+	if err != nil {
+		return nil, fmt.Errorf("save state version: %w", err)
+	}
+	if err := a.setCommitted(); err != nil {
+		return nil, err
+	}
+	// Forget admitted sequences the chain has caught up with.
+	a.mu.Lock()
+	for k, next := range a.checkSeq {
+		if acct, err := committedAccount(a.committed, k); err == nil && acct.Seq >= next {
+			delete(a.checkSeq, k)
+		}
+	}
+	a.mu.Unlock()
+	if k := a.opts.KeepVersions; k > 0 && v > k && v%100 == 0 {
+		if err := a.tree.DeleteVersionsTo(v - k); err != nil {
+			a.log.Warn("prune state", "err", err)
+		}
+	}
+	if n := a.opts.SnapshotInterval; n > 0 && v%n == 0 {
+		if err := a.takeSnapshot(v); err != nil {
+			a.log.Warn("snapshot", "height", v, "err", err)
+		} else {
+			a.log.Debug("snapshot taken", "height", v)
+		}
+	}
+	return &abci.CommitResponse{}, nil
+}
+
+// committedAccount reads an account from a saved version; nil means no state yet.
+func committedAccount(imm *iavl.ImmutableTree, k [32]byte) (Account, error) {
+	if imm == nil {
+		return Account{}, nil
+	}
+	v, err := imm.Get(AccountKey(k))
+	if err != nil {
+		return Account{}, refuse(CodeInternal, "read account: %w", err)
+	}
+	if v == nil {
+		return Account{}, nil
+	}
+	acct, err := DecodeAccount(v)
+	if err != nil {
+		return Account{}, refuse(CodeInternal, "%w", err)
+	}
+	return acct, nil
+}

@@ -1,0 +1,240 @@
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/chain"
+	"github.com/freeflowuniverse/planetary/chain/node"
+)
+
+// freePorts reserves n loopback ports by listening and closing; CometBFT then binds them.
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+// devChain starts a single-validator dev chain and a client on it.
+func devChain(t *testing.T) (*Client, *Signer) {
+	t.Helper()
+	home := t.TempDir()
+	p := freePorts(t, 2)
+	cfg := node.Config{RPC: fmt.Sprintf("127.0.0.1:%d", p[0]), P2P: fmt.Sprintf("127.0.0.1:%d", p[1])}
+	key, err := node.InitDev(home, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := slog.LevelWarn
+	if testing.Verbose() {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	n, err := node.Start(context.Background(), home, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Stop(); err != nil {
+			t.Errorf("stop node: %v", err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, cfg.RPC, Options{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, NewSigner(key)
+}
+
+func key(seed byte) (ed25519.PrivateKey, [32]byte) {
+	s := make([]byte, 32)
+	s[0] = seed
+	k := ed25519.NewKeyFromSeed(s)
+	var pub [32]byte
+	copy(pub[:], k.Public().(ed25519.PublicKey))
+	return k, pub
+}
+
+func TestDevChain(t *testing.T) {
+	c, dev := devChain(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	_, twinKey := key(1)
+	_, pnicA := key(2)
+	_, pnicB := key(3)
+	reg := &chain.RegisterTwin{Key: twinKey, X25519: [32]byte{7}, PNIC: pnicA,
+		Loc: chain.Location{Country: "BE", City: "Ghent", Lat: 51.05, Lon: 3.72}}
+	res, err := c.Submit(ctx, dev, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Height == 0 {
+		t.Fatal("register: no height")
+	}
+
+	t.Run("proven lookup", func(t *testing.T) {
+		tw, err := c.FindTwinByIDUncached(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tw.ID != 1 || tw.Key != twinKey || tw.PNIC != pnicA || tw.X25519 != [32]byte{7} || tw.Loc != reg.Loc || tw.Owner != dev.Account() {
+			t.Fatalf("twin 1 = %+v", tw)
+		}
+		doc, err := c.DID(ctx, 1)
+		if err != nil || doc.ID != "did:planetary:1" || len(doc.VerificationMethod) != 2 {
+			t.Fatalf("DID = %+v, %v", doc, err)
+		}
+		if _, err := c.FindTwinByID(ctx, 99); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("twin 99: %v, want a proven not-found", err)
+		}
+		a, err := c.query(ctx, "twin/1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.single(chain.TwinKey(1)); err != nil {
+			t.Fatalf("untampered answer: %v", err)
+		}
+		tv := a
+		tv.Value = append([]byte(nil), a.Value...)
+		tv.Value[len(tv.Value)-1] ^= 1
+		if _, err := tv.single(chain.TwinKey(1)); !errors.Is(err, ErrBadProof) {
+			t.Errorf("tampered value: %v, want ErrBadProof", err)
+		}
+		tp := a
+		tp.ops = [][]byte{append([]byte(nil), a.ops[0]...)}
+		tp.ops[0][len(tp.ops[0])/2] ^= 1
+		if _, err := tp.single(chain.TwinKey(1)); err == nil {
+			t.Error("tampered proof verified")
+		}
+		if _, err := a.single(chain.TwinKey(2)); !errors.Is(err, ErrBadProof) {
+			t.Errorf("answer for another key: %v, want ErrBadProof", err)
+		}
+	})
+
+	t.Run("relocation event", func(t *testing.T) {
+		sctx, scancel := context.WithCancel(ctx)
+		defer scancel()
+		events := c.SubscribeTwins(sctx, 1) // from the start: the register event is caught up
+		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 1, PNIC: pnicB, Loc: reg.Loc}); err != nil {
+			t.Fatal(err)
+		}
+		var seen []string
+		for ev := range events {
+			seen = append(seen, ev.Action)
+			if ev.ID == 1 && ev.Action == "relocate" {
+				if ev.PNIC != pnicB {
+					t.Fatalf("relocate event names pnic %x", ev.PNIC[:4])
+				}
+				break
+			}
+		}
+		if len(seen) < 2 || seen[0] != "register" {
+			t.Fatalf("events %v, want register then relocate", seen)
+		}
+		tw, err := c.FindTwinByID(ctx, 1)
+		if err != nil || tw.PNIC != pnicB {
+			t.Fatalf("after relocation: %+v, %v", tw, err)
+		}
+		log, err := c.AuditLog(ctx, 1, 1, 10)
+		if err != nil || len(log) != 1 || log[0].Kind != "relocation" {
+			t.Fatalf("audit log %+v, %v", log, err)
+		}
+		if ts, err := c.TwinsByPNIC(ctx, pnicB); err != nil || len(ts) != 1 {
+			t.Fatalf("twins on pnic B: %+v, %v", ts, err)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		strangerKey, _ := key(9)
+		stranger := NewSigner(strangerKey)
+		if _, err := c.Submit(ctx, stranger, &chain.Faucet{Amount: 1000}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Submit(ctx, stranger, &chain.RegisterTwin{Key: [32]byte{5}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Submit(ctx, dev, &chain.CreateCircle{Twin: 1, Name: "friends"}); err != nil {
+			t.Fatal(err)
+		}
+		good, err := c.Sign(ctx, dev, &chain.Transfer{To: stranger.Account(), Amount: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SubmitRaw(ctx, good); err != nil {
+			t.Fatal(err)
+		}
+		replay := &chain.Tx{Seq: 0, Msg: &chain.Transfer{To: stranger.Account(), Amount: 2}}
+		replay.Sign(c.ChainID(), dev.Key)
+		badSig := append([]byte(nil), good...)
+		badSig[len(badSig)-3] ^= 0x40
+		cases := []struct {
+			name string
+			code uint32
+			run  func() error
+		}{
+			{"bad signature", chain.CodeSignature, func() error { _, err := c.SubmitRaw(ctx, badSig); return err }},
+			{"replayed sequence", chain.CodeSequence, func() error { _, err := c.SubmitRaw(ctx, replay.Encode()); return err }},
+			{"malformed bytes", chain.CodeDecode, func() error { _, err := c.SubmitRaw(ctx, []byte("not a tx")); return err }},
+			{"overdraw", chain.CodeFunds, func() error {
+				_, err := c.Submit(ctx, stranger, &chain.Transfer{To: dev.Account(), Amount: 1 << 40})
+				return err
+			}},
+			{"unknown twin", chain.CodeNotFound, func() error {
+				_, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 999, PNIC: pnicA})
+				return err
+			}},
+			{"non-owner edits a circle", chain.CodeUnauthorized, func() error {
+				_, err := c.Submit(ctx, stranger, &chain.SetMember{Circle: 1, Twin: 2, Member: 2, Role: chain.RoleAdmin})
+				return err
+			}},
+		}
+		if _, err := c.SubmitRaw(ctx, good); !errors.Is(err, ErrDuplicate) {
+			t.Errorf("same bytes again: %v, want ErrDuplicate", err)
+		}
+		for _, tc := range cases {
+			before := c.Height()
+			err := tc.run()
+			var re *RefusedError
+			if !errors.As(err, &re) || re.Code != tc.code {
+				t.Errorf("%s: %v, want code %d", tc.name, err, tc.code)
+			}
+			if err := c.waitHeight(ctx, before+2); err != nil {
+				t.Fatalf("after %s the chain stopped: %v", tc.name, err)
+			}
+		}
+		// The stranger's refused txs used their sequences; the next one still goes through.
+		if _, err := c.Submit(ctx, stranger, &chain.Transfer{To: dev.Account(), Amount: 1}); err != nil {
+			t.Fatalf("after refusals: %v", err)
+		}
+		members, err := c.CircleMembers(ctx, 1)
+		if err != nil || len(members) != 1 || members[0].Role != chain.RoleOwner {
+			t.Fatalf("circle 1 members %+v, %v", members, err)
+		}
+		bal, err := c.Balance(ctx, stranger.Account())
+		if err != nil || bal.Balance != 1000 {
+			t.Fatalf("stranger balance %+v, %v", bal, err)
+		}
+	})
+}

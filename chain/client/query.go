@@ -1,0 +1,345 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+	ics23 "github.com/cosmos/ics23/go"
+
+	"github.com/freeflowuniverse/planetary/chain"
+)
+
+// ErrNotFound is returned, wrapped, when the chain proves that the asked-for record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrBadProof is returned, wrapped, when an answer does not match the light-verified app hash.
+var ErrBadProof = errors.New("proof does not verify")
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(string, ...any)        {}
+func (nopLogger) Info(string, ...any)         {}
+func (nopLogger) Error(string, ...any)        {}
+func (n nopLogger) With(...any) cmtlog.Logger { return n }
+
+// AppHash returns the app hash in the light-verified header at height h, which commits to the state after block h-1.
+func (c *Client) AppHash(ctx context.Context, h int64) ([]byte, error) {
+	c.mu.Lock()
+	ah, ok := c.hashes[h]
+	c.mu.Unlock()
+	if ok {
+		return ah, nil
+	}
+	lb, err := c.light.VerifyLightBlockAtHeight(ctx, h, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("verify header %d: %w", h, err)
+	}
+	ah = lb.AppHash
+	c.mu.Lock()
+	c.hashes[h] = ah
+	for k := range c.hashes {
+		if k < h-16 {
+			delete(c.hashes, k)
+		}
+	}
+	c.mu.Unlock()
+	return ah, nil
+}
+
+// Answer is a query's value with the height of the state it was read from.
+type Answer struct {
+	Height int64
+	Key    []byte
+	Value  []byte
+	ops    [][]byte
+	hash   []byte
+	keys   [][]byte
+}
+
+// query runs path at the newest height whose next header exists, so its proof can be checked at once.
+func (c *Client) query(ctx context.Context, path string) (Answer, error) {
+	// Read at the newest height whose next header is committed, and never before this client's own writes.
+	c.mu.Lock()
+	h := max(c.latest-1, c.written, 1)
+	c.mu.Unlock()
+	if err := c.waitHeight(ctx, h+1); err != nil {
+		return Answer{}, err
+	}
+	res, err := c.rpc.ABCIQueryWithOptions(ctx, path, nil, rpcclient.ABCIQueryOptions{Height: h, Prove: true})
+	if err != nil {
+		return Answer{}, fmt.Errorf("query %s: %w", path, err)
+	}
+	r := res.Response
+	a := Answer{Height: r.Height, Key: r.Key, Value: r.Value}
+	if r.ProofOps != nil {
+		for _, op := range r.ProofOps.Ops {
+			if op.Type != chain.ProofOpType {
+				return a, fmt.Errorf("query %s: proof type %q: %w", path, op.Type, ErrBadProof)
+			}
+			a.ops = append(a.ops, op.Data)
+			a.keys = append(a.keys, op.Key)
+		}
+	}
+	if r.Height != h {
+		return a, fmt.Errorf("query %s: answered at height %d, asked %d: %w", path, r.Height, h, ErrBadProof)
+	}
+	ah, err := c.AppHash(ctx, h+1)
+	if err != nil {
+		return a, err
+	}
+	if r.Code == chain.CodeNotFound && len(a.ops) == 1 {
+		if err := VerifyAbsence(ah, a.keys[0], a.ops[0]); err != nil {
+			return a, fmt.Errorf("query %s: %w", path, err)
+		}
+		return a, fmt.Errorf("query %s at height %d: %w", path, h, ErrNotFound)
+	}
+	if r.Code != chain.CodeOK {
+		return a, fmt.Errorf("query %s: code %d: %s", path, r.Code, r.Log)
+	}
+	a.hash = ah
+	return a, nil
+}
+
+// VerifyValue checks one ICS23 membership proof of key → value against an app hash.
+func VerifyValue(appHash, key, value, proof []byte) error {
+	var p ics23.CommitmentProof
+	if err := p.Unmarshal(proof); err != nil {
+		return fmt.Errorf("decode proof: %w", err)
+	}
+	if !ics23.VerifyMembership(ics23.IavlSpec, appHash, &p, key, value) {
+		return fmt.Errorf("key %x: %w", key, ErrBadProof)
+	}
+	return nil
+}
+
+// VerifyAbsence checks one ICS23 non-membership proof of key against an app hash.
+func VerifyAbsence(appHash, key, proof []byte) error {
+	var p ics23.CommitmentProof
+	if err := p.Unmarshal(proof); err != nil {
+		return fmt.Errorf("decode proof: %w", err)
+	}
+	if !ics23.VerifyNonMembership(ics23.IavlSpec, appHash, &p, key) {
+		return fmt.Errorf("absence of key %x: %w", key, ErrBadProof)
+	}
+	return nil
+}
+
+// single checks that the answer is the value at exactly key, proven against the app hash.
+func (a Answer) single(key []byte) ([]byte, error) {
+	if len(a.ops) != 1 || !bytes.Equal(a.keys[0], key) || !bytes.Equal(a.Key, key) {
+		return nil, fmt.Errorf("answer is not for key %x: %w", key, ErrBadProof)
+	}
+	if err := VerifyValue(a.hash, key, a.Value, a.ops[0]); err != nil {
+		return nil, err
+	}
+	return a.Value, nil
+}
+
+// list checks every entry of a list answer against its proof and that each key starts with prefix.
+func (a Answer) list(prefix []byte) (chain.List, error) {
+	l, err := chain.DecodeList(a.Value)
+	if err != nil {
+		return nil, err
+	}
+	if len(l) != len(a.ops) {
+		return nil, fmt.Errorf("%d entries, %d proofs: %w", len(l), len(a.ops), ErrBadProof)
+	}
+	for i, e := range l {
+		if prefix != nil && !bytes.HasPrefix(e.Key, prefix) {
+			return nil, fmt.Errorf("entry key %x outside %x: %w", e.Key, prefix, ErrBadProof)
+		}
+		if err := VerifyValue(a.hash, e.Key, e.Value, a.ops[i]); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// FindTwinByID returns twin id, proven against a light-verified header. Answers are cached until
+// the client sees an event for that twin.
+func (c *Client) FindTwinByID(ctx context.Context, id uint64) (chain.Twin, error) {
+	c.mu.Lock()
+	t, ok := c.twins[id]
+	c.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	return c.findTwin(ctx, id, true)
+}
+
+// FindTwinByIDUncached is FindTwinByID without the cache: every call is a fresh proven query.
+func (c *Client) FindTwinByIDUncached(ctx context.Context, id uint64) (chain.Twin, error) {
+	return c.findTwin(ctx, id, false)
+}
+
+func (c *Client) findTwin(ctx context.Context, id uint64, cache bool) (chain.Twin, error) {
+	a, err := c.query(ctx, fmt.Sprintf("twin/%d", id))
+	if err != nil {
+		return chain.Twin{}, fmt.Errorf("twin %d: %w", id, err)
+	}
+	v, err := a.single(chain.TwinKey(id))
+	if err != nil {
+		return chain.Twin{}, fmt.Errorf("twin %d: %w", id, err)
+	}
+	t, err := chain.DecodeTwin(v)
+	if err != nil {
+		return t, err
+	}
+	c.mu.Lock()
+	// Cache only an answer at least as new as the last change the client has seen to this twin.
+	if cache && c.changed[id] <= a.Height {
+		c.twins[id] = t
+	}
+	c.mu.Unlock()
+	return t, nil
+}
+
+// TwinsByPNIC returns the twins hosted by a PNIC, each proven.
+func (c *Client) TwinsByPNIC(ctx context.Context, pnic [32]byte) ([]chain.Twin, error) {
+	a, err := c.query(ctx, "twins/pnic/"+chain.HexKey(pnic))
+	if err != nil {
+		return nil, fmt.Errorf("twins of pnic %x: %w", pnic[:6], err)
+	}
+	l, err := a.list(chain.TwinKey(0)[:1])
+	if err != nil {
+		return nil, fmt.Errorf("twins of pnic %x: %w", pnic[:6], err)
+	}
+	var out []chain.Twin
+	for _, e := range l {
+		t, err := chain.DecodeTwin(e.Value)
+		if err != nil {
+			return nil, err
+		}
+		if t.PNIC != pnic {
+			return nil, fmt.Errorf("twin %d is not on pnic %x: %w", t.ID, pnic[:6], ErrBadProof)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// CircleMembers returns a circle's members and roles, each proven.
+func (c *Client) CircleMembers(ctx context.Context, circle uint64) ([]chain.Member, error) {
+	a, err := c.query(ctx, fmt.Sprintf("circle/%d/members", circle))
+	if err != nil {
+		return nil, fmt.Errorf("members of circle %d: %w", circle, err)
+	}
+	prefix := chain.MemberKey(circle, 0)[:9]
+	l, err := a.list(prefix)
+	if err != nil {
+		return nil, fmt.Errorf("members of circle %d: %w", circle, err)
+	}
+	out := make([]chain.Member, 0, len(l))
+	for _, e := range l {
+		if len(e.Key) != 17 || len(e.Value) != 1 {
+			return nil, fmt.Errorf("member entry %x: %w", e.Key, ErrBadProof)
+		}
+		out = append(out, chain.Member{Twin: be(e.Key[9:]), Role: chain.Role(e.Value[0])})
+	}
+	return out, nil
+}
+
+func be(b []byte) (v uint64) {
+	for _, x := range b {
+		v = v<<8 | uint64(x)
+	}
+	return v
+}
+
+// Circle returns a circle record, proven.
+func (c *Client) Circle(ctx context.Context, id uint64) (chain.Circle, error) {
+	a, err := c.query(ctx, fmt.Sprintf("circle/%d", id))
+	if err != nil {
+		return chain.Circle{}, fmt.Errorf("circle %d: %w", id, err)
+	}
+	v, err := a.single(chain.CircleKey(id))
+	if err != nil {
+		return chain.Circle{}, fmt.Errorf("circle %d: %w", id, err)
+	}
+	return chain.DecodeCircle(v)
+}
+
+// Balance returns an account's balance and sequence, proven; an account never used proves absent and reads as zero.
+func (c *Client) Balance(ctx context.Context, acct [32]byte) (chain.Account, error) {
+	a, err := c.query(ctx, "balance/"+chain.HexKey(acct))
+	if errors.Is(err, ErrNotFound) {
+		return chain.Account{}, nil
+	}
+	if err != nil {
+		return chain.Account{}, fmt.Errorf("balance of %x: %w", acct[:6], err)
+	}
+	v, err := a.single(chain.AccountKey(acct))
+	if err != nil {
+		return chain.Account{}, fmt.Errorf("balance of %x: %w", acct[:6], err)
+	}
+	return chain.DecodeAccount(v)
+}
+
+// AuditLog returns up to limit audit events of a twin from sequence from (1 is the first), each proven.
+func (c *Client) AuditLog(ctx context.Context, twin, from uint64, limit int) ([]chain.AuditEvent, error) {
+	a, err := c.query(ctx, fmt.Sprintf("audit/%d?from=%d&limit=%d", twin, from, limit))
+	if err != nil {
+		return nil, fmt.Errorf("audit log of twin %d: %w", twin, err)
+	}
+	l, err := a.list(chain.AuditKey(twin, 0)[:9])
+	if err != nil {
+		return nil, fmt.Errorf("audit log of twin %d: %w", twin, err)
+	}
+	out := make([]chain.AuditEvent, 0, len(l))
+	for _, e := range l {
+		ev, err := chain.DecodeAuditEvent(e.Value)
+		if err != nil {
+			return nil, err
+		}
+		if ev.Seq < from || ev.Twin != twin {
+			return nil, fmt.Errorf("audit event %d of twin %d out of range: %w", ev.Seq, ev.Twin, ErrBadProof)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// DID resolves did:planetary:<id> from the proven twin record.
+func (c *Client) DID(ctx context.Context, id uint64) (chain.DIDDocument, error) {
+	t, err := c.FindTwinByID(ctx, id)
+	if err != nil {
+		return chain.DIDDocument{}, err
+	}
+	return chain.DID(t), nil
+}
+
+// LookupName returns the address-book entry for name, proven.
+func (c *Client) LookupName(ctx context.Context, name string) (chain.NameEntry, error) {
+	a, err := c.query(ctx, "name/"+name)
+	if err != nil {
+		return chain.NameEntry{}, fmt.Errorf("name %q: %w", name, err)
+	}
+	v, err := a.single(chain.NameKey(name))
+	if err != nil {
+		return chain.NameEntry{}, fmt.Errorf("name %q: %w", name, err)
+	}
+	return chain.DecodeNameEntry(v)
+}
+
+// NamesOfTwin returns the address-book names pointing at a twin, each proven.
+func (c *Client) NamesOfTwin(ctx context.Context, twin uint64) ([]string, error) {
+	a, err := c.query(ctx, fmt.Sprintf("names/twin/%d", twin))
+	if err != nil {
+		return nil, fmt.Errorf("names of twin %d: %w", twin, err)
+	}
+	prefix := append([]byte{0x31}, chain.TwinKey(twin)[1:]...)
+	l, err := a.list(prefix)
+	if err != nil {
+		return nil, fmt.Errorf("names of twin %d: %w", twin, err)
+	}
+	var out []string
+	for _, e := range l {
+		out = append(out, string(e.Key[len(prefix):]))
+	}
+	return out, nil
+}

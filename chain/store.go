@@ -1,0 +1,49 @@
+package chain
+
+import (
+	"fmt"
+
+	dbm "github.com/cometbft/cometbft-db"
+	"github.com/cosmos/iavl"
+	idb "github.com/cosmos/iavl/db"
+)
+
+// iavlDB lets IAVL keep its nodes in a cometbft-db database.
+type iavlDB struct{ dbm.DB }
+
+func (d iavlDB) Iterator(start, end []byte) (idb.Iterator, error) { return d.DB.Iterator(start, end) }
+func (d iavlDB) ReverseIterator(start, end []byte) (idb.Iterator, error) {
+	return d.DB.ReverseIterator(start, end)
+}
+func (d iavlDB) NewBatch() idb.Batch            { return &sizedBatch{Batch: d.DB.NewBatch()} }
+func (d iavlDB) NewBatchWithSize(int) idb.Batch { return d.NewBatch() }
+
+// sizedBatch counts the bytes written, which IAVL uses to decide when to flush.
+type sizedBatch struct {
+	dbm.Batch
+	size int
+}
+
+func (b *sizedBatch) Set(k, v []byte) error     { b.size += len(k) + len(v); return b.Batch.Set(k, v) }
+func (b *sizedBatch) Delete(k []byte) error     { b.size += len(k); return b.Batch.Delete(k) }
+func (b *sizedBatch) GetByteSize() (int, error) { return b.size, nil }
+
+// openTree opens the state tree in dir with the pebble backend, or in memory when dir is empty.
+func openTree(dir string) (dbm.DB, *iavl.MutableTree, error) {
+	var db dbm.DB
+	if dir == "" {
+		db = dbm.NewMemDB()
+	} else {
+		var err error
+		db, err = dbm.NewDB("state", dbm.PebbleDBBackend, dir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open state db in %s: %w", dir, err)
+		}
+	}
+	tree := iavl.NewMutableTree(iavlDB{db}, 100_000, false, iavl.NewNopLogger())
+	if _, err := tree.Load(); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("load state tree: %w", err)
+	}
+	return db, tree, nil
+}
