@@ -10,7 +10,7 @@ ALL_PKGS  := $(shell $(GO) list ./...)
 RACE_PKGS ?= $(filter $(addprefix $(MODULE)/,pnic% tun% rmb% twin% chain% pin% grid%),$(ALL_PKGS))
 OTHER_PKGS ?= $(filter-out $(RACE_PKGS),$(ALL_PKGS))
 
-.PHONY: all build test vet deps run bench generate clean image
+.PHONY: all build test vet deps run bench generate clean image web
 
 all: build
 
@@ -46,6 +46,10 @@ image:
 
 generate:
 	$(GO) generate ./...
+
+# The twin's web UI: rebuilds twin/web/dist (committed, embedded in twind) from its TypeScript.
+web:
+	cd twin/web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
 clean:
 	rm -rf $(BIN) .grid

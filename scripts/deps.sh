@@ -13,3 +13,25 @@ if [ ${#need[@]} -gt 0 ]; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# The twin's browser test and `make web`: Debian chromium, node and npm, then the UI's npm packages
+# (esbuild, typescript, capnp-es, playwright-core) from twin/web/package-lock.json. Optional: without
+# root they are left out and that test skips.
+web=()
+command -v chromium >/dev/null 2>&1 || web+=(chromium)
+command -v node >/dev/null 2>&1 || web+=(nodejs)
+command -v npm >/dev/null 2>&1 || web+=(npm)
+if [ ${#web[@]} -gt 0 ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "deps: installing ${web[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${web[@]}" >/dev/null
+	else
+		echo "deps: ${web[*]} missing and not root; the twin's browser test will skip" >&2
+	fi
+fi
+webdir="$(dirname "$0")/../twin/web"
+if command -v npm >/dev/null 2>&1 && [ ! -d "$webdir/node_modules/playwright-core" ]; then
+	echo "deps: npm ci in twin/web"
+	(cd "$webdir" && npm ci --no-audit --no-fund --loglevel=error)
+fi

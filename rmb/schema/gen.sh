@@ -8,4 +8,4 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/capnpc-go" capnproto.org/go/capnp/v3/capnpc-go
 std="$(go list -m -f '{{.Dir}}' capnproto.org/go/capnp/v3)/std"
-capnp compile -I"$std" -o"$tmp/capnpc-go:$out" envelope.capnp socket.capnp ping.capnp
+capnp compile -I"$std" -o"$tmp/capnpc-go:$out" envelope.capnp socket.capnp ping.capnp twin.capnp

@@ -1,0 +1,104 @@
+// Command twind is a user's digital twin: it talks to other twins through its PNIC's message bus
+// and serves its owner's browser on the loopback interface.
+//
+//	twind [--data DIR] [--pnic SOCKET] [--http 127.0.0.1:PORT] [--key FILE] [--directory FILE] [--twin-id ID]
+//	twind login-link [--data DIR] [--http 127.0.0.1:PORT]
+//	twind version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/freeflowuniverse/planetary/internal/cli"
+	"github.com/freeflowuniverse/planetary/internal/version"
+	"github.com/freeflowuniverse/planetary/twin/daemon"
+)
+
+func main() { cli.Main("twind", run) }
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return cli.Usage(err)
+	}
+	if fs.NArg() != 0 {
+		return cli.Usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "version":
+			fmt.Fprintln(stdout, "twind", version.Version)
+			return nil
+		case "login-link":
+			return loginLink(args[1:], stdout, stderr)
+		}
+	}
+	fs := flag.NewFlagSet("twind", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg daemon.Config
+	fs.StringVar(&cfg.DataDir, "data", "", "data directory (default ~/.planetary/twin)")
+	fs.StringVar(&cfg.Socket, "pnic", "", "the PNIC's Unix socket (default ~/.planetary/pnic/pnic.sock)")
+	fs.StringVar(&cfg.HTTP, "http", daemon.DefaultHTTP, "loopback address for the owner's browser")
+	fs.StringVar(&cfg.KeyFile, "key", "", "the twin's key file (default <data>/twin.key)")
+	fs.StringVar(&cfg.DirectoryFile, "directory", "", "directory file, the PNIC's resolver file (default ~/.planetary/pnic/twins.json)")
+	fs.Uint64Var(&cfg.TwinID, "twin-id", 0, "twin id to create keys for on first start")
+	fs.StringVar(&cfg.PNICKey, "pnic-key", "", "the PNIC's public key in hex, to register a new twin (default: read pnic.key beside the socket)")
+	fs.StringVar(&cfg.Location, "location", "", "location to register in the directory")
+	verbose := fs.Bool("v", false, "log debug messages")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return cli.Usage(err)
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Out = stdout
+	cfg.Version = version.Version
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg.Logger.Info("twind starting", "version", version.Version, "data", cfg.DataDir, "pnic", cfg.Socket, "http", cfg.HTTP)
+	return daemon.Run(ctx, cfg)
+}
+
+func loginLink(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("twind login-link", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg daemon.Config
+	fs.StringVar(&cfg.DataDir, "data", "", "data directory (default ~/.planetary/twin)")
+	fs.StringVar(&cfg.HTTP, "http", daemon.DefaultHTTP, "the address twind serves the browser on")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return cli.Usage(err)
+	}
+	if _, err := os.Stat(cfg.DataDir); err != nil {
+		return fmt.Errorf("no twin data at %s (start twind first): %w", cfg.DataDir, err)
+	}
+	link, err := daemon.LoginLink(cfg.DataDir, cfg.HTTP)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, link)
+	return nil
+}

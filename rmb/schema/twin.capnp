@@ -1,0 +1,199 @@
+@0x92becf0d27d17887;
+# Payloads of the twin daemon: what twins send each other over RMB, and the frames its owner's
+# browser exchanges with it over the websocket.
+
+using Go = import "/go.capnp";
+$Go.package("schema");
+$Go.import("github.com/freeflowuniverse/planetary/rmb/schema");
+
+# ---- twin to twin, over RMB ----
+
+# Body of twin.contact.invite, twin.contact.accept, twin.contact.decline and twin.contact.remove.
+struct ContactNote {
+  note @0 :Text;
+}
+
+# Body of twin.chat.send.
+struct ChatMessage {
+  id @0 :Data;            # 16 random bytes chosen by the sender
+  text @1 :Text;
+  sent @2 :Int64;         # unix nanoseconds at the sender
+}
+
+enum ChatState {
+  pending @0;             # stored by the sender, not yet with its PNIC
+  sent @1;                # durable at the sender's PNIC
+  delivered @2;           # the receiving twin stored it
+  read @3;                # the receiving owner saw it
+  refused @4;             # the receiving twin refused it (reason says why)
+  failed @5;              # the bus gave up
+}
+
+# Body of twin.chat.receipt: what became of a chat message at the receiver.
+struct ChatReceipt {
+  id @0 :Data;
+  state @1 :ChatState;    # delivered, read or refused
+  at @2 :Int64;
+  reason @3 :Text;
+}
+
+# Body of twin.file.offer: a file the sender lets the receiver download.
+struct FileInfo {
+  sha256 @0 :Data;
+  name @1 :Text;
+  size @2 :UInt64;
+}
+
+# Body of the twin.file.get request, answered with a FileChunk.
+struct FileChunkRequest {
+  sha256 @0 :Data;
+  offset @1 :UInt64;
+  length @2 :UInt32;
+}
+
+struct FileChunk {
+  offset @0 :UInt64;
+  data @1 :Data;
+  size @2 :UInt64;        # of the whole file
+  error @3 :Text;         # why the request was refused; empty when data is set
+}
+
+# ---- browser to twin, over the websocket ----
+
+enum ContactState {
+  none @0;
+  invited @1;             # we invited them and wait for their answer
+  invitedBy @2;           # they invited us
+  contact @3;
+  blocked @4;
+}
+
+struct Contact {
+  twin @0 :UInt64;
+  state @1 :ContactState;
+  note @2 :Text;
+  since @3 :Int64;
+  unread @4 :UInt32;
+}
+
+struct ChatEntry {
+  peer @0 :UInt64;
+  seq @1 :UInt64;         # order in this twin's history
+  id @2 :Data;
+  outgoing @3 :Bool;
+  text @4 :Text;
+  sent @5 :Int64;
+  state @6 :ChatState;
+  reason @7 :Text;
+}
+
+struct TwinStatus {
+  twin @0 :UInt64;
+  pnicConnected @1 :Bool;
+  address @2 :Text;
+  version @3 :Text;
+  socket @4 :Text;
+}
+
+struct TwinRecord {
+  id @0 :UInt64;
+  signingKey @1 :Data;
+  encryptionKey @2 :Data;
+  pnic @3 :Data;
+  location @4 :Text;
+}
+
+struct Session {
+  id @0 :Text;            # public id, not the cookie
+  created @1 :Int64;
+  lastSeen @2 :Int64;
+  userAgent @3 :Text;
+  current @4 :Bool;
+}
+
+struct Invite {
+  twin @0 :UInt64;
+  note @1 :Text;
+}
+
+struct SendChat {
+  twin @0 :UInt64;
+  text @1 :Text;
+}
+
+struct HistoryQuery {
+  twin @0 :UInt64;
+  before @1 :UInt64;      # seq to page back from; 0 for the newest
+  limit @2 :UInt32;
+}
+
+# A file this twin shares (from 0) or was offered by twin `from`, with what it has of it.
+struct FileEntry {
+  sha256 @0 :Data;
+  name @1 :Text;
+  size @2 :UInt64;
+  from @3 :UInt64;
+  have @4 :UInt64;        # bytes stored here
+  access @5 :List(UInt64); # twins allowed to download a shared file
+}
+
+struct FileRef {
+  twin @0 :UInt64;
+  sha256 @1 :Data;
+}
+
+struct WsRequest {
+  union {
+    status @0 :Void;
+    ping @1 :UInt64;
+    findTwin @2 :UInt64;
+    contacts @3 :Void;
+    invite @4 :Invite;
+    accept @5 :UInt64;
+    decline @6 :UInt64;
+    remove @7 :UInt64;
+    block @8 :UInt64;
+    unblock @9 :UInt64;
+    sendChat @10 :SendChat;
+    history @11 :HistoryQuery;
+    markRead @12 :UInt64;
+    sessions @13 :Void;
+    revokeSession @14 :Text;
+    files @15 :Void;
+    download @16 :FileRef;  # fetch (or resume) a file offered by twin
+  }
+}
+
+struct WsResponse {
+  union {
+    ok @0 :Void;
+    error @1 :Text;
+    status @2 :TwinStatus;
+    rtt @3 :Int64;        # nanoseconds
+    twin @4 :TwinRecord;
+    contacts @5 :List(Contact);
+    chat @6 :ChatEntry;
+    history @7 :List(ChatEntry);
+    sessions @8 :List(Session);
+    files @9 :List(FileEntry);
+  }
+}
+
+struct WsEvent {
+  union {
+    chat @0 :ChatEntry;   # a new message, or a change of state of one
+    contact @1 :Contact;
+    status @2 :TwinStatus;
+    file @3 :FileEntry;   # offered, progressing or complete
+  }
+}
+
+# One websocket message, unpacked: requests carry an id the response echoes; events have id 0.
+struct WsFrame {
+  id @0 :UInt64;
+  union {
+    request @1 :WsRequest;
+    response @2 :WsResponse;
+    event @3 :WsEvent;
+  }
+}

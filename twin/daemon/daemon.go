@@ -1,0 +1,313 @@
+// Package daemon wires a twin together: its keys and directory record, its store, the connection
+// to its PNIC, the services and the owner's web server on the loopback interface.
+package daemon
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/rmb/client"
+	"github.com/freeflowuniverse/planetary/rmb/seal"
+	"github.com/freeflowuniverse/planetary/twin/auth"
+	"github.com/freeflowuniverse/planetary/twin/directory"
+	"github.com/freeflowuniverse/planetary/twin/files"
+	"github.com/freeflowuniverse/planetary/twin/services"
+	"github.com/freeflowuniverse/planetary/twin/store"
+	"github.com/freeflowuniverse/planetary/twin/web"
+	"github.com/freeflowuniverse/planetary/twin/wsapi"
+)
+
+// DefaultHTTP is where the owner's browser reaches the twin.
+const DefaultHTTP = "127.0.0.1:9700"
+
+// Config describes a twin daemon; WithDefaults fills what is unset.
+type Config struct {
+	// DataDir holds the key, the store and login secrets (default ~/.planetary/twin).
+	DataDir string
+	// Socket is the PNIC's Unix socket (default ~/.planetary/pnic/pnic.sock).
+	Socket string
+	// HTTP is the loopback address of the web server.
+	HTTP string
+	// KeyFile holds the twin's keys (default <DataDir>/twin.key).
+	KeyFile string
+	// DirectoryFile is the file directory, the PNIC's resolver file (default ~/.planetary/pnic/twins.json).
+	DirectoryFile string
+	// TwinID is the id to create keys for when KeyFile does not exist.
+	TwinID uint64
+	// PNICKey is the hosting PNIC's public key in hex, for registering; empty reads pnic.key beside the socket.
+	PNICKey string
+	// Location is registered in the directory.
+	Location string
+	// Version is shown to the owner.
+	Version string
+	// Out receives the login link on first start; nil discards it.
+	Out io.Writer
+	// Logger; nil discards.
+	Logger *slog.Logger
+	// Ready, if set, is called with the web server's base URL once everything runs.
+	Ready func(url string)
+}
+
+// WithDefaults returns cfg with every unset path and address filled in.
+func (cfg Config) WithDefaults() Config {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		home = "."
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = filepath.Join(home, ".planetary", "twin")
+	}
+	if cfg.Socket == "" {
+		cfg.Socket = filepath.Join(home, ".planetary", "pnic", "pnic.sock")
+	}
+	if cfg.HTTP == "" {
+		cfg.HTTP = DefaultHTTP
+	}
+	if cfg.KeyFile == "" {
+		cfg.KeyFile = filepath.Join(cfg.DataDir, "twin.key")
+	}
+	if cfg.DirectoryFile == "" {
+		cfg.DirectoryFile = filepath.Join(home, ".planetary", "pnic", "twins.json")
+	}
+	return cfg
+}
+
+// Validate names the first setting that is wrong.
+func (cfg Config) Validate() error {
+	host, _, err := net.SplitHostPort(cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("--http %q: %w", cfg.HTTP, err)
+	}
+	if !wsapi.LocalHost(host) {
+		return fmt.Errorf("--http %q: the twin serves only its owner, on a loopback address", cfg.HTTP)
+	}
+	return nil
+}
+
+// LoginDir is where login secrets of a data directory live.
+func LoginDir(dataDir string) string { return filepath.Join(dataDir, "login") }
+
+// LoginLink mints a one-time login link for the twin whose web server is at httpAddr.
+func LoginLink(dataDir, httpAddr string) (string, error) {
+	s, err := auth.NewLoginSecret(LoginDir(dataDir))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("http://%s/login?s=%s", httpAddr, s), nil
+}
+
+// loadKeys reads the twin's keys, creating them for cfg.TwinID when the file does not exist.
+func loadKeys(cfg Config, log *slog.Logger) (seal.TwinKeys, bool, error) {
+	k, err := seal.ReadKeyFile(cfg.KeyFile)
+	if err == nil {
+		return k, false, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return k, false, err
+	}
+	if cfg.TwinID == 0 {
+		return k, false, fmt.Errorf("no twin key at %s: pass --twin-id to create one", cfg.KeyFile)
+	}
+	if k, err = seal.GenerateTwinKeys(cfg.TwinID); err != nil {
+		return k, false, err
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.KeyFile), 0o700); err != nil {
+		return k, false, fmt.Errorf("twin key: %w", err)
+	}
+	if err := seal.WriteKeyFile(cfg.KeyFile, k); err != nil {
+		return k, false, err
+	}
+	log.Info("created the twin's keys", "twin", k.ID, "file", cfg.KeyFile)
+	return k, true, nil
+}
+
+// pnicPublicKey returns the hosting PNIC's public key from cfg.PNICKey or the pnic.key beside the socket.
+func pnicPublicKey(cfg Config) (ed25519.PublicKey, error) {
+	if cfg.PNICKey != "" {
+		b, err := hex.DecodeString(cfg.PNICKey)
+		if err != nil || len(b) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("--pnic-key must be %d hex-encoded bytes", ed25519.PublicKeySize)
+		}
+		return b, nil
+	}
+	path := filepath.Join(filepath.Dir(cfg.Socket), "pnic.key")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("the PNIC's key (pass --pnic-key): %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, fmt.Errorf("%s: not a PEM key", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an ed25519 key", path)
+	}
+	return priv.Public().(ed25519.PublicKey), nil
+}
+
+// register makes sure the directory lists the twin.
+func register(ctx context.Context, cfg Config, d directory.Directory, k seal.TwinKeys, log *slog.Logger) error {
+	rec, err := d.FindTwin(ctx, k.ID)
+	if err == nil {
+		if !rec.SigningKey.Equal(k.SigningPublic()) {
+			return fmt.Errorf("the directory lists twin %d with other keys than %s", k.ID, cfg.KeyFile)
+		}
+		return nil
+	}
+	if !errors.Is(err, directory.ErrNotFound) {
+		return err
+	}
+	pk, err := pnicPublicKey(cfg)
+	if err != nil {
+		return fmt.Errorf("register twin %d: %w", k.ID, err)
+	}
+	rec = directory.Record{ID: k.ID, SigningKey: k.SigningPublic(), EncryptionKey: k.EncryptionPublic(), PNIC: pk, Location: cfg.Location}
+	if err := d.Register(ctx, rec); err != nil {
+		return err
+	}
+	d.AppendAudit(ctx, directory.AuditEvent{Twin: k.ID, Time: time.Now(), Action: "registered", Detail: hex.EncodeToString(pk)})
+	log.Info("registered the twin in the directory", "twin", k.ID, "directory", cfg.DirectoryFile)
+	return nil
+}
+
+// dial connects to the PNIC, waiting for it to come up.
+func dial(ctx context.Context, cfg Config, k seal.TwinKeys, onReceipt func(client.Receipt), log *slog.Logger) (*client.Client, error) {
+	delay := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		c, err := client.Dial(dctx, client.Config{Path: cfg.Socket, Keys: k, TTL: 24 * time.Hour, OnReceipt: onReceipt, Logger: log})
+		cancel()
+		if err == nil {
+			return c, nil
+		}
+		if errors.Is(err, client.ErrUnauthenticated) {
+			return nil, fmt.Errorf("the PNIC at %s does not know twin %d (is %s its resolver file?): %w", cfg.Socket, k.ID, cfg.DirectoryFile, err)
+		}
+		if attempt == 0 {
+			log.Info("waiting for the PNIC", "socket", cfg.Socket, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("connect to the PNIC at %s: %w", cfg.Socket, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
+}
+
+// Run runs the twin until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	out := cfg.Out
+	if out == nil {
+		out = io.Discard
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	keys, _, err := loadKeys(cfg, log)
+	if err != nil {
+		return err
+	}
+	dir := directory.NewFile(cfg.DirectoryFile)
+	if err := register(ctx, cfg, dir, keys, log); err != nil {
+		return err
+	}
+	st, err := store.Open(filepath.Join(cfg.DataDir, "db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	au := auth.New(LoginDir(cfg.DataDir), st)
+
+	ln, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("web server: %w", err)
+	}
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
+
+	var tw atomic.Pointer[services.Twin]
+	c, err := dial(ctx, cfg, keys, func(r client.Receipt) {
+		if t := tw.Load(); t != nil {
+			t.HandleReceipt(r)
+		}
+	}, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for the PNIC
+		}
+		return err
+	}
+	defer c.Close()
+	log.Info("connected to the PNIC", "twin", keys.ID, "socket", cfg.Socket)
+	fd, err := files.Open(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		return err
+	}
+	t := services.New(services.Config{Client: c, Store: st, Directory: dir, Files: fd, Self: keys.ID, Logger: log})
+	tw.Store(t)
+
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ws := wsapi.New(wsapi.Config{Twin: t, Auth: au, Version: cfg.Version, Socket: cfg.Socket, Logger: log})
+	srv := &http.Server{Handler: web.Handler(web.Config{Auth: au, WS: ws, Logger: log,
+		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return rctx }}
+	// The link is printed before the server answers, so whoever sees it answer can find it.
+	if sessions, err := au.Sessions(); err == nil && len(sessions) == 0 {
+		link, err := LoginLink(cfg.DataDir, ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Open this link once to log in to twin %d (it works one time; `twind login-link` makes another):\n  %s\n", keys.ID, link)
+	}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+
+	log.Info("twin running", "twin", keys.ID, "web", base)
+	if cfg.Ready != nil {
+		cfg.Ready(base)
+	}
+
+	runErr := make(chan error, 1)
+	go func() { runErr <- t.Run(rctx) }()
+	select {
+	case <-ctx.Done():
+	case err = <-srvErr:
+		err = fmt.Errorf("web server: %w", err)
+	case err = <-runErr:
+	}
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	srv.Shutdown(sctx)
+	ws.Wait() // websockets end with rctx; they use the store closed below
+	log.Info("twin stopped", "twin", keys.ID)
+	return err
+}

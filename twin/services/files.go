@@ -1,0 +1,300 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"capnproto.org/go/capnp/v3"
+
+	"github.com/freeflowuniverse/planetary/rmb/client"
+	"github.com/freeflowuniverse/planetary/rmb/schema"
+	"github.com/freeflowuniverse/planetary/twin/store"
+)
+
+// File commands.
+const (
+	CmdFileOffer = "twin.file.offer"
+	CmdFileGet   = "twin.file.get"
+)
+
+// ChunkSize is the most a twin sends of a file in one response; an envelope holds at most 64 KiB.
+const ChunkSize = 48 << 10
+
+// Window is how many chunk requests a download keeps in flight.
+const Window = 8
+
+func encodeFileInfo(f store.File) ([]byte, error) {
+	msg, seg := capnp.NewSingleSegmentMessage(nil)
+	fi, err := schema.NewRootFileInfo(seg)
+	if err == nil {
+		err = errors.Join(fi.SetSha256(f.SHA256[:]), fi.SetName(f.Name))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encode file offer: %w", err)
+	}
+	fi.SetSize(uint64(f.Size))
+	return msg.Marshal()
+}
+
+func decodeFileInfo(b []byte) (store.File, error) {
+	msg, err := capnp.Unmarshal(b)
+	if err != nil {
+		return store.File{}, fmt.Errorf("decode file offer: %w", err)
+	}
+	fi, err := schema.ReadRootFileInfo(msg)
+	if err != nil {
+		return store.File{}, fmt.Errorf("decode file offer: %w", err)
+	}
+	sha, err := fi.Sha256()
+	if err != nil || len(sha) != 32 {
+		return store.File{}, errors.New("decode file offer: sha256 must be 32 bytes")
+	}
+	name, err := fi.Name()
+	if err != nil || len(name) > 255 || fi.Size() > 1<<40 {
+		return store.File{}, errors.New("decode file offer: bad name or size")
+	}
+	f := store.File{Name: name, Size: int64(fi.Size())}
+	copy(f.SHA256[:], sha)
+	return f, nil
+}
+
+func encodeChunkRequest(sha [32]byte, offset int64, length int) ([]byte, error) {
+	msg, seg := capnp.NewSingleSegmentMessage(nil)
+	r, err := schema.NewRootFileChunkRequest(seg)
+	if err == nil {
+		err = r.SetSha256(sha[:])
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.SetOffset(uint64(offset))
+	r.SetLength(uint32(length))
+	return msg.Marshal()
+}
+
+func encodeChunk(offset, size int64, data []byte, refusal string) ([]byte, error) {
+	msg, seg := capnp.NewSingleSegmentMessage(nil)
+	c, err := schema.NewRootFileChunk(seg)
+	if err == nil {
+		err = errors.Join(c.SetData(data), c.SetError(refusal))
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.SetOffset(uint64(offset))
+	c.SetSize(uint64(size))
+	return msg.Marshal()
+}
+
+// Share imports a file and offers it to the twins in access, the only ones allowed to download it.
+func (t *Twin) Share(ctx context.Context, r io.Reader, name string, access []uint64) (store.File, error) {
+	if t.cfg.Files == nil {
+		return store.File{}, errors.New("this twin keeps no files")
+	}
+	if name == "" || len(name) > 255 {
+		return store.File{}, errors.New("a shared file needs a name of 1 to 255 bytes")
+	}
+	sha, size, err := t.cfg.Files.Import(r)
+	if err != nil {
+		return store.File{}, err
+	}
+	f := store.File{SHA256: sha, Name: name, Size: size, Have: size, Access: slices.Clone(access), Added: time.Now()}
+	if old, err := t.st.File(sha); err == nil && old.From == 0 {
+		f.Access = append(old.Access, access...)
+		slices.Sort(f.Access)
+		f.Access = slices.Compact(f.Access)
+	}
+	if err := t.st.PutFile(f); err != nil {
+		return store.File{}, err
+	}
+	t.publish(Event{File: &f})
+	body, err := encodeFileInfo(f)
+	if err != nil {
+		return f, err
+	}
+	for _, to := range access {
+		if _, err := t.send(ctx, to, CmdFileOffer, schema.FileInfo_TypeID, body); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// Files lists the files this twin shares or was offered.
+func (t *Twin) Files() ([]store.File, error) { return t.st.Files() }
+
+func (t *Twin) handleFileOffer(m *client.Message) error {
+	f, err := decodeFileInfo(m.Body)
+	if err != nil {
+		t.log.Warn("dropped a malformed file offer", "from", m.From, "err", err)
+		return nil
+	}
+	c, err := t.st.Contact(m.From)
+	if err != nil {
+		return err
+	}
+	if c.State != schema.ContactState_contact {
+		t.log.Info("ignored a file offer from a twin that is not a contact", "from", m.From)
+		return nil
+	}
+	if old, err := t.st.File(f.SHA256); err == nil && (old.From == 0 || old.Have == old.Size) {
+		return nil // ours already, or complete
+	}
+	f.From, f.Added = m.From, time.Now()
+	if t.cfg.Files != nil {
+		f.Have = t.cfg.Files.Have(f.SHA256)
+	}
+	if err := t.st.PutFile(f); err != nil {
+		return err
+	}
+	t.publish(Event{File: &f})
+	return nil
+}
+
+// handleFileGet answers a chunk request, refusing twins not in the file's access list.
+func (t *Twin) handleFileGet(ctx context.Context, m *client.Message) error {
+	reply := func(offset, size int64, data []byte, refusal string) error {
+		body, err := encodeChunk(offset, size, data, refusal)
+		if err != nil {
+			return err
+		}
+		return t.c.Reply(ctx, m, schema.FileChunk_TypeID, body)
+	}
+	msg, err := capnp.Unmarshal(m.Body)
+	if err != nil {
+		return reply(0, 0, nil, "malformed request")
+	}
+	rq, err := schema.ReadRootFileChunkRequest(msg)
+	if err != nil {
+		return reply(0, 0, nil, "malformed request")
+	}
+	raw, err := rq.Sha256()
+	if err != nil || len(raw) != 32 {
+		return reply(0, 0, nil, "sha256 must be 32 bytes")
+	}
+	var sha [32]byte
+	copy(sha[:], raw)
+	f, err := t.st.File(sha)
+	if err != nil || f.From != 0 || !slices.Contains(f.Access, m.From) || t.cfg.Files == nil {
+		t.log.Info("refused a file download", "from", m.From, "sha256", fmt.Sprintf("%x", sha[:8]))
+		return reply(0, 0, nil, fmt.Sprintf("twin %d may not download this file from twin %d", m.From, t.cfg.Self))
+	}
+	offset := int64(rq.Offset())
+	if offset < 0 || offset > f.Size {
+		return reply(offset, f.Size, nil, "offset past the end of the file")
+	}
+	length := min(int(rq.Length()), ChunkSize)
+	data, err := t.cfg.Files.ReadChunk(sha, offset, length)
+	if err != nil {
+		return reply(offset, f.Size, nil, "the file cannot be read")
+	}
+	t.served.Add(1)
+	return reply(offset, f.Size, data, "")
+}
+
+// Download fetches the file with the hash offered by twin from, resuming a partial download, and
+// checks its SHA-256; progress is published as file events.
+func (t *Twin) Download(ctx context.Context, from uint64, sha [32]byte) (store.File, error) {
+	if t.cfg.Files == nil {
+		return store.File{}, errors.New("this twin keeps no files")
+	}
+	f, err := t.st.File(sha)
+	if err != nil || f.From != from {
+		return store.File{}, fmt.Errorf("twin %d offered no file %x", from, sha[:8])
+	}
+	for !t.cfg.Files.Complete(sha) {
+		offset := t.cfg.Files.Have(sha)
+		// A window of chunk requests in flight, written in order as they arrive.
+		type result struct {
+			data []byte
+			err  error
+		}
+		var window []chan result
+		for off := offset; off < f.Size && len(window) < Window; off += ChunkSize {
+			ch := make(chan result, 1)
+			window = append(window, ch)
+			go func() {
+				d, err := t.fetchChunk(ctx, from, sha, off, min(ChunkSize, f.Size-off))
+				ch <- result{d, err}
+			}()
+		}
+		for _, ch := range window {
+			r := <-ch
+			if r.err != nil {
+				return f, fmt.Errorf("download %s from twin %d: %w", f.Name, from, r.err)
+			}
+			if err := t.cfg.Files.Append(sha, offset, r.data); err != nil {
+				return f, err
+			}
+			offset += int64(len(r.data))
+		}
+		if offset >= f.Size {
+			if err := t.cfg.Files.Finish(sha); err != nil {
+				return f, fmt.Errorf("download %s from twin %d: %w", f.Name, from, err)
+			}
+		}
+		f.Have = t.cfg.Files.Have(sha)
+		if err := t.st.PutFile(f); err != nil {
+			return f, err
+		}
+		t.publish(Event{File: &f})
+	}
+	return f, nil
+}
+
+// fetchChunk asks twin from for want bytes of the file at offset.
+func (t *Twin) fetchChunk(ctx context.Context, from uint64, sha [32]byte, offset, want int64) ([]byte, error) {
+	body, err := encodeChunkRequest(sha, offset, int(want))
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	resp, err := t.c.Request(cctx, client.Outgoing{To: from, Command: CmdFileGet, Schema: schema.FileChunkRequest_TypeID, Body: body})
+	if err != nil {
+		return nil, err
+	}
+	data, err := t.chunkData(resp, offset)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) != want {
+		return nil, fmt.Errorf("chunk at %d has %d bytes, want %d", offset, len(data), want)
+	}
+	return data, nil
+}
+
+func (t *Twin) chunkData(resp *client.Message, offset int64) ([]byte, error) {
+	if resp.Schema != schema.FileChunk_TypeID {
+		return nil, fmt.Errorf("answered with schema %#x, want FileChunk", resp.Schema)
+	}
+	msg, err := capnp.Unmarshal(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("malformed chunk: %w", err)
+	}
+	c, err := schema.ReadRootFileChunk(msg)
+	if err != nil {
+		return nil, fmt.Errorf("malformed chunk: %w", err)
+	}
+	if refusal, _ := c.Error(); refusal != "" {
+		return nil, errors.New(refusal)
+	}
+	data, err := c.Data()
+	if err != nil || int64(c.Offset()) != offset || len(data) == 0 || len(data) > ChunkSize {
+		return nil, fmt.Errorf("chunk at %d does not fit the request at %d", c.Offset(), offset)
+	}
+	return data, nil
+}
+
+// FilePath returns where a complete file is stored and its name.
+func (t *Twin) FilePath(sha [32]byte) (string, string, error) {
+	f, err := t.st.File(sha)
+	if err != nil || t.cfg.Files == nil || !t.cfg.Files.Complete(sha) {
+		return "", "", fmt.Errorf("no complete file %x here", sha[:8])
+	}
+	return t.cfg.Files.Path(sha), f.Name, nil
+}

@@ -1,0 +1,38 @@
+package services
+
+import (
+	"testing"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/rmb/client"
+	"github.com/freeflowuniverse/planetary/rmb/schema"
+	"github.com/freeflowuniverse/planetary/twin/store"
+)
+
+// FuzzPayloads feeds arbitrary bytes to every decoder of what other twins send: none may panic,
+// and what they accept must respect the limits.
+func FuzzPayloads(f *testing.F) {
+	note, _ := encodeNote("hi")
+	chat, _ := encodeChat(store.Message{ID: store.MessageID{1}, Text: "hello", Sent: time.Unix(1, 0)})
+	receipt, _ := encodeReceipt(store.MessageID{2}, schema.ChatState_read, 5, "")
+	offer, _ := encodeFileInfo(store.File{SHA256: [32]byte{3}, Name: "a.txt", Size: 10})
+	chunk, _ := encodeChunk(0, 10, []byte("0123456789"), "")
+	for _, b := range [][]byte{note, chat, receipt, offer, chunk, {}, []byte("garbage")} {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n, err := decodeNote(b); err == nil && len(n) > MaxNote {
+			t.Fatalf("note of %d bytes accepted", len(n))
+		}
+		if c, err := decodeChat(b); err == nil && len(c.text) > MaxText {
+			t.Fatalf("chat of %d bytes accepted", len(c.text))
+		}
+		if r, err := decodeReceipt(b); err == nil && r.state != schema.ChatState_delivered && r.state != schema.ChatState_read && r.state != schema.ChatState_refused {
+			t.Fatalf("receipt state %v accepted", r.state)
+		}
+		if fi, err := decodeFileInfo(b); err == nil && (len(fi.Name) > 255 || fi.Size < 0) {
+			t.Fatalf("file offer %+v accepted", fi)
+		}
+		(&Twin{}).chunkData(&client.Message{Schema: schema.FileChunk_TypeID, Body: b}, 0)
+	})
+}

@@ -1,0 +1,86 @@
+// Browser end-to-end run, driven by cmd/twind's TestBrowserTwoOwners: two owners log in to their
+// twins in two browser contexts of headless Chromium, become contacts, and chat, each seeing the
+// other's messages arrive live. Screenshots go to $OUT.
+//
+// Environment: CHROMIUM (executable), LINK_A and LINK_B (login links of twins A_ID and B_ID), OUT.
+import { chromium } from "playwright-core";
+import { join } from "node:path";
+
+const { CHROMIUM, LINK_A, LINK_B, A_ID, B_ID, OUT } = process.env;
+const step = (what) => console.log(`step: ${what}`);
+
+// launch() gives every run a fresh temporary user-data dir.
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const open = async (link, id) => {
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(60000);
+    page.on("pageerror", (e) => console.log(`page error (twin ${id}): ${e.message}`));
+    await page.goto(link);
+    await page.locator("#me", { hasText: `Twin ${id}` }).waitFor();
+    await page.locator("#pnic.up").waitFor();
+    return { ctx, page };
+  };
+  const a = await open(LINK_A, A_ID);
+  const b = await open(LINK_B, B_ID);
+  step("both owners logged in");
+
+  // A browser without the session sees only the login card.
+  const stranger = await browser.newContext();
+  const sp = await stranger.newPage();
+  await sp.goto(new URL("/", LINK_A).href);
+  await sp.locator("#login").waitFor({ state: "visible" });
+  if (await sp.locator("#app").isVisible()) throw new Error("the app is visible without a session");
+  await stranger.close();
+  step("a browser without a session sees the login card");
+
+  await a.page.getByTestId("find-id").fill(B_ID);
+  await a.page.getByTestId("invite").click();
+  await a.page.getByTestId(`invited-${B_ID}`).waitFor();
+  await b.page.getByTestId(`accept-${A_ID}`).click();
+  await a.page.getByTestId(`contact-${B_ID}`).waitFor();
+  await b.page.getByTestId(`contact-${A_ID}`).waitFor();
+  step("contacts");
+
+  await a.page.getByTestId(`contact-${B_ID}`).click();
+  await a.page.getByTestId("composer").fill("Hello from the first owner");
+  await a.page.getByTestId("composer").press("Enter");
+  await b.page.getByTestId(`unread-${A_ID}`).waitFor();
+  await b.page.getByTestId(`contact-${A_ID}`).click();
+  await b.page.getByTestId("message").filter({ hasText: "Hello from the first owner" }).waitFor();
+  await a.page.locator('[data-testid=message][data-state=read]', { hasText: "Hello from the first owner" }).waitFor();
+  step("first message arrived live and was read");
+
+  await b.page.getByTestId("composer").fill("Hi! Answer from the second owner");
+  await b.page.getByTestId("send").click();
+  await a.page.getByTestId("message").filter({ hasText: "Answer from the second owner" }).waitFor();
+  await b.page.locator('[data-testid=message][data-state=read]', { hasText: "Answer from the second owner" }).waitFor();
+  step("answer arrived live and was read");
+
+  // A shares a file from the chat; B downloads it, resumably, checked against its SHA-256.
+  const content = Buffer.from("x".repeat(200000) + " end of the shared file");
+  await a.page.getByTestId("attach-input").setInputFiles({ name: "report.txt", mimeType: "text/plain", buffer: content });
+  await b.page.getByTestId("download-report.txt").click();
+  await b.page.locator('[data-testid="file-report.txt"][data-done=yes]').waitFor();
+  const got = await b.page.evaluate(async () => {
+    const a = document.querySelector('[data-testid="file-report.txt"] a');
+    return (await (await fetch(a.getAttribute("href"))).text()).length;
+  });
+  if (got !== content.length) throw new Error(`downloaded ${got} bytes, want ${content.length}`);
+  step("file shared and downloaded");
+
+  await a.page.getByTestId("ping").click();
+  await a.page.getByTestId("rtt").filter({ hasText: " ms" }).waitFor();
+  console.log(`ping from the browser: ${await a.page.getByTestId("rtt").textContent()}`);
+
+  await a.page.screenshot({ path: join(OUT, "owner-a.png") });
+  await b.page.screenshot({ path: join(OUT, "owner-b.png") });
+  step("screenshots saved");
+} finally {
+  await browser.close();
+}

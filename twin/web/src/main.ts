@@ -1,0 +1,434 @@
+// The owner's UI: contacts and invitations on the left, the chat with the selected contact on the
+// right, live over the websocket.
+import { Api, TwinError } from "./api.js";
+import { ChatEntry, ChatState, Contact as WireContact, ContactState, FileEntry, WsEvent, WsEvent_Which } from "./gen/twin.js";
+
+type Contact = { twin: bigint; state: number; note: string; since: bigint; unread: number };
+type FileItem = { sha: string; name: string; size: bigint; from: bigint; have: bigint };
+type Chat = { peer: bigint; seq: bigint; id: string; outgoing: boolean; text: string; sent: bigint; state: number; reason: string };
+
+const api = new Api();
+const contacts = new Map<bigint, Contact>();
+const chats = new Map<bigint, Map<string, Chat>>();
+const files = new Map<string, FileItem>();
+const downloading = new Set<string>();
+const exhausted = new Set<bigint>(); // peers whose oldest message is loaded
+let selected: bigint | null = null;
+let self = 0n;
+let retry = 500;
+
+// ---- DOM helpers ----
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | ((e: Event) => void)> = {},
+  ...children: (Node | string | null)[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (typeof v === "function") el.addEventListener(k.replace(/^on/, ""), v);
+    else el.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null) el.append(c);
+  return el;
+}
+
+const $ = (id: string) => document.getElementById(id)!;
+
+function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+function time(ns: bigint): string {
+  const d = new Date(Number(ns / 1000000n));
+  const today = new Date();
+  return d.toDateString() === today.toDateString()
+    ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+let toastTimer = 0;
+function toast(text: string, bad = false): void {
+  const t = $("toast");
+  t.textContent = text;
+  t.className = bad ? "toast show bad" : "toast show";
+  clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => (t.className = "toast"), 4000);
+}
+
+async function act(what: string, f: () => Promise<unknown>): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    toast(`${what}: ${e instanceof Error ? e.message : String(e)}`, true);
+  }
+}
+
+// ---- conversions ----
+
+function toContact(c: WireContact): Contact {
+  return { twin: c.twin, state: c.state, note: c.note, since: c.since, unread: c.unread };
+}
+
+function toChat(c: ChatEntry): Chat {
+  return { peer: c.peer, seq: c.seq, id: hex(c.id.toUint8Array()), outgoing: c.outgoing, text: c.text, sent: c.sent,
+    state: c.state, reason: c.reason };
+}
+
+function toFile(f: FileEntry): FileItem {
+  return { sha: hex(f.sha256.toUint8Array()), name: f.name, size: f.size, from: f.from, have: f.have };
+}
+
+function size(n: bigint): string {
+  const v = Number(n);
+  return v < 1024 ? `${v} B` : v < 1 << 20 ? `${(v / 1024).toFixed(1)} KiB` : `${(v / (1 << 20)).toFixed(1)} MiB`;
+}
+
+function renderFiles(): void {
+  const box = $("files");
+  const all = [...files.values()].sort((a, b) => a.name.localeCompare(b.name));
+  box.replaceChildren();
+  if (!all.length) return;
+  box.append(h("h3", {}, "Files"));
+  for (const f of all) {
+    const done = f.have >= f.size;
+    const what = f.from === 0n ? "shared by you" : `from twin ${f.from}`;
+    const pct = f.size > 0n ? Number((f.have * 100n) / f.size) : 100;
+    let action: HTMLElement;
+    if (done) action = h("a", { class: "ghost btn", href: `/files/${f.sha}`, download: f.name }, "Save");
+    else if (downloading.has(f.sha)) action = h("span", { class: "muted" }, `${pct}%`);
+    else action = h("button", { class: "ok", "data-testid": `download-${f.name}`, onclick: () => download(f) }, f.have > 0n ? "Resume" : "Download");
+    box.append(h("div", { class: "row file", "data-testid": `file-${f.name}`, "data-done": done ? "yes" : "no" },
+      h("div", { class: "avatar file-icon" }, "⇩"),
+      h("div", { class: "who" }, h("b", {}, f.name), h("small", {}, `${size(f.size)} · ${what}`),
+        done ? null : h("progress", { max: "100", value: String(pct) })),
+      action));
+  }
+}
+
+async function download(f: FileItem): Promise<void> {
+  downloading.add(f.sha);
+  renderFiles();
+  const raw = new Uint8Array(f.sha.match(/../g)!.map((x) => parseInt(x, 16)));
+  await act("Download", () => api.call((q) => { const d = q._initDownload(); d.twin = f.from; d._initSha256(32).copyBuffer(raw); }, 3600000));
+  downloading.delete(f.sha);
+  renderFiles();
+}
+
+async function share(peer: bigint, file: File): Promise<void> {
+  await act("Share", async () => {
+    const r = await fetch(`/files?name=${encodeURIComponent(file.name)}&to=${peer}`, { method: "POST", body: file, credentials: "same-origin" });
+    if (!r.ok) throw new TwinError((await r.text()).trim() || r.statusText);
+    toast(`Shared ${file.name} with twin ${peer}`);
+  });
+}
+
+function putChat(c: Chat): void {
+  let m = chats.get(c.peer);
+  if (!m) chats.set(c.peer, (m = new Map()));
+  m.set(c.id, c);
+}
+
+// ---- rendering ----
+
+function renderContacts(): void {
+  const byState = (s: number) => [...contacts.values()].filter((c) => c.state === s).sort((a, b) => (a.twin < b.twin ? -1 : 1));
+  const list = $("contacts");
+  list.replaceChildren();
+  const invitedBy = byState(ContactState.INVITED_BY);
+  if (invitedBy.length) {
+    list.append(h("h3", {}, "Invitations"));
+    for (const c of invitedBy) {
+      list.append(h("div", { class: "row invite", "data-testid": `invitation-${c.twin}` },
+        h("div", { class: "avatar" }, String(c.twin)),
+        h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`), h("small", {}, c.note || "wants to connect")),
+        h("button", { class: "ok", "data-testid": `accept-${c.twin}`, onclick: () => act("Accept", () => api.call((r) => (r.accept = c.twin))) }, "Accept"),
+        h("button", { class: "ghost", onclick: () => act("Decline", () => api.call((r) => (r.decline = c.twin))) }, "Decline")));
+    }
+  }
+  const mine = byState(ContactState.CONTACT);
+  list.append(h("h3", {}, "Contacts"));
+  if (!mine.length) list.append(h("p", { class: "empty" }, "No contacts yet. Invite a twin by its id above."));
+  for (const c of mine) {
+    const last = lastChat(c.twin);
+    list.append(h("div", { class: "row contact" + (selected === c.twin ? " active" : ""), "data-testid": `contact-${c.twin}`,
+      onclick: () => select(c.twin) },
+      h("div", { class: "avatar" }, String(c.twin)),
+      h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`), h("small", {}, last ? last.text : c.note || "")),
+      c.unread ? h("span", { class: "badge", "data-testid": `unread-${c.twin}` }, String(c.unread)) : null));
+  }
+  const invited = byState(ContactState.INVITED);
+  if (invited.length) {
+    list.append(h("h3", {}, "Waiting for an answer"));
+    for (const c of invited) {
+      list.append(h("div", { class: "row", "data-testid": `invited-${c.twin}` },
+        h("div", { class: "avatar dim" }, String(c.twin)),
+        h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`), h("small", {}, "invited")),
+        h("button", { class: "ghost", onclick: () => act("Cancel", () => api.call((r) => (r.remove = c.twin))) }, "Cancel")));
+    }
+  }
+  const blocked = byState(ContactState.BLOCKED);
+  if (blocked.length) {
+    list.append(h("h3", {}, "Blocked"));
+    for (const c of blocked) {
+      list.append(h("div", { class: "row" },
+        h("div", { class: "avatar dim" }, String(c.twin)),
+        h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`)),
+        h("button", { class: "ghost", onclick: () => act("Unblock", () => api.call((r) => (r.unblock = c.twin))) }, "Unblock")));
+    }
+  }
+}
+
+function sorted(peer: bigint): Chat[] {
+  return [...(chats.get(peer)?.values() ?? [])].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+}
+
+function lastChat(peer: bigint): Chat | undefined {
+  const all = sorted(peer);
+  return all[all.length - 1];
+}
+
+function tick(c: Chat): HTMLElement {
+  switch (c.state) {
+    case ChatState.PENDING: return h("span", { class: "tick", title: "sending" }, "◷");
+    case ChatState.SENT: return h("span", { class: "tick", title: "sent" }, "✓");
+    case ChatState.DELIVERED: return h("span", { class: "tick", title: "delivered" }, "✓✓");
+    case ChatState.READ: return h("span", { class: "tick read", title: "read" }, "✓✓");
+    default: return h("span", { class: "tick bad", title: c.reason }, "!");
+  }
+}
+
+const stateName: Record<number, string> = {
+  [ChatState.PENDING]: "pending", [ChatState.SENT]: "sent", [ChatState.DELIVERED]: "delivered",
+  [ChatState.READ]: "read", [ChatState.REFUSED]: "refused", [ChatState.FAILED]: "failed",
+};
+
+function renderChat(): void {
+  const pane = $("chat");
+  if (selected === null) {
+    pane.replaceChildren(h("div", { class: "placeholder" }, h("h2", {}, "Your twin"),
+      h("p", {}, "Pick a contact to chat, or invite a twin by its id.")));
+    return;
+  }
+  const peer = selected;
+  const list = h("div", { class: "messages", "data-testid": "messages" });
+  if (!exhausted.has(peer) && (chats.get(peer)?.size ?? 0) > 0) {
+    list.append(h("button", { class: "ghost older", onclick: () => loadHistory(peer, true) }, "Load older messages"));
+  }
+  for (const c of sorted(peer)) {
+    list.append(h("div", { class: "bubble " + (c.outgoing ? "out" : "in"), "data-testid": "message", "data-state": stateName[c.state] ?? "" },
+      h("div", { class: "text" }, c.text),
+      h("div", { class: "meta" }, time(c.sent), c.outgoing ? tick(c) : null),
+      c.reason ? h("div", { class: "reason" }, c.reason) : null));
+  }
+  const input = h("textarea", { rows: "1", placeholder: `Message twin ${peer}`, "data-testid": "composer" });
+  const send = async () => {
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    await act("Send", async () => {
+      const r = await api.call((q) => { const s = q._initSendChat(); s.twin = peer; s.text = text; });
+      putChat(toChat(r.chat));
+      renderChat();
+    });
+  };
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); void send(); }
+  });
+  const rtt = h("span", { class: "rtt", "data-testid": "rtt" });
+  const picker = h("input", { type: "file", hidden: "", "data-testid": "attach-input" });
+  picker.addEventListener("change", () => {
+    const f = picker.files?.[0];
+    if (f) void share(peer, f);
+    picker.value = "";
+  });
+  pane.replaceChildren(
+    h("header", {},
+      h("div", { class: "avatar" }, String(peer)),
+      h("div", { class: "who" }, h("b", {}, `Twin ${peer}`), rtt),
+      h("button", { class: "ghost", "data-testid": "ping", onclick: () => ping(peer, rtt) }, "Ping"),
+      h("button", { class: "ghost", onclick: () => act("Remove", () => api.call((r) => (r.remove = peer))) }, "Remove"),
+      h("button", { class: "ghost danger", onclick: () => act("Block", () => api.call((r) => (r.block = peer))) }, "Block")),
+    list,
+    h("footer", {}, picker, h("button", { class: "ghost attach", title: "Share a file", "data-testid": "attach", onclick: () => picker.click() }, "+"),
+      input, h("button", { class: "ok", "data-testid": "send", onclick: () => void send() }, "Send")));
+  list.scrollTop = list.scrollHeight;
+  input.focus();
+}
+
+async function ping(peer: bigint, out: HTMLElement): Promise<void> {
+  out.textContent = "pinging…";
+  try {
+    const r = await api.call((q) => (q.ping = peer));
+    out.textContent = `${(Number(r.rtt) / 1e6).toFixed(1)} ms`;
+  } catch (e) {
+    out.textContent = e instanceof Error ? e.message : String(e);
+  }
+}
+
+function select(peer: bigint): void {
+  selected = peer;
+  renderContacts();
+  renderChat();
+  void loadHistory(peer, false).then(() => markRead(peer));
+}
+
+async function markRead(peer: bigint): Promise<void> {
+  const c = contacts.get(peer);
+  if (document.hidden || selected !== peer || !c || c.unread === 0) return;
+  await act("Mark read", () => api.call((q) => (q.markRead = peer)));
+}
+
+async function loadHistory(peer: bigint, older: boolean): Promise<void> {
+  const have = sorted(peer);
+  const before = older && have.length ? have[0].seq : 0n;
+  await act("History", async () => {
+    const r = await api.call((q) => { const hq = q._initHistory(); hq.twin = peer; hq.before = before; hq.limit = 50; });
+    const page = r.history;
+    for (let i = 0; i < page.length; i++) putChat(toChat(page.get(i)));
+    if (page.length < 50) exhausted.add(peer);
+    if (selected === peer) renderChat();
+  });
+}
+
+function onEvent(e: WsEvent): void {
+  switch (e.which()) {
+    case WsEvent_Which.CHAT: {
+      const c = toChat(e.chat);
+      putChat(c);
+      if (selected === c.peer) {
+        renderChat();
+        if (!c.outgoing) void markRead(c.peer);
+      }
+      renderContacts();
+      break;
+    }
+    case WsEvent_Which.CONTACT: {
+      const c = toContact(e.contact);
+      if (c.state === ContactState.NONE) {
+        contacts.delete(c.twin);
+        if (selected === c.twin) { selected = null; renderChat(); }
+      } else contacts.set(c.twin, c);
+      renderContacts();
+      if (selected === c.twin) void markRead(c.twin);
+      break;
+    }
+    case WsEvent_Which.FILE: {
+      const f = toFile(e.file);
+      files.set(f.sha, f);
+      renderFiles();
+      break;
+    }
+  }
+}
+
+async function refreshStatus(): Promise<void> {
+  const st = (await api.call((q) => (q.status = true))).status;
+  self = st.twin;
+  $("me").textContent = `Twin ${self}`;
+  const dot = $("pnic");
+  dot.className = st.pnicConnected ? "dot up" : "dot down";
+  dot.title = st.pnicConnected ? `PNIC connected${st.address ? " · " + st.address : ""}` : "PNIC not reachable";
+  $("pnic-text").textContent = st.pnicConnected ? (st.address || "PNIC connected") : "PNIC offline";
+  $("version").textContent = st.version;
+}
+
+async function refresh(): Promise<void> {
+  await refreshStatus();
+  const list = (await api.call((q) => (q.contacts = true))).contacts;
+  contacts.clear();
+  for (let i = 0; i < list.length; i++) {
+    const c = toContact(list.get(i));
+    contacts.set(c.twin, c);
+  }
+  renderContacts();
+  const fl = (await api.call((q) => (q.files = true))).files;
+  files.clear();
+  for (let i = 0; i < fl.length; i++) { const f = toFile(fl.get(i)); files.set(f.sha, f); }
+  renderFiles();
+  for (const c of contacts.values()) if (c.state === ContactState.CONTACT) void loadHistory(c.twin, false).then(renderContacts);
+  renderChat();
+}
+
+function twinInput(): bigint | null {
+  const v = ($("find-id") as HTMLInputElement).value.trim();
+  if (!/^\d+$/.test(v) || v === "0") {
+    toast("Enter a twin id (a number)", true);
+    return null;
+  }
+  return BigInt(v);
+}
+
+async function showSessions(): Promise<void> {
+  const box = $("sessions");
+  if (!box.hidden) { box.hidden = true; return; }
+  await act("Sessions", async () => {
+    const l = (await api.call((q) => (q.sessions = true))).sessions;
+    box.replaceChildren(h("h3", {}, "Logged-in browsers"));
+    for (let i = 0; i < l.length; i++) {
+      const s = l.get(i);
+      const id = s.id;
+      box.append(h("div", { class: "row" },
+        h("div", { class: "who" }, h("b", {}, s.current ? "This browser" : s.userAgent.slice(0, 60) || id),
+          h("small", {}, `since ${time(s.created)} · last seen ${time(s.lastSeen)}`)),
+        h("button", { class: "ghost danger", onclick: () => act("Revoke", async () => {
+          await api.call((q) => (q.revokeSession = id));
+          if (s.current) showLogin();
+          else { box.hidden = true; void showSessions(); }
+        }) }, s.current ? "Log out" : "Revoke")));
+    }
+    box.hidden = false;
+  });
+}
+
+function showLogin(): void {
+  document.body.className = "logged-out";
+}
+
+function wire(): void {
+  $("find").addEventListener("click", () => {
+    const id = twinInput();
+    if (id === null) return;
+    void act("Find", async () => {
+      const t = (await api.call((q) => (q.findTwin = id))).twin;
+      $("found").replaceChildren(h("div", { class: "card", "data-testid": "found" },
+        h("b", {}, `Twin ${t.id}`), h("small", {}, t.location ? `in ${t.location}` : "no location"),
+        h("code", {}, `PNIC ${hex(t.pnic.toUint8Array()).slice(0, 16)}…`)));
+    });
+  });
+  $("ping-id").addEventListener("click", () => {
+    const id = twinInput();
+    if (id !== null) void ping(id, $("found"));
+  });
+  $("invite").addEventListener("click", () => {
+    const id = twinInput();
+    if (id === null) return;
+    void act("Invite", async () => {
+      await api.call((q) => { const i = q._initInvite(); i.twin = id; i.note = `Twin ${self} would like to connect`; });
+      toast(`Invitation sent to twin ${id}`);
+    });
+  });
+  $("me-box").addEventListener("click", () => void showSessions());
+  document.addEventListener("visibilitychange", () => { if (selected !== null) void markRead(selected); });
+}
+
+async function start(): Promise<void> {
+  const r = await fetch("/session", { credentials: "same-origin" });
+  if (r.status === 401) { showLogin(); return; }
+  document.body.className = "";
+  api.onEvent = onEvent;
+  api.onOpen = () => {
+    retry = 500;
+    $("conn").hidden = true;
+    refresh().catch((e) => toast(e instanceof TwinError ? e.message : String(e), true));
+  };
+  api.onClose = (why) => {
+    $("conn").hidden = false;
+    $("conn").textContent = `Disconnected from your twin (${why}); reconnecting…`;
+    setTimeout(() => void start(), retry);
+    retry = Math.min(retry * 2, 10000);
+  };
+  api.connect();
+}
+
+// The PNIC's state, polled: twind reconnects to a restarted pnicd by itself.
+setInterval(() => { if (api.open) refreshStatus().catch(() => {}); }, 5000);
+wire();
+void start().catch(() => setTimeout(() => void start(), 1000));

@@ -1,0 +1,97 @@
+// Package web serves the owner's browser: the embedded UI (built from the TypeScript in src/ by
+// `make web` and committed in dist/), the login link, and the websocket.
+package web
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"html"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/freeflowuniverse/planetary/twin/auth"
+	"github.com/freeflowuniverse/planetary/twin/wsapi"
+)
+
+//go:embed dist
+var dist embed.FS
+
+// Assets returns the built UI.
+func Assets() fs.FS {
+	sub, err := fs.Sub(dist, "dist")
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return sub
+}
+
+// Config describes the handler.
+type Config struct {
+	Auth *auth.Auth
+	WS   http.Handler
+	// Upload serves POST /files and Download GET /files/{sha}; nil leaves them out.
+	Upload, Download http.Handler
+	Logger           *slog.Logger
+}
+
+// Handler returns the twin's HTTP handler.
+func Handler(cfg Config) http.Handler {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	files := http.FileServerFS(Assets())
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", cfg.WS)
+	if cfg.Upload != nil {
+		mux.Handle("POST /files", cfg.Upload)
+	}
+	if cfg.Download != nil {
+		mux.Handle("GET /files/{sha}", cfg.Download)
+	}
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		cookie, se, err := cfg.Auth.Login(r.URL.Query().Get("s"), r.UserAgent())
+		if errors.Is(err, auth.ErrBadSecret) {
+			page(w, http.StatusForbidden, "This login link is unknown, expired or already used. Run <code>twind login-link</code> for a fresh one.")
+			return
+		}
+		if err != nil {
+			log.Error("login failed", "err", err)
+			page(w, http.StatusInternalServerError, html.EscapeString(err.Error()))
+			return
+		}
+		log.Info("owner logged in", "session", se.ID, "agent", se.UserAgent)
+		auth.SetCookie(w, cookie)
+		// A same-origin navigation from this page, so the Strict cookie goes with it.
+		w.Header().Set("Refresh", "0; url=/")
+		page(w, http.StatusOK, `Logged in. <a href="/">Open your twin</a>.`)
+	})
+	mux.HandleFunc("GET /session", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := cfg.Auth.Check(r); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.Handle("GET /", files)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !wsapi.LocalHost(r.Host) {
+			http.Error(w, "this twin answers only on its loopback address", http.StatusForbidden)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func page(w http.ResponseWriter, code int, body string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>Twin</title><body style="font-family:system-ui;margin:3em">%s</body>`, body)
+}
