@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,6 +43,11 @@ type Options struct {
 	Pnicd string
 	// Chaind is the chaind binary, needed when the topology has validators (found like Pnicd).
 	Chaind string
+	// Twind is the twind binary, run once per twin (found like Pnicd).
+	Twind string
+	// NoTwind prepares the twins' keys and resolver entries but runs no twind: the caller logs the
+	// twins in itself (benchmarks of the PNIC side).
+	NoTwind bool
 	// BasePort is the first loopback port of the local backend (default 19650).
 	BasePort int
 	// Out receives progress lines.
@@ -53,6 +59,9 @@ type Grid struct {
 	t   Topology
 	o   Options
 	dir string
+
+	mu     sync.Mutex
+	owners map[string]*ownerConn // websockets to twinds, logged in as their owners
 }
 
 // New prepares a grid; nothing starts until Up.
@@ -86,6 +95,12 @@ func New(t Topology, o Options) (*Grid, error) {
 	}
 	if o.Chaind == "" {
 		o.Chaind = findBinary("chaind")
+	}
+	if o.Twind == "" {
+		o.Twind = findBinary("twind")
+	}
+	if last := o.BasePort + 10*len(t.Hosts) + len(t.Twins); last > 65535 {
+		return nil, fmt.Errorf("%d hosts and %d twins from port %d pass 65535; lower --base-port", len(t.Hosts), len(t.Twins), o.BasePort)
 	}
 	if o.BasePort-chainPorts < 1024 {
 		return nil, fmt.Errorf("base port %d: want at least %d (the chain's ports lie below it)", o.BasePort, 1024+chainPorts)
@@ -145,7 +160,7 @@ func (g *Grid) Up(ctx context.Context) error {
 		}
 		fmt.Fprintf(g.o.Out, "[%d/%d] %s ready\n", i+1, len(g.t.Hosts), h.Name)
 	}
-	return nil
+	return g.upTwins(ctx)
 }
 
 // checkBackend refuses to mix backends in one state directory while hosts run.
@@ -404,12 +419,17 @@ func tail(path string, n int) string {
 // Down stops every host and validator and removes namespaces and bridges; purge also deletes keys,
 // chain state and logs.
 func (g *Grid) Down(purge bool) error {
-	errs := g.downChain()
-	for _, h := range g.t.Hosts {
-		if err := g.stop(h.Name); err != nil {
+	errs := g.downTwins()
+	errs = append(errs, g.downChain()...)
+	ps := make([]proc, len(g.t.Hosts))
+	for i, h := range g.t.Hosts {
+		ps[i] = proc{h.Name, g.pidFile(h.Name), "pnicd"}
+	}
+	for i, err := range stopProcs(ps) {
+		if err != nil {
 			errs = append(errs, err)
 		}
-		fmt.Fprintf(g.o.Out, "%s stopped\n", h.Name)
+		fmt.Fprintf(g.o.Out, "%s stopped\n", g.t.Hosts[i].Name)
 	}
 	if g.o.Backend == Netns {
 		for _, h := range g.t.Hosts {
@@ -430,24 +450,38 @@ func (g *Grid) Down(purge bool) error {
 }
 
 // stop ends a host's pnicd: SIGTERM, then SIGKILL after 10 s.
-func (g *Grid) stop(h string) error { return stopProc(h, g.pidFile(h), "pnicd") }
 
 // stopProc ends the process recorded in pidFile: SIGTERM, then SIGKILL after 10 s.
 func stopProc(what, pidFile, exe string) error {
-	pid := procPid(pidFile, exe)
-	defer os.Remove(pidFile)
-	if pid == 0 {
-		return nil
-	}
-	syscall.Kill(pid, syscall.SIGTERM)
-	for i := 0; i < 100; i++ {
-		if exited(pid) {
-			return nil
+	return stopProcs([]proc{{what, pidFile, exe}})[0]
+}
+
+// proc names a process by its pid file and executable name.
+type proc struct{ what, pidFile, exe string }
+
+// stopProcs sends SIGTERM to every process at once, waits up to 10 s for all of them, then kills
+// what is left. The error for each is nil, or says it had to be killed.
+func stopProcs(ps []proc) []error {
+	errs := make([]error, len(ps))
+	pids := make([]int, len(ps))
+	for i, p := range ps {
+		pids[i] = procPid(p.pidFile, p.exe)
+		os.Remove(p.pidFile)
+		if pids[i] != 0 {
+			syscall.Kill(pids[i], syscall.SIGTERM)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	syscall.Kill(pid, syscall.SIGKILL)
-	return fmt.Errorf("%s did not stop within 10 s; killed", what)
+	deadline := time.Now().Add(10 * time.Second)
+	for i, pid := range pids {
+		for pid != 0 && !exited(pid) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if pid != 0 && !exited(pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			errs[i] = fmt.Errorf("%s did not stop within 10 s; killed", ps[i].what)
+		}
+	}
+	return errs
 }
 
 // Restart stops every host, keeping keys and state, and brings them up again.

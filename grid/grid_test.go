@@ -12,10 +12,15 @@ import (
 	"time"
 
 	"github.com/freeflowuniverse/planetary/internal/testnet"
+	"github.com/freeflowuniverse/planetary/rmb/schema"
 )
 
 func pnicd(t *testing.T) string {
 	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
+}
+
+func twind(t *testing.T) string {
+	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/twind")
 }
 
 func TestTopology(t *testing.T) {
@@ -46,7 +51,7 @@ func TestTopology(t *testing.T) {
 // idempotent, a reaches c, a crashed host comes back, restart keeps keys, down leaves nothing.
 func TestLocalBackend(t *testing.T) {
 	var out bytes.Buffer
-	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), BasePort: 29650, Out: &out})
+	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), BasePort: 29650, Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +67,7 @@ func TestLocalBackend(t *testing.T) {
 	if _, err := g.WaitReach(ctx, "a", "c"); err != nil {
 		t.Fatal(err)
 	}
-	// Twins on a and c talk over RMB, through b.
-	onlineTwins(t, ctx, g, "carol")
+	// Twins (twind processes) on a and c talk over RMB, through b.
 	if _, err := g.WaitTwinReach(ctx, "alice", "carol"); err != nil {
 		t.Fatal(err)
 	}
@@ -86,20 +90,123 @@ func TestLocalBackend(t *testing.T) {
 	if _, err := g.WaitReach(ctx, "a", "c"); err != nil {
 		t.Fatal(err)
 	}
+	// The twinds came back with the same keys: carol's reaches alice.
+	if _, err := g.WaitTwinReach(ctx, "carol", "alice"); err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	if link, err := g.LoginLink("bob"); err != nil || !strings.HasPrefix(link, "http://"+g.TwinHTTP("bob")+"/login?") {
+		t.Fatalf("login link for bob: %q %v", link, err)
+	}
 	pids := []int{}
 	for _, s := range g.Status() {
+		pids = append(pids, s.PID)
+	}
+	for _, s := range g.Twins() {
+		if s.PID == 0 {
+			t.Fatalf("twin %s has no twind running", s.Name)
+		}
 		pids = append(pids, s.PID)
 	}
 	if err := g.Down(false); err != nil {
 		t.Fatal(err)
 	}
 	for _, pid := range pids {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
-			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(b), "pnicd") {
-				t.Fatalf("pnicd %d still running after down", pid)
-			}
+		if !exited(pid) {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			t.Fatalf("process %d (%s) still running after down", pid, b)
 		}
 	}
+}
+
+// retry calls fn until it succeeds or ctx ends.
+func retry(t *testing.T, ctx context.Context, what string, fn func() error) {
+	t.Helper()
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: %v", what, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// chat makes twins a and b contacts (a invites, b accepts) and has a send text to b, waiting
+// until it is in b's history.
+func chat(t *testing.T, ctx context.Context, g *Grid, a string, aID uint64, b string, bID uint64, text string) {
+	t.Helper()
+	wa, err := g.Owner(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := g.Owner(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wa.Call(ctx, func(rq schema.WsRequest) error {
+		in, err := rq.NewInvite()
+		if err != nil {
+			return err
+		}
+		in.SetTwin(bID)
+		return nil
+	}); err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	retry(t, ctx, "accept the invitation", func() error {
+		_, err := wb.Call(ctx, func(rq schema.WsRequest) error { rq.SetAccept(aID); return nil })
+		return err
+	})
+	retry(t, ctx, "chat", func() error {
+		if _, err := wa.Call(ctx, func(rq schema.WsRequest) error {
+			s, err := rq.NewSendChat()
+			if err != nil {
+				return err
+			}
+			s.SetTwin(bID)
+			return s.SetText(text)
+		}); err != nil {
+			return err
+		}
+		if !inHistory(t, ctx, g, b, aID, text) {
+			return fmt.Errorf("%q not in %s's history yet", text, b)
+		}
+		return nil
+	})
+}
+
+// inHistory reports whether twin name's chat with twin peer holds text.
+func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64, text string) bool {
+	t.Helper()
+	w, err := g.Owner(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Call(ctx, func(rq schema.WsRequest) error {
+		h, err := rq.NewHistory()
+		if err != nil {
+			return err
+		}
+		h.SetTwin(peer)
+		h.SetLimit(50)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("history of %s: %v", name, err)
+	}
+	h, err := r.History()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < h.Len(); i++ {
+		if got, _ := h.At(i).Text(); got == text {
+			return true
+		}
+	}
+	return false
 }
 
 // clearStale removes the namespaces of topo, and the processes in them, that an earlier test run
@@ -127,18 +234,6 @@ func clearStale(t *testing.T, topo Topology) {
 			t.Fatalf("stale namespace: %v", err)
 		}
 		t.Logf("removed stale namespace %s", ns)
-	}
-}
-
-// onlineTwins logs twins in (they then answer pings) until the test ends.
-func onlineTwins(t *testing.T, ctx context.Context, g *Grid, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		c, err := g.OpenTwin(ctx, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
 	}
 }
 
@@ -183,7 +278,7 @@ func TestNetnsBackend(t *testing.T) {
 	}
 	clearStale(t, topo)
 	var out bytes.Buffer
-	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Out: &out})
+	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Twind: twind(t), Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,22 +304,25 @@ func TestNetnsBackend(t *testing.T) {
 		t.Fatalf("after cutting a's isp1 uplink: %v", err)
 	}
 	// Twins on a and d (one ISP apart) still talk over RMB.
-	onlineTwins(t, ctx, g, "t9")
 	if _, err := g.WaitTwinReach(ctx, "t6", "t9"); err != nil {
 		t.Fatalf("after cutting a's isp1 uplink: %v", err)
 	}
 	if err := g.SetUplink("a", "isp1", true); err != nil {
 		t.Fatal(err)
 	}
+	// t1 and t7 become contacts and chat; the history must survive the restart.
+	chat(t, ctx, g, "t1", 1, "t7", 7, "said before the restart")
 	before := addresses(g)
 	if err := g.Restart(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if !inHistory(t, ctx, g, "t7", 1, "said before the restart") {
+		t.Fatal("t7's chat history lost the message across the restart")
 	}
 	if after := addresses(g); after != before {
 		t.Fatalf("addresses changed across restart: %s -> %s", before, after)
 	}
 	// Same twin ids and keys after the restart: every twin reaches t1.
-	onlineTwins(t, ctx, g, "t1")
 	for _, tw := range topo.Twins[1:] {
 		if _, err := g.WaitTwinReach(ctx, tw.Name, "t1"); err != nil {
 			t.Fatalf("after restart: %v", err)

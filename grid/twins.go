@@ -70,6 +70,8 @@ type TwinStatus struct {
 	ID      uint64
 	Host    string
 	Address string // overlay IPv6 address inside its PNIC's /64
+	PID     int    // of its twind, 0 when not running
+	URL     string // where its owner's browser reaches it
 }
 
 // Twins lists the twins with their ids and overlay addresses.
@@ -80,6 +82,9 @@ func (g *Grid) Twins() []TwinStatus {
 		if hk, err := g.hostKey(tw.Host); err == nil {
 			ts.Address = pnic.TwinAddressOf(hk, ts.ID).String()
 		}
+		if !g.o.NoTwind {
+			ts.PID, ts.URL = g.twindPid(tw.Name), "http://"+g.TwinHTTP(tw.Name)
+		}
 		out = append(out, ts)
 	}
 	return out
@@ -88,7 +93,8 @@ func (g *Grid) Twins() []TwinStatus {
 // socketPath is the Unix socket of a host's PNIC.
 func (g *Grid) socketPath(h string) string { return filepath.Join(g.dir, h, "pnic.sock") }
 
-// OpenTwin logs in as a twin on its PNIC; the client answers pings until closed.
+// OpenTwin logs in as a twin on its PNIC; the client answers pings until closed. With twinds
+// running this takes the twin's inbox from its twind (one subscriber per twin): use NoTwind.
 func (g *Grid) OpenTwin(ctx context.Context, name string) (*client.Client, error) {
 	_, tw, ok := g.t.twin(name)
 	if !ok {
@@ -105,12 +111,19 @@ func (g *Grid) OpenTwin(ctx context.Context, name string) (*client.Client, error
 	return c, nil
 }
 
-// TwinPing logs in as twin from and sends an RMB ping to twin to, which must be online (logged in
-// to its PNIC) to answer.
+// TwinPing sends an RMB ping from twin from to twin to: through from's twind, as its owner, when
+// twinds run; otherwise by logging in as from on its PNIC (then to must be online to answer).
 func (g *Grid) TwinPing(ctx context.Context, from, to string) (time.Duration, error) {
 	toID, _, ok := g.t.twin(to)
 	if !ok {
 		return 0, fmt.Errorf("unknown twin %q", to)
+	}
+	if !g.o.NoTwind {
+		rtt, err := g.pingViaTwind(ctx, from, toID)
+		if err != nil {
+			return 0, fmt.Errorf("ping twin %s from %s: %w", to, from, err)
+		}
+		return rtt, nil
 	}
 	c, err := g.OpenTwin(ctx, from)
 	if err != nil {

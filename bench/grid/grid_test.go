@@ -105,7 +105,7 @@ func TestBenchGridUp(t *testing.T) {
 // TestBenchTwins: N twins on 10 PNICs (a tree), brought up by gridctl's local backend: time until
 // every PNIC is ready with the twins' keys and resolver in place, time for all N twins to log in to
 // their PNICs, the PNICs' memory per logged-in twin, and one RMB ping from every twin to a twin on
-// another PNIC. Twins are logged in by this process (twind is not yet part of the grid); the
+// another PNIC. Twins are logged in by this process (NoTwind: the PNIC side alone); the
 // reference is the seed's bar of 1000 twins in 2 hours.
 func TestBenchTwins(t *testing.T) {
 	if os.Getenv("PLANETARY_BENCH") == "" {
@@ -119,7 +119,7 @@ func TestBenchTwins(t *testing.T) {
 		for i := 0; i < n; i++ {
 			topo.Twins = append(topo.Twins, grid.Twin{Name: "t" + strconv.Itoa(i), Host: "h" + strconv.Itoa(i%hosts)})
 		}
-		g, err := grid.New(topo, grid.Options{StateDir: t.TempDir(), Pnicd: pnicd, BasePort: 21000})
+		g, err := grid.New(topo, grid.Options{StateDir: t.TempDir(), Pnicd: pnicd, BasePort: 21000, NoTwind: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,5 +202,104 @@ func TestBenchTwins(t *testing.T) {
 			n, hosts, up.Round(time.Millisecond), login.Round(time.Millisecond), pings.Round(time.Millisecond),
 			rtts[n/2].Round(10*time.Microsecond), rtts[n*99/100].Round(10*time.Microsecond),
 			rssBefore>>20, rssAfter>>20, float64(rssAfter-rssBefore)/float64(n)/1024)
+	}
+}
+
+func rssOf(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func memAvailable() int64 {
+	b, _ := os.ReadFile("/proc/meminfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "MemAvailable:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// TestBenchTwinds: the same as TestBenchTwins, but every twin is a twind process (keys, pebble
+// store, owner web server, PNIC connection): time until all serve, their memory, and one ping per
+// twin through its twind's owner websocket. 1000 twinds need ~17 GiB; skipped when memory is short.
+func TestBenchTwinds(t *testing.T) {
+	if os.Getenv("PLANETARY_BENCH") == "" {
+		t.Skip("benchmark: run with PLANETARY_BENCH=1 (make bench)")
+	}
+	pnicd := testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
+	twind := testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/twind")
+	const hosts = 10
+	for _, n := range []int{100, 1000} {
+		if need := int64(n) * 20 << 20; memAvailable() < need+(2<<30) {
+			report(t, "twinds: %d skipped, %d MiB available, ~%d MiB needed", n, memAvailable()>>20, need>>20)
+			continue
+		}
+		topo := tree(hosts)
+		topo.Name = "twinds"
+		for i := 0; i < n; i++ {
+			topo.Twins = append(topo.Twins, grid.Twin{Name: "t" + strconv.Itoa(i), Host: "h" + strconv.Itoa(i%hosts)})
+		}
+		g, err := grid.New(topo, grid.Options{StateDir: t.TempDir(), Pnicd: pnicd, Twind: twind, BasePort: 21000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+		start := time.Now()
+		if err := g.Up(ctx); err != nil {
+			cancel()
+			g.Down(true)
+			t.Fatalf("up: %v", err)
+		}
+		up := time.Since(start)
+		var twindRSS int64
+		for _, s := range g.Twins() {
+			twindRSS += rssOf(s.PID)
+		}
+		pnicRSS := rssSum(g)
+
+		start = time.Now()
+		rtts := make([]time.Duration, n)
+		errs := make(chan error, n)
+		sem := make(chan struct{}, 32)
+		var wg sync.WaitGroup
+		for i := range topo.Twins {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				to := topo.Twins[(i+n/2)%n].Name
+				pctx, pcancel := context.WithTimeout(ctx, 60*time.Second)
+				defer pcancel()
+				var err error
+				rtts[i], err = g.WaitTwinReach(pctx, topo.Twins[i].Name, to)
+				if err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		pings := time.Since(start)
+		cancel()
+		g.Down(true)
+		close(errs)
+		for err := range errs {
+			t.Fatalf("ping: %v", err)
+		}
+		slices.Sort(rtts)
+		report(t, "twinds, local backend, %d twind on %d pnicd: all serving in %s (pnicd, then twinds); every twin pinged another PNIC's twin through its owner websocket in %s (RTT p50 %s, p99 %s); twind memory %d MiB (%.1f MiB each), pnicd %d MiB",
+			n, hosts, up.Round(time.Millisecond), pings.Round(time.Millisecond), rtts[n/2].Round(10*time.Microsecond),
+			rtts[n*99/100].Round(10*time.Microsecond), twindRSS>>20, float64(twindRSS)/float64(n)/(1<<20), pnicRSS>>20)
 	}
 }

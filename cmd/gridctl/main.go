@@ -24,7 +24,8 @@ commands:
   down [--purge]            stop everything, remove namespaces and bridges (--purge: keys and logs too)
   restart                   down and up, keeping keys
   status                    each host's process, readiness, address and links; validators; twins
-  ping TWIN TWIN            RMB ping from one twin to another (waits up to 30 s for a path)
+  ping TWIN TWIN            RMB ping from one twin to another, through the first one's twind
+  login TWIN                a fresh one-time login link for a twin's owner
   logs HOST [N]             the last N (default 50) lines of a host's pnicd log
   run                       up, show the network, wait for Ctrl-C, down
   chaos cut|restore HOST ISP   cut or restore an uplink (netns backend)
@@ -42,6 +43,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	backend := fs.String("backend", "local", "local (processes on loopback) or netns (root: namespaces, kernel TUN)")
 	pnicd := fs.String("pnicd", "", "pnicd binary (default: beside gridctl, else on PATH)")
 	chaind := fs.String("chaind", "", "chaind binary, for topologies with validators (default: beside gridctl, else on PATH)")
+	twind := fs.String("twind", "", "twind binary, run for every twin (default: beside gridctl, else on PATH)")
 	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -65,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return cli.Usage(err)
 		}
 	}
-	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Chaind: *chaind, Out: stdout})
+	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Chaind: *chaind, Twind: *twind, Out: stdout})
 	if err != nil {
 		return cli.Usage(err)
 	}
@@ -114,6 +116,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runInteractive(ctx, g, stdout)
 	case "chaos":
 		return chaos(ctx, g, rest)
+	case "login":
+		if len(rest) != 1 {
+			return cli.Usage(errors.New("login wants a twin name"))
+		}
+		link, err := g.LoginLink(rest[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, link)
+		return nil
 	case "ping":
 		if len(rest) != 2 {
 			return cli.Usage(errors.New("ping wants two twin names: FROM TO"))
@@ -165,9 +177,9 @@ func printStatus(w io.Writer, g *grid.Grid) {
 	if twins := g.Twins(); len(twins) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TWIN\tID\tHOST\tADDRESS\tKEY FILE")
+		fmt.Fprintln(tw, "TWIN\tID\tHOST\tPID\tURL\tADDRESS")
 		for _, t := range twins {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", t.Name, t.ID, t.Host, t.Address, g.TwinKeyFile(t.Name))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\n", t.Name, t.ID, t.Host, t.PID, t.URL, t.Address)
 		}
 		tw.Flush()
 	}
@@ -195,15 +207,7 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "%s reaches %s over the overlay: %.2f ms\n", hosts[0].Name, h.Name, float64(rtt.Microseconds())/1000)
 	}
-	// Until twind runs the twins, this process keeps them online so they answer pings.
 	twins := g.Topology().Twins
-	for _, t := range twins {
-		c, err := g.OpenTwin(ctx, t.Name)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-	}
 	if len(twins) > 1 {
 		for _, t := range twins[1:] {
 			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -217,6 +221,16 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	printStatus(w, g)
+	if len(twins) > 0 {
+		fmt.Fprintln(w, "\nopen a twin as its owner (one-time links; gridctl login TWIN makes new ones):")
+		for _, t := range twins {
+			link, err := g.LoginLink(t.Name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "  %-8s %s\n", t.Name, link)
+		}
+	}
 	fmt.Fprintf(w, "\nlogs: gridctl logs HOST (files in %s); Ctrl-C stops the network\n", g.Dir())
 	<-ctx.Done()
 	return nil

@@ -1,0 +1,197 @@
+package grid
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/rmb/schema"
+	"github.com/freeflowuniverse/planetary/twin/daemon"
+	"github.com/freeflowuniverse/planetary/twin/wsclient"
+)
+
+// Each twin runs as a twind process in the test's (or operator's) own namespace on both backends:
+// it reaches its PNIC through the Unix socket, which crosses namespaces, and its owner's browser
+// reaches it on loopback. Twin i serves on BasePort + 10·hosts + i.
+
+func (g *Grid) twinDataDir(name string) string { return filepath.Join(g.dir, "twins", name) }
+func (g *Grid) twinPidFile(name string) string { return filepath.Join(g.dir, "twin-"+name+".pid") }
+
+// TwinLogFile is the path of a twin's twind log.
+func (g *Grid) TwinLogFile(name string) string { return filepath.Join(g.dir, "twin-"+name+".log") }
+
+func (g *Grid) twinPort(i int) int { return g.o.BasePort + 10*len(g.t.Hosts) + i }
+
+// TwinHTTP is the loopback address where a twin serves its owner.
+func (g *Grid) TwinHTTP(name string) string {
+	for i, tw := range g.t.Twins {
+		if tw.Name == name {
+			return fmt.Sprintf("127.0.0.1:%d", g.twinPort(i))
+		}
+	}
+	return ""
+}
+
+func (g *Grid) twindPid(name string) int { return procPid(g.twinPidFile(name), "twind") }
+
+// startTwin launches twin i's twind detached from this process.
+func (g *Grid) startTwin(i int) error {
+	tw := g.t.Twins[i]
+	if err := os.MkdirAll(g.twinDataDir(tw.Name), 0o700); err != nil {
+		return err
+	}
+	log, err := os.OpenFile(g.TwinLogFile(tw.Name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("log of twin %s: %w", tw.Name, err)
+	}
+	defer log.Close()
+	cmd := exec.Command(g.o.Twind, "--data", g.twinDataDir(tw.Name), "--pnic", g.socketPath(tw.Host),
+		"--http", g.TwinHTTP(tw.Name), "--key", g.TwinKeyFile(tw.Name), "--directory", g.resolverFile())
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start twind for %s: %w", tw.Name, err)
+	}
+	go cmd.Wait()
+	return os.WriteFile(g.twinPidFile(tw.Name), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
+}
+
+// waitTwin waits until a twin's web server answers.
+func (g *Grid) waitTwin(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	hc := &http.Client{Timeout: time.Second}
+	for {
+		if g.twindPid(name) == 0 {
+			return fmt.Errorf("twind of %s exited; last lines of %s:\n%s", name, g.TwinLogFile(name), tail(g.TwinLogFile(name), 15))
+		}
+		if resp, err := hc.Get("http://" + g.TwinHTTP(name) + "/session"); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("twin %s not serving: %w (log %s)", name, ctx.Err(), g.TwinLogFile(name))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// upTwins starts every twind not already running and waits until all serve.
+func (g *Grid) upTwins(ctx context.Context) error {
+	if g.o.NoTwind || len(g.t.Twins) == 0 {
+		return nil
+	}
+	started := 0
+	for i, tw := range g.t.Twins {
+		if g.twindPid(tw.Name) != 0 {
+			continue
+		}
+		if err := g.startTwin(i); err != nil {
+			return err
+		}
+		started++
+	}
+	for _, tw := range g.t.Twins {
+		if err := g.waitTwin(ctx, tw.Name); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(g.o.Out, "twins up: %d started, %d in all\n", started, len(g.t.Twins))
+	return nil
+}
+
+// downTwins stops every twind.
+func (g *Grid) downTwins() []error {
+	g.closeOwners()
+	ps := make([]proc, len(g.t.Twins))
+	for i, tw := range g.t.Twins {
+		ps[i] = proc{"twin " + tw.Name, g.twinPidFile(tw.Name), "twind"}
+	}
+	var errs []error
+	for _, err := range stopProcs(ps) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// LoginLink returns a fresh one-time login link for a twin's owner.
+func (g *Grid) LoginLink(name string) (string, error) {
+	if _, _, ok := g.t.twin(name); !ok {
+		return "", fmt.Errorf("unknown twin %q", name)
+	}
+	return daemon.LoginLink(g.twinDataDir(name), g.TwinHTTP(name))
+}
+
+// Owner returns a websocket to a twin's twind, logged in as its owner, kept for later calls
+// (down closes it). Its events are drained and dropped: use it for requests.
+func (g *Grid) Owner(ctx context.Context, name string) (*wsclient.Conn, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c, ok := g.owners[name]; ok {
+		select {
+		case <-c.done:
+			delete(g.owners, name)
+		default:
+			return c.conn, nil
+		}
+	}
+	link, err := g.LoginLink(name)
+	if err != nil {
+		return nil, err
+	}
+	hc, err := wsclient.Login(ctx, link)
+	if err != nil {
+		return nil, fmt.Errorf("twin %s: %w", name, err)
+	}
+	c, err := wsclient.Dial(ctx, "http://"+g.TwinHTTP(name), hc)
+	if err != nil {
+		return nil, fmt.Errorf("twin %s: %w", name, err)
+	}
+	oc := &ownerConn{conn: c, done: make(chan struct{})}
+	go func() { // events are not needed here; drain them so the connection never stalls
+		for range c.Events() {
+		}
+		close(oc.done)
+	}()
+	if g.owners == nil {
+		g.owners = make(map[string]*ownerConn)
+	}
+	g.owners[name] = oc
+	return c, nil
+}
+
+type ownerConn struct {
+	conn *wsclient.Conn
+	done chan struct{}
+}
+
+func (g *Grid) closeOwners() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for name, c := range g.owners {
+		c.conn.Close()
+		delete(g.owners, name)
+	}
+}
+
+// pingViaTwind asks twin from's twind, as its owner, to ping twin to.
+func (g *Grid) pingViaTwind(ctx context.Context, from string, to uint64) (time.Duration, error) {
+	c, err := g.Owner(ctx, from)
+	if err != nil {
+		return 0, err
+	}
+	r, err := c.Call(ctx, func(rq schema.WsRequest) error { rq.SetPing(to); return nil })
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(r.Rtt()), nil
+}
