@@ -344,3 +344,62 @@ func TestNetnsBackend(t *testing.T) {
 		t.Fatalf("processes left after down: %s", ps)
 	}
 }
+
+const chainLine = `
+name: ch
+hosts:
+  - {name: a, peers: [b]}
+  - {name: b}
+  - {name: c, peers: [b]}
+validators: [b]
+twins:
+  - {name: alice, host: a}
+  - {name: carol, host: c}
+`
+
+// TestLocalChain: a validator in the topology makes a dev chain; the twins are registered on it in
+// topology order, the PNICs resolve them through it (--chain), the twinds reach each other, and a
+// restart keeps the chain's blocks and the twins' registrations.
+func TestLocalChain(t *testing.T) {
+	topo, err := Parse(strings.NewReader(chainLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	g, err := New(topo, Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t),
+		Chaind: testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/chaind"), BasePort: 28650, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Down(true) })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := g.Up(ctx); err != nil {
+		t.Fatalf("up: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "chain: 2 twins registered") {
+		t.Fatalf("twins not registered on the chain:\n%s", out.String())
+	}
+	if _, err := g.WaitTwinReach(ctx, "alice", "carol"); err != nil {
+		t.Fatal(err)
+	}
+	v := g.Validators()
+	if len(v) != 1 || v[0].Err != "" || v[0].Height < 1 {
+		t.Fatalf("validators: %+v", v)
+	}
+	if err := g.Restart(ctx); err != nil {
+		t.Fatalf("restart: %v\n%s", err, out.String())
+	}
+	if after := g.Validators(); after[0].Height < v[0].Height {
+		t.Fatalf("chain went back from height %d to %d across the restart", v[0].Height, after[0].Height)
+	}
+	if _, err := g.WaitTwinReach(ctx, "carol", "alice"); err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	if err := g.Down(false); err != nil {
+		t.Fatal(err)
+	}
+	if v := g.Validators(); v[0].PID != 0 {
+		t.Fatalf("validator still running after down: %+v", v[0])
+	}
+}
