@@ -19,6 +19,10 @@ func pnicd(t *testing.T) string {
 	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
 }
 
+func chaind(t *testing.T) string {
+	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/chaind")
+}
+
 func twind(t *testing.T) string {
 	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/twind")
 }
@@ -51,7 +55,7 @@ func TestTopology(t *testing.T) {
 // idempotent, a reaches c, a crashed host comes back, restart keeps keys, down leaves nothing.
 func TestLocalBackend(t *testing.T) {
 	var out bytes.Buffer
-	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), BasePort: 29650, Out: &out})
+	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), Chaind: chaind(t), BasePort: 29650, Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +371,7 @@ func TestLocalChain(t *testing.T) {
 	}
 	var out bytes.Buffer
 	g, err := New(topo, Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t),
-		Chaind: testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/chaind"), BasePort: 28650, Out: &out})
+		Chaind: chaind(t), BasePort: 28650, Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
