@@ -112,4 +112,3 @@ func TestChainRegistration(t *testing.T) {
 	}
 	t.Fatalf("ping twin 2: %v", last)
 }
-
