@@ -266,8 +266,10 @@ func (g *Grid) buildNetwork() error {
 func (g *Grid) pnicdArgs(i int, h Host) []string {
 	data := filepath.Join(g.dir, h.Name)
 	args := []string{"--data", data, "--socket", g.socketPath(h.Name), "--resolver", g.resolverFile()}
-	if rpc := g.ChainRPC(); rpc != "" {
-		args = append(args, "--chain", rpc) // twins resolve through the chain, with proofs
+	if rpc := g.ChainRPC(); rpc != "" && g.o.Backend == Local {
+		// Twins resolve through the chain, with proofs. In namespaces the chain's loopback RPC is out
+		// of reach, so there the PNICs read the resolver file, which lists the same registrations.
+		args = append(args, "--chain", rpc)
 	}
 	switch g.o.Backend {
 	case Local:

@@ -258,6 +258,7 @@ hosts:
   - {name: c, isps: [isp1, isp2], peers: [b]}
   - {name: d, isps: [isp1], peers: [b]}
   - {name: e, isps: [isp2], peers: [c]}
+validators: [a, c, e]
 twins:
   - {name: t1, host: a}
   - {name: t2, host: b}
@@ -271,9 +272,10 @@ twins:
   - {name: t10, host: e}
 `
 
-// TestNetnsBackend: five hosts on two ISPs in namespaces with kernel TUNs: all ready and
-// reachable; an ISP uplink cut and traffic continues over the other; restart keeps keys;
-// down leaves no namespace, link or process behind.
+// TestNetnsBackend: five hosts on two ISPs in namespaces with kernel TUNs, three chain validators,
+// ten twinds registered on the chain: all ready and reachable; an ISP uplink cut and traffic
+// continues over the other; restart keeps keys, twin ids and chat history; down leaves no
+// namespace, link or process behind.
 func TestNetnsBackend(t *testing.T) {
 	testnet.RequireRoot(t)
 	topo, err := Parse(strings.NewReader(fiveHosts))
@@ -282,7 +284,7 @@ func TestNetnsBackend(t *testing.T) {
 	}
 	clearStale(t, topo)
 	var out bytes.Buffer
-	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Twind: twind(t), Out: &out})
+	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Twind: twind(t), Chaind: chaind(t), Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
