@@ -144,6 +144,9 @@ func (g *Grid) Up(ctx context.Context) error {
 	if err := g.upChain(ctx); err != nil {
 		return fmt.Errorf("chain: %w", err)
 	}
+	if err := g.registerTwins(ctx); err != nil {
+		return fmt.Errorf("chain: %w", err)
+	}
 	for i, h := range g.t.Hosts {
 		if g.running(h.Name) {
 			fmt.Fprintf(g.o.Out, "[%d/%d] %s already running\n", i+1, len(g.t.Hosts), h.Name)
@@ -263,6 +266,11 @@ func (g *Grid) buildNetwork() error {
 func (g *Grid) pnicdArgs(i int, h Host) []string {
 	data := filepath.Join(g.dir, h.Name)
 	args := []string{"--data", data, "--socket", g.socketPath(h.Name), "--resolver", g.resolverFile()}
+	if rpc := g.ChainRPC(); rpc != "" && g.o.Backend == Local {
+		// Twins resolve through the chain, with proofs. In namespaces the chain's loopback RPC is out
+		// of reach, so there the PNICs read the resolver file, which lists the same registrations.
+		args = append(args, "--chain", rpc)
+	}
 	switch g.o.Backend {
 	case Local:
 		args = append(args, "--tun", "userspace",

@@ -19,6 +19,10 @@ func pnicd(t *testing.T) string {
 	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
 }
 
+func chaind(t *testing.T) string {
+	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/chaind")
+}
+
 func twind(t *testing.T) string {
 	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/twind")
 }
@@ -51,7 +55,7 @@ func TestTopology(t *testing.T) {
 // idempotent, a reaches c, a crashed host comes back, restart keeps keys, down leaves nothing.
 func TestLocalBackend(t *testing.T) {
 	var out bytes.Buffer
-	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), BasePort: 29650, Out: &out})
+	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), Chaind: chaind(t), BasePort: 29650, Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,6 +258,7 @@ hosts:
   - {name: c, isps: [isp1, isp2], peers: [b]}
   - {name: d, isps: [isp1], peers: [b]}
   - {name: e, isps: [isp2], peers: [c]}
+validators: [a, c, e]
 twins:
   - {name: t1, host: a}
   - {name: t2, host: b}
@@ -267,9 +272,10 @@ twins:
   - {name: t10, host: e}
 `
 
-// TestNetnsBackend: five hosts on two ISPs in namespaces with kernel TUNs: all ready and
-// reachable; an ISP uplink cut and traffic continues over the other; restart keeps keys;
-// down leaves no namespace, link or process behind.
+// TestNetnsBackend: five hosts on two ISPs in namespaces with kernel TUNs, three chain validators,
+// ten twinds registered on the chain: all ready and reachable; an ISP uplink cut and traffic
+// continues over the other; restart keeps keys, twin ids and chat history; down leaves no
+// namespace, link or process behind.
 func TestNetnsBackend(t *testing.T) {
 	testnet.RequireRoot(t)
 	topo, err := Parse(strings.NewReader(fiveHosts))
@@ -278,7 +284,7 @@ func TestNetnsBackend(t *testing.T) {
 	}
 	clearStale(t, topo)
 	var out bytes.Buffer
-	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Twind: twind(t), Out: &out})
+	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Twind: twind(t), Chaind: chaind(t), Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,5 +348,64 @@ func TestNetnsBackend(t *testing.T) {
 	ps, _ := exec.Command("pgrep", "-f", g.Dir()).Output()
 	if len(bytes.TrimSpace(ps)) > 0 {
 		t.Fatalf("processes left after down: %s", ps)
+	}
+}
+
+const chainLine = `
+name: ch
+hosts:
+  - {name: a, peers: [b]}
+  - {name: b}
+  - {name: c, peers: [b]}
+validators: [b]
+twins:
+  - {name: alice, host: a}
+  - {name: carol, host: c}
+`
+
+// TestLocalChain: a validator in the topology makes a dev chain; the twins are registered on it in
+// topology order, the PNICs resolve them through it (--chain), the twinds reach each other, and a
+// restart keeps the chain's blocks and the twins' registrations.
+func TestLocalChain(t *testing.T) {
+	topo, err := Parse(strings.NewReader(chainLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	g, err := New(topo, Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t),
+		Chaind: chaind(t), BasePort: 28650, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Down(true) })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := g.Up(ctx); err != nil {
+		t.Fatalf("up: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "chain: 2 twins registered") {
+		t.Fatalf("twins not registered on the chain:\n%s", out.String())
+	}
+	if _, err := g.WaitTwinReach(ctx, "alice", "carol"); err != nil {
+		t.Fatal(err)
+	}
+	v := g.Validators()
+	if len(v) != 1 || v[0].Err != "" || v[0].Height < 1 {
+		t.Fatalf("validators: %+v", v)
+	}
+	if err := g.Restart(ctx); err != nil {
+		t.Fatalf("restart: %v\n%s", err, out.String())
+	}
+	if after := g.Validators(); after[0].Height < v[0].Height {
+		t.Fatalf("chain went back from height %d to %d across the restart", v[0].Height, after[0].Height)
+	}
+	if _, err := g.WaitTwinReach(ctx, "carol", "alice"); err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	if err := g.Down(false); err != nil {
+		t.Fatal(err)
+	}
+	if v := g.Validators(); v[0].PID != 0 {
+		t.Fatalf("validator still running after down: %+v", v[0])
 	}
 }

@@ -51,8 +51,12 @@ func (g *Grid) startTwin(i int) error {
 		return fmt.Errorf("log of twin %s: %w", tw.Name, err)
 	}
 	defer log.Close()
-	cmd := exec.Command(g.o.Twind, "--data", g.twinDataDir(tw.Name), "--pnic", g.socketPath(tw.Host),
-		"--http", g.TwinHTTP(tw.Name), "--key", g.TwinKeyFile(tw.Name), "--directory", g.resolverFile())
+	args := []string{"--data", g.twinDataDir(tw.Name), "--pnic", g.socketPath(tw.Host),
+		"--http", g.TwinHTTP(tw.Name), "--key", g.TwinKeyFile(tw.Name), "--directory", g.resolverFile()}
+	if rpc := g.ChainRPC(); rpc != "" {
+		args = append(args, "--chain", rpc) // registered by registerTwins; lookups proven on the chain
+	}
+	cmd := exec.Command(g.o.Twind, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {

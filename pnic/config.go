@@ -50,6 +50,9 @@ type Config struct {
 	Socket string `yaml:"socket"`
 	// Resolver is the JSON file mapping twin ids to keys and hosting PNIC (default <data>/twins.json).
 	Resolver string `yaml:"resolver"`
+	// Chain is the RPC address of a chain node (http://host:26657); when set, twins resolve through
+	// the chain, with proofs, instead of the resolver file.
+	Chain string `yaml:"chain"`
 	// HTTP is the health, status and metrics address; "off" disables it.
 	HTTP string `yaml:"http"`
 	// LinkTimeout is how long a link may stay silent before it is declared dead.
@@ -139,6 +142,11 @@ func (c Config) Validate() error {
 	}
 	if c.MTU != 0 && (c.MTU < 1280 || c.MTU > 65535) {
 		return fmt.Errorf("mtu %d: want 1280 to 65535", c.MTU)
+	}
+	if c.Chain != "" {
+		if u, err := url.Parse(c.Chain); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("chain %q: want an RPC address like http://127.0.0.1:26657", c.Chain)
+		}
 	}
 	// sun_path holds 108 bytes with the terminating NUL.
 	if c.Socket != "off" && len(c.Socket) > 107 {

@@ -44,7 +44,7 @@ func TestStatusOfStoppedNetwork(t *testing.T) {
 	if err := run([]string{"--state", t.TempDir(), "status"}, &out, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "not running") || strings.Count(out.String(), "\n") != 9 || !strings.Contains(out.String(), "carol") {
+	if !strings.Contains(out.String(), "not running") || strings.Count(out.String(), "\n") != 12 || !strings.Contains(out.String(), "carol") {
 		t.Fatalf("status of a stopped a–b–c network:\n%s", out.String())
 	}
 }

@@ -18,9 +18,11 @@ import (
 	"syscall"
 	"time"
 
+	chainclient "github.com/freeflowuniverse/planetary/chain/client"
 	"github.com/freeflowuniverse/planetary/internal/cli"
 	"github.com/freeflowuniverse/planetary/internal/version"
 	"github.com/freeflowuniverse/planetary/pnic"
+	"github.com/freeflowuniverse/planetary/rmb/chainresolve"
 	"github.com/freeflowuniverse/planetary/rmb/service"
 )
 
@@ -66,6 +68,7 @@ func daemon(args []string, stderr io.Writer) error {
 		mtu       = fs.Int("mtu", 0, "device MTU (default 65535 kernel, 16384 userspace)")
 		socket    = fs.String("socket", "", "Unix socket for local twins, or off for no message bus (default <data>/pnic.sock)")
 		resolver  = fs.String("resolver", "", "JSON file of twins: id, keys, hosting PNIC (default <data>/twins.json)")
+		chainRPC  = fs.String("chain", "", "resolve twins through the chain node at this RPC address (http://127.0.0.1:26657) instead of the file")
 		httpAddr  = fs.String("http", "", "health, status and metrics address, or off (default 127.0.0.1:9652)")
 		linkTO    = fs.Duration("link-timeout", 0, "declare a silent link dead after this long (default 600ms)")
 		redialMax = fs.Duration("redial-max", 0, "cap on the redial backoff of a lost link, at most 30s (default 10s)")
@@ -116,6 +119,8 @@ func daemon(args []string, stderr io.Writer) error {
 			cfg.Socket = *socket
 		case "resolver":
 			cfg.Resolver = *resolver
+		case "chain":
+			cfg.Chain = *chainRPC
 		case "http":
 			cfg.HTTP = *httpAddr
 		case "link-timeout":
@@ -136,7 +141,20 @@ func daemon(args []string, stderr io.Writer) error {
 	}
 	var rmb *service.Service
 	if cfg.Socket != "off" {
-		rmb, err = service.Start(node, service.Config{Socket: cfg.Socket, DataDir: cfg.DataDir, ResolverFile: cfg.Resolver}, log)
+		scfg := service.Config{Socket: cfg.Socket, DataDir: cfg.DataDir, ResolverFile: cfg.Resolver}
+		if cfg.Chain != "" {
+			dctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			cc, err := chainclient.Dial(dctx, cfg.Chain, chainclient.Options{Log: log.With("part", "chain")})
+			cancel()
+			if err != nil {
+				node.Close()
+				return fmt.Errorf("chain at %s: %w", cfg.Chain, err)
+			}
+			defer cc.Close()
+			scfg.Resolver = chainresolve.New(cc)
+			log.Info("rmb resolving twins through the chain", "rpc", cfg.Chain, "chain_id", cc.ChainID())
+		}
+		rmb, err = service.Start(node, scfg, log)
 		if err != nil {
 			node.Close()
 			return err

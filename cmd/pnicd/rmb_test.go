@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/chain"
+	chainclient "github.com/freeflowuniverse/planetary/chain/client"
+	"github.com/freeflowuniverse/planetary/chain/node"
 	"github.com/freeflowuniverse/planetary/internal/testnet"
 	"github.com/freeflowuniverse/planetary/pnic"
 	"github.com/freeflowuniverse/planetary/rmb/client"
@@ -372,4 +376,83 @@ func TestRMBKernelLinkCut(t *testing.T) {
 		c.SetLink("eth0", true)
 		s.finish()
 	})
+}
+
+// TestRMBChainResolver: two pnicd processes resolve twins through a real single-validator dev chain
+// (--chain): twins registered only on the chain exchange a message and pings; a twin the chain
+// does not know is refused.
+func TestRMBChainResolver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a chain node and two pnicd processes")
+	}
+	home := t.TempDir()
+	ccfg := node.Config{RPC: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)), P2P: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))}
+	devKey, err := node.InitDev(home, ccfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cn, err := node.Start(context.Background(), home, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cn.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rpc := "http://" + ccfg.RPC
+	cc, err := chainclient.Dial(ctx, rpc, chainclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	dev := chainclient.NewSigner(devKey)
+
+	unused := filepath.Join(t.TempDir(), "twins.json") // --chain wins over the file
+	p0, p1 := freePort(t), freePort(t)
+	n0 := newRMBNode(t, "c0", nil, unused, "--chain", rpc, "--tun", "userspace", "--http", "off", "--listen", fmt.Sprintf("quic://127.0.0.1:%d", p0))
+	n1 := newRMBNode(t, "c1", nil, unused, "--chain", rpc, "--tun", "userspace", "--http", "off", "--listen", fmt.Sprintf("quic://127.0.0.1:%d", p1),
+		"--peer", fmt.Sprintf("quic://127.0.0.1:%d", p0))
+	var keys []seal.TwinKeys
+	for i, n := range []*rmbNode{n0, n1} {
+		k, _ := seal.GenerateTwinKeys(uint64(i + 1)) // the chain assigns ids 1 and 2 in this order
+		reg := &chain.RegisterTwin{X25519: k.EncryptionPublic()}
+		copy(reg.Key[:], k.SigningPublic())
+		copy(reg.PNIC[:], n.key)
+		if _, err := cc.Submit(ctx, dev, reg); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	n0.start()
+	n1.start()
+	c1 := dialTwin(t, ctx, n0, keys[0])
+	c2 := dialTwin(t, ctx, n1, keys[1])
+	r, err := c1.SendWait(ctx, client.Outgoing{To: 2, Command: "hello", Body: []byte("resolved on chain")})
+	if err != nil || !r.Delivered {
+		t.Fatalf("send: %+v %v", r, err)
+	}
+	select {
+	case m := <-c2.Messages():
+		if m.From != 1 || string(m.Body) != "resolved on chain" {
+			t.Fatalf("got %+v", m)
+		}
+		m.Ack()
+	case <-ctx.Done():
+		t.Fatal("not delivered")
+	}
+	if _, err := c2.Ping(ctx, 1); err != nil {
+		t.Fatalf("ping back: %v", err)
+	}
+	if _, err := c1.Ping(ctx, 3); err == nil {
+		t.Fatal("ping of a twin the chain does not know succeeded")
+	}
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	chainclient "github.com/freeflowuniverse/planetary/chain/client"
 	"github.com/freeflowuniverse/planetary/rmb/client"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 	"github.com/freeflowuniverse/planetary/twin/auth"
@@ -45,8 +46,12 @@ type Config struct {
 	KeyFile string
 	// DirectoryFile is the file directory, the PNIC's resolver file (default ~/.planetary/pnic/twins.json).
 	DirectoryFile string
-	// TwinID is the id to create keys for when KeyFile does not exist.
+	// TwinID is the id to create keys for when KeyFile does not exist (not with Chain: the chain
+	// assigns it).
 	TwinID uint64
+	// Chain is the RPC address of a chain node; when set the twin registers itself there and looks
+	// twins up there, with proofs, instead of in DirectoryFile.
+	Chain string
 	// PNICKey is the hosting PNIC's public key in hex, for registering; empty reads pnic.key beside the socket.
 	PNICKey string
 	// Location is registered in the directory.
@@ -188,9 +193,55 @@ func register(ctx context.Context, cfg Config, d directory.Directory, k seal.Twi
 	return nil
 }
 
+// chainIdentity loads the twin's keys, or on first start makes them and registers the twin on the
+// chain, which assigns its id; the twin's own signing key is its chain account.
+func chainIdentity(ctx context.Context, cfg Config, cc *chainclient.Client, log *slog.Logger) (seal.TwinKeys, directory.Directory, error) {
+	circles := directory.NewFile(filepath.Join(cfg.DataDir, "circles.json"))
+	k, err := seal.ReadKeyFile(cfg.KeyFile)
+	if err == nil {
+		d := directory.NewChain(cc, k.Signing, circles)
+		rec, err := d.FindTwin(ctx, k.ID)
+		if err != nil {
+			return k, nil, fmt.Errorf("twin %d on the chain: %w", k.ID, err)
+		}
+		if !rec.SigningKey.Equal(k.SigningPublic()) {
+			return k, nil, fmt.Errorf("the chain lists twin %d with other keys than %s", k.ID, cfg.KeyFile)
+		}
+		return k, d, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return k, nil, err
+	}
+	fresh, err := seal.GenerateTwinKeys(0)
+	if err != nil {
+		return k, nil, err
+	}
+	pk, err := pnicPublicKey(cfg)
+	if err != nil {
+		return k, nil, fmt.Errorf("register on the chain: %w", err)
+	}
+	d := directory.NewChain(cc, fresh.Signing, circles)
+	id, err := d.RegisterNew(ctx, directory.Record{SigningKey: fresh.SigningPublic(), EncryptionKey: fresh.EncryptionPublic(), PNIC: pk, Location: cfg.Location})
+	if err != nil {
+		return k, nil, err
+	}
+	if k, err = seal.NewTwinKeys(id, fresh.Signing, fresh.Encryption); err != nil {
+		return k, nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.KeyFile), 0o700); err != nil {
+		return k, nil, fmt.Errorf("twin key: %w", err)
+	}
+	if err := seal.WriteKeyFile(cfg.KeyFile, k); err != nil {
+		return k, nil, err
+	}
+	log.Info("registered the twin on the chain", "twin", id, "pnic", hex.EncodeToString(pk), "chain", cfg.Chain)
+	return k, d, nil
+}
+
 // dial connects to the PNIC, waiting for it to come up.
 func dial(ctx context.Context, cfg Config, k seal.TwinKeys, onReceipt func(client.Receipt), log *slog.Logger) (*client.Client, error) {
 	delay := 100 * time.Millisecond
+	var refusedSince time.Time
 	for attempt := 0; ; attempt++ {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		c, err := client.Dial(dctx, client.Config{Path: cfg.Socket, Keys: k, TTL: 24 * time.Hour, OnReceipt: onReceipt, Logger: log})
@@ -199,7 +250,16 @@ func dial(ctx context.Context, cfg Config, k seal.TwinKeys, onReceipt func(clien
 			return c, nil
 		}
 		if errors.Is(err, client.ErrUnauthenticated) {
-			return nil, fmt.Errorf("the PNIC at %s does not know twin %d (is %s its resolver file?): %w", cfg.Socket, k.ID, cfg.DirectoryFile, err)
+			if cfg.Chain == "" {
+				return nil, fmt.Errorf("the PNIC at %s does not know twin %d (is %s its resolver file?): %w", cfg.Socket, k.ID, cfg.DirectoryFile, err)
+			}
+			// The PNIC reads the chain too, but may not have seen the block with the registration yet.
+			if refusedSince.IsZero() {
+				refusedSince = time.Now()
+				log.Info("waiting for the PNIC to see the twin on the chain", "twin", k.ID)
+			} else if time.Since(refusedSince) > time.Minute {
+				return nil, fmt.Errorf("the PNIC at %s does not know twin %d after a minute (does it resolve through the same chain, --chain?): %w", cfg.Socket, k.ID, err)
+			}
 		}
 		if attempt == 0 {
 			log.Info("waiting for the PNIC", "socket", cfg.Socket, "err", err)
@@ -230,13 +290,28 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	keys, _, err := loadKeys(cfg, log)
-	if err != nil {
-		return err
-	}
-	dir := directory.NewFile(cfg.DirectoryFile)
-	if err := register(ctx, cfg, dir, keys, log); err != nil {
-		return err
+	var (
+		keys seal.TwinKeys
+		dir  directory.Directory
+	)
+	if cfg.Chain != "" {
+		cc, err := chainclient.Dial(ctx, cfg.Chain, chainclient.Options{Log: log.With("part", "chain")})
+		if err != nil {
+			return fmt.Errorf("chain at %s: %w", cfg.Chain, err)
+		}
+		defer cc.Close()
+		if keys, dir, err = chainIdentity(ctx, cfg, cc, log); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if keys, _, err = loadKeys(cfg, log); err != nil {
+			return err
+		}
+		dir = directory.NewFile(cfg.DirectoryFile)
+		if err := register(ctx, cfg, dir, keys, log); err != nil {
+			return err
+		}
 	}
 	st, err := store.Open(filepath.Join(cfg.DataDir, "db"))
 	if err != nil {
