@@ -317,6 +317,9 @@ type Node struct {
 
 // Start opens the home's state and starts its node; Stop ends it.
 func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	c, err := LoadConfig(home)
 	if err != nil {
 		return nil, err
