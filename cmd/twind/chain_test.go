@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -107,8 +108,41 @@ func TestChainRegistration(t *testing.T) {
 		_, last = twins[0].ws.Call(pctx, func(rq schema.WsRequest) error { rq.SetPing(2); return nil })
 		pcancel()
 		if last == nil {
-			return
+			break
 		}
 	}
-	t.Fatalf("ping twin 2: %v", last)
+	if last != nil {
+		t.Fatalf("ping twin 2: %v", last)
+	}
+
+	// twind relocate (twin 2 stopped) moves it with one chain update; twin 1 sees the new PNIC.
+	if err := twins[1].proc.Stop(10 * time.Second); err != nil {
+		t.Fatalf("stop twind 2: %v", err)
+	}
+	newPNIC, _, _ := ed25519.GenerateKey(nil)
+	var out bytes.Buffer
+	if err := run([]string{"relocate", "--data", twins[1].data, "--chain", rpc, "--pnic-key", hex.EncodeToString(newPNIC)}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("relocate: %v", err)
+	}
+	if !strings.Contains(out.String(), "twin 2 now lives on PNIC "+hex.EncodeToString(newPNIC)) {
+		t.Fatalf("relocate said %q", out.String())
+	}
+	for {
+		r := twins[0].call(t, ctx, func(rq schema.WsRequest) error { rq.SetFindTwin(2); return nil })
+		rec, err := r.Twin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pk, _ := rec.Pnic(); ed25519.PublicKey(pk).Equal(newPNIC) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("twin 1 never saw twin 2 on its new PNIC")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err := run([]string{"relocate", "--data", twins[1].data}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Fatal("relocate without a PNIC accepted")
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/freeflowuniverse/planetary/internal/cli"
 	"github.com/freeflowuniverse/planetary/internal/version"
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return nil
 		case "login-link":
 			return loginLink(args[1:], stdout, stderr)
+		case "relocate":
+			return relocate(args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("twind", flag.ContinueOnError)
@@ -78,6 +81,34 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	cfg.Logger.Info("twind starting", "version", version.Version, "data", cfg.DataDir, "pnic", cfg.Socket, "http", cfg.HTTP)
 	return daemon.Run(ctx, cfg)
+}
+
+// relocate moves the (stopped) twin to another PNIC with one directory update.
+func relocate(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("twind relocate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg daemon.Config
+	fs.StringVar(&cfg.DataDir, "data", "", "data directory (default ~/.planetary/twin)")
+	fs.StringVar(&cfg.Socket, "pnic", "", "the new PNIC's Unix socket (its pnic.key beside it names it, unless --pnic-key)")
+	fs.StringVar(&cfg.PNICKey, "pnic-key", "", "the new PNIC's public key in hex")
+	fs.StringVar(&cfg.KeyFile, "key", "", "the twin's key file (default <data>/twin.key)")
+	fs.StringVar(&cfg.DirectoryFile, "directory", "", "directory file, without a chain (default ~/.planetary/pnic/twins.json)")
+	fs.StringVar(&cfg.Chain, "chain", "", "the chain node's RPC address, when the twin is registered on the chain")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if cfg.Socket == "" && cfg.PNICKey == "" {
+		return cli.Usagef("relocate wants the new PNIC: --pnic SOCKET or --pnic-key HEX")
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	id, pk, err := daemon.Relocate(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "twin %d now lives on PNIC %x; start twind with --pnic %s\n", id, pk, cfg.Socket)
+	return nil
 }
 
 func loginLink(args []string, stdout, stderr io.Writer) error {

@@ -386,3 +386,49 @@ func Run(ctx context.Context, cfg Config) error {
 	log.Info("twin stopped", "twin", keys.ID)
 	return err
 }
+
+// Relocate moves the twin to the PNIC at cfg.Socket (key cfg.PNICKey, or its pnic.key) with one
+// update of its directory record, keeping its location. Senders learn the move from the directory
+// (on the chain, from its events), and messages on their way are retried to the new PNIC, which
+// keeps them until the twin connects there. Run it while twind is stopped, then start twind with
+// the new --pnic.
+func Relocate(ctx context.Context, cfg Config) (uint64, ed25519.PublicKey, error) {
+	cfg = cfg.WithDefaults()
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	k, err := seal.ReadKeyFile(cfg.KeyFile)
+	if err != nil {
+		return 0, nil, err
+	}
+	pk, err := pnicPublicKey(cfg)
+	if err != nil {
+		return 0, nil, err
+	}
+	var dir directory.Directory = directory.NewFile(cfg.DirectoryFile)
+	if cfg.Chain != "" {
+		cc, err := chainclient.Dial(ctx, cfg.Chain, chainclient.Options{Log: log.With("part", "chain")})
+		if err != nil {
+			return 0, nil, fmt.Errorf("chain at %s: %w", cfg.Chain, err)
+		}
+		defer cc.Close()
+		dir = directory.NewChain(cc, k.Signing, directory.NewFile(filepath.Join(cfg.DataDir, "circles.json")))
+	}
+	rec, err := dir.FindTwin(ctx, k.ID)
+	if err != nil {
+		return 0, nil, fmt.Errorf("twin %d: %w", k.ID, err)
+	}
+	if !rec.SigningKey.Equal(k.SigningPublic()) {
+		return 0, nil, fmt.Errorf("the directory lists twin %d with other keys than %s", k.ID, cfg.KeyFile)
+	}
+	if rec.PNIC.Equal(pk) {
+		return k.ID, pk, nil // already there
+	}
+	rec.PNIC = pk
+	if err := dir.Update(ctx, rec); err != nil {
+		return 0, nil, err
+	}
+	log.Info("relocated the twin", "twin", k.ID, "pnic", hex.EncodeToString(pk))
+	return k.ID, pk, nil
+}
