@@ -9,6 +9,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/freeflowuniverse/planetary/chain/client"
 	"github.com/freeflowuniverse/planetary/rmb/resolve"
@@ -22,9 +23,26 @@ type Resolver struct {
 // New returns a Resolver asking the chain through c.
 func New(c *client.Client) *Resolver { return &Resolver{c: c} }
 
-// Resolve returns the twin's keys and hosting PNIC as the chain proves them.
+// notFoundWait bounds how long Resolve waits for the chain to move on before it calls a twin unknown.
+const notFoundWait = 3 * time.Second
+
+// Resolve returns the twin's keys and hosting PNIC as the chain proves them. A twin registered in
+// the newest block is provable only once the next one commits, so "not found" is asked again after
+// the chain has advanced two blocks (at most notFoundWait) before it is believed.
 func (r *Resolver) Resolve(ctx context.Context, twinID uint64) (resolve.TwinInfo, error) {
+	h := r.c.Height()
 	t, err := r.c.FindTwinByID(ctx, twinID)
+	if errors.Is(err, client.ErrNotFound) {
+		wctx, cancel := context.WithTimeout(ctx, notFoundWait)
+		for r.c.Height() < h+2 && wctx.Err() == nil {
+			select {
+			case <-wctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		cancel()
+		t, err = r.c.FindTwinByID(ctx, twinID)
+	}
 	if errors.Is(err, client.ErrNotFound) {
 		return resolve.TwinInfo{}, fmt.Errorf("twin %d: %w", twinID, resolve.ErrUnknownTwin)
 	}
