@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -202,4 +203,19 @@ func (g *Grid) KillValidator(host string) error {
 		}
 	}
 	return errors.New("no validator on host " + host)
+}
+
+// ComponentLog is the log file of a host's pnicd, a twin's twind, or "validator-HOST"'s chaind.
+func (g *Grid) ComponentLog(name string) string {
+	if _, _, ok := g.t.twin(name); ok {
+		return g.TwinLogFile(name)
+	}
+	if host, ok := strings.CutPrefix(name, "validator-"); ok {
+		for i, v := range g.t.Validators {
+			if v == host {
+				return g.chainLogFile(i)
+			}
+		}
+	}
+	return g.LogFile(name)
 }

@@ -98,6 +98,9 @@ func TestLocalBackend(t *testing.T) {
 	if _, err := g.WaitTwinReach(ctx, "carol", "alice"); err != nil {
 		t.Fatalf("after restart: %v", err)
 	}
+	if g.ComponentLog("bob") != g.TwinLogFile("bob") || g.ComponentLog("validator-b") == g.ComponentLog("b") {
+		t.Fatal("component logs point at the wrong files")
+	}
 	if link, err := g.LoginLink("bob"); err != nil || !strings.HasPrefix(link, "http://"+g.TwinHTTP("bob")+"/login?") {
 		t.Fatalf("login link for bob: %q %v", link, err)
 	}

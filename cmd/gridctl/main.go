@@ -26,7 +26,8 @@ commands:
   status                    each host's process, readiness, address and links; validators; twins
   ping TWIN TWIN            RMB ping from one twin to another, through the first one's twind
   login TWIN                a fresh one-time login link for a twin's owner
-  logs HOST [N]             the last N (default 50) lines of a host's pnicd log
+  logs NAME [N]             the last N (default 50) lines of a host's pnicd log, a twin's twind log
+                            or, as validator-HOST, a validator's chaind log
   run                       up, show the network, wait for Ctrl-C, down
   chaos cut|restore HOST ISP   cut or restore an uplink (netns backend)
   chaos kill|start HOST        crash a host's pnicd or start it again
@@ -94,9 +95,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "logs":
 		if len(rest) < 1 {
-			return cli.Usage(errors.New("logs wants a host name"))
+			return cli.Usage(errors.New("logs wants a host or twin name"))
 		}
-		b, err := os.ReadFile(g.LogFile(rest[0]))
+		b, err := os.ReadFile(g.ComponentLog(rest[0]))
 		if err != nil {
 			return fmt.Errorf("logs of %s: %w", rest[0], err)
 		}
