@@ -63,6 +63,9 @@ type Limits struct {
 	CallTimeout time.Duration // how long to wait for the receiving PNIC's acknowledgement (default 10 s)
 	Workers     int           // concurrent deliveries (default 256)
 	GCInterval  time.Duration // how often expired ids and inbox items are swept (default 1 min)
+	// ForwardInterval is how often the inboxes of twins that are not attached are checked for a
+	// twin that moved to another PNIC, whose messages are then sent on there (default 5 s).
+	ForwardInterval time.Duration
 }
 
 func (l *Limits) fill() {
@@ -89,6 +92,7 @@ func (l *Limits) fill() {
 	defd(&l.CallTimeout, 10*time.Second)
 	def(&l.Workers, 256)
 	defd(&l.GCInterval, time.Minute)
+	defd(&l.ForwardInterval, 5*time.Second)
 }
 
 // Config describes a Bus.
@@ -180,8 +184,9 @@ func New(cfg Config) (*Bus, error) {
 		b.wg.Add(1)
 		go b.worker()
 	}
-	b.wg.Add(1)
+	b.wg.Add(2)
 	go b.gcLoop()
+	go b.forwardLoop()
 	return b, nil
 }
 
@@ -227,6 +232,9 @@ func (b *Bus) Close() error {
 const (
 	recEnvelope = 'e'
 	recNotice   = 'n'
+	// recForward is an envelope this PNIC took for a twin that has since moved, on its way to the
+	// twin's new PNIC: stored with this type, sent as recEnvelope, nobody here told the outcome.
+	recForward = 'f'
 )
 
 // Inbox record types, the first byte of an inbox value.
@@ -305,6 +313,13 @@ func parseOutbox(k, v []byte) (*item, error) {
 			return nil, err
 		}
 		it.route, it.expires = n.src, n.expires
+	case recForward:
+		e, err := seal.Unmarshal(v[1:])
+		if err != nil {
+			return nil, err
+		}
+		it.route, it.expires = e.Dst, e.Expires
+		it.payload[0] = recEnvelope
 	default:
 		return nil, fmt.Errorf("unknown outbox record type %q", v[0])
 	}

@@ -637,3 +637,31 @@ func TestLinkCutMidStream(t *testing.T) {
 		t.Fatal("no delivery was retried: the cut was not exercised")
 	}
 }
+
+// TestMovedTwinsMessagesFollowIt: PNIC 2 takes a message for twin B, which is away; B then moves to
+// PNIC 3 (the resolver says so). PNIC 2 sends the waiting message on to PNIC 3, where B receives it
+// exactly once; PNIC 2 keeps nothing for B.
+func TestMovedTwinsMessagesFollowIt(t *testing.T) {
+	tn := newTestNet(t)
+	p1, p2, p3 := tn.pnic(Limits{}), tn.pnic(Limits{}), tn.pnic(Limits{})
+	a, b := tn.twin(1, p1), tn.twin(2, p2)
+	senders := map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()}
+	a.send(t, b, time.Minute, "before the move")
+	a.receipts(t, 1, 30*time.Second) // PNIC 2 has it
+	if _, in := p2.bus.Waiting(); in != 1 {
+		t.Fatalf("PNIC 2 holds %d inbox items, want 1", in)
+	}
+	// B moves to PNIC 3.
+	info, _ := tn.res.Resolve(context.Background(), 2)
+	info.PNIC = p3.key.Public().(ed25519.PublicKey)
+	tn.res.Put(info)
+	b.pnic = p3
+	p2.bus.ForwardMoved() // synchronous: the inbox item is in PNIC 2's outbox when it returns
+	if _, in := p2.bus.Waiting(); in != 0 {
+		t.Fatalf("PNIC 2 still holds %d inbox items for B after forwarding", in)
+	}
+	got := b.receive(t, 1, 30*time.Second, senders)
+	if got["before the move"] != 1 {
+		t.Fatalf("at PNIC 3 B got %v", got)
+	}
+}
