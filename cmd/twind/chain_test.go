@@ -44,7 +44,7 @@ func TestChainRegistration(t *testing.T) {
 
 	var nodes []*pnicNode
 	prev := 0
-	for i := range 2 {
+	for i := range 3 { // the third is where twin 2 moves
 		data := t.TempDir()
 		priv, _, err := pnic.LoadOrCreateKey(filepath.Join(data, "pnic.key"))
 		if err != nil {
@@ -65,7 +65,7 @@ func TestChainRegistration(t *testing.T) {
 	}
 	twind := testnet.Build(t, module+"/cmd/twind")
 	var twins []*twinProc
-	for i, nd := range nodes {
+	for i, nd := range nodes[:2] {
 		tp := &twinProc{id: uint64(i + 1), data: t.TempDir(), http: fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp"))}
 		tp.proc = testnet.StartLocal(t, filepath.Join(tp.data, "twind.log"), twind, "--data", tp.data, "--pnic", nd.socket,
 			"--http", tp.http, "--chain", rpc, "--location", "Ghent, BE", "--pnic-key", hex.EncodeToString(nd.key))
@@ -115,31 +115,105 @@ func TestChainRegistration(t *testing.T) {
 		t.Fatalf("ping twin 2: %v", last)
 	}
 
-	// twind relocate (twin 2 stopped) moves it with one chain update; twin 1 sees the new PNIC.
+	// Twins 1 and 2 become contacts and chat.
+	twins[0].call(t, ctx, func(rq schema.WsRequest) error {
+		in, err := rq.NewInvite()
+		if err != nil {
+			return err
+		}
+		in.SetTwin(2)
+		return nil
+	})
+	twins[1].await(t, ctx, "invitation from twin 1", contactEvent(1, schema.ContactState_invitedBy))
+	twins[1].call(t, ctx, func(rq schema.WsRequest) error { rq.SetAccept(1); return nil })
+	twins[0].await(t, ctx, "acceptance by twin 2", contactEvent(2, schema.ContactState_contact))
+	id := sendChat(t, ctx, twins[0], 2, "before the move")
+	twins[0].await(t, ctx, "delivery receipt", chatEvent(id, schema.ChatState_delivered))
+
+	// twind relocate (twin 2 stopped) moves it to PNIC 3 with one chain update; twin 1 writes while
+	// twin 2 is moving and away, and sees the new PNIC.
 	if err := twins[1].proc.Stop(10 * time.Second); err != nil {
 		t.Fatalf("stop twind 2: %v", err)
 	}
-	newPNIC, _, _ := ed25519.GenerateKey(nil)
+	during := sendChat(t, ctx, twins[0], 2, "while twin 2 moves")
 	var out bytes.Buffer
-	if err := run([]string{"relocate", "--data", twins[1].data, "--chain", rpc, "--pnic-key", hex.EncodeToString(newPNIC)}, &out, &bytes.Buffer{}); err != nil {
+	if err := run([]string{"relocate", "--data", twins[1].data, "--chain", rpc, "--pnic", nodes[2].socket,
+		"--pnic-key", hex.EncodeToString(nodes[2].key)}, &out, &bytes.Buffer{}); err != nil {
 		t.Fatalf("relocate: %v", err)
 	}
-	if !strings.Contains(out.String(), "twin 2 now lives on PNIC "+hex.EncodeToString(newPNIC)) {
+	if !strings.Contains(out.String(), "twin 2 now lives on PNIC "+hex.EncodeToString(nodes[2].key)) {
 		t.Fatalf("relocate said %q", out.String())
 	}
+	after := sendChat(t, ctx, twins[0], 2, "after the move")
 	for {
 		r := twins[0].call(t, ctx, func(rq schema.WsRequest) error { rq.SetFindTwin(2); return nil })
 		rec, err := r.Twin()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pk, _ := rec.Pnic(); ed25519.PublicKey(pk).Equal(newPNIC) {
+		if pk, _ := rec.Pnic(); ed25519.PublicKey(pk).Equal(nodes[2].key) {
 			break
 		}
 		select {
 		case <-ctx.Done():
 			t.Fatal("twin 1 never saw twin 2 on its new PNIC")
 		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	// Twin 2 comes back on PNIC 3 and gets both messages (the one PNIC 2 took is sent on to PNIC 3).
+	moved := &twinProc{id: 2, data: twins[1].data, http: twins[1].http}
+	moved.proc = testnet.StartLocal(t, filepath.Join(moved.data, "twind-moved.log"), twind, "--data", moved.data,
+		"--pnic", nodes[2].socket, "--http", moved.http, "--chain", rpc)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("twind 2 (moved) log:\n%s", moved.proc.Output())
+		}
+	})
+	waitFor(t, 60*time.Second, "twind 2 on PNIC 3", moved.proc, func() bool {
+		resp, err := http.Get("http://" + moved.http + "/session")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	moved.ws = moved.connect(t, ctx)
+	// Either may arrive first (the one PNIC 2 took is forwarded when PNIC 2 sees the move).
+	pending := map[string]bool{string(during): true, string(after): true}
+	for len(pending) > 0 {
+		twins[0].await(t, ctx, "delivery of the messages sent around the move", func(e schema.WsEvent) bool {
+			for id := range pending {
+				if chatEvent([]byte(id), schema.ChatState_delivered)(e) {
+					delete(pending, id)
+					return true
+				}
+			}
+			return false
+		})
+	}
+	if !strings.Contains(nodes[1].proc.Output(), "its waiting messages follow it") {
+		t.Fatalf("PNIC 2 did not forward what it held for twin 2:\n%s", nodes[1].proc.Output())
+	}
+	r = moved.call(t, ctx, func(rq schema.WsRequest) error {
+		h, err := rq.NewHistory()
+		if err != nil {
+			return err
+		}
+		h.SetTwin(1)
+		h.SetLimit(10)
+		return nil
+	})
+	h, err := r.History()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]int{}
+	for i := 0; i < h.Len(); i++ {
+		text, _ := h.At(i).Text()
+		texts[text]++
+	}
+	for _, want := range []string{"before the move", "while twin 2 moves", "after the move"} {
+		if texts[want] != 1 {
+			t.Fatalf("twin 2's history after the move: %v, want %q once", texts, want)
 		}
 	}
 	if err := run([]string{"relocate", "--data", twins[1].data}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
