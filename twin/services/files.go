@@ -12,6 +12,7 @@ import (
 
 	"github.com/freeflowuniverse/planetary/rmb/client"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
+	"github.com/freeflowuniverse/planetary/twin/directory"
 	"github.com/freeflowuniverse/planetary/twin/store"
 )
 
@@ -181,6 +182,12 @@ func (t *Twin) handleFileGet(ctx context.Context, m *client.Message) error {
 	f, err := t.st.File(sha)
 	if err != nil || f.From != 0 || !slices.Contains(f.Access, m.From) || t.cfg.Files == nil {
 		t.log.Info("refused a file download", "from", m.From, "sha256", fmt.Sprintf("%x", sha[:8]))
+		// Recorded before the refusal goes out, so whoever is refused can already find it audited.
+		ev := directory.AuditEvent{Twin: t.cfg.Self, Time: time.Now(), Action: "permission_denied",
+			Detail: fmt.Sprintf("twin %d asked for file %x", m.From, sha[:8])}
+		if err := t.cfg.Directory.AppendAudit(ctx, ev); err != nil {
+			t.log.Warn("could not audit a refused download", "from", m.From, "err", err)
+		}
 		return reply(0, 0, nil, fmt.Sprintf("twin %d may not download this file from twin %d", m.From, t.cfg.Self))
 	}
 	offset := int64(rq.Offset())

@@ -226,6 +226,11 @@ func TestFiles(t *testing.T) {
 	if _, err := c.Download(ctx, 1, sum); err == nil || !strings.Contains(err.Error(), "may not download") {
 		t.Fatalf("download outside the access list: %v", err)
 	}
+	// ... and twin 1 recorded the refusal in its audit log before answering.
+	if log, _ := os.ReadFile(p.Directory.Path() + ".audit"); !strings.Contains(string(log), `"action":"permission_denied"`) ||
+		!strings.Contains(string(log), "twin 3 asked for file") {
+		t.Fatalf("audit log lacks the refusal:\n%s", log)
+	}
 
 	// Granted access, twin 3 starts on a corrupt partial: the SHA-256 check fails and drops it, so
 	// a retry starts over and succeeds.
