@@ -23,9 +23,15 @@ func TestCLI(t *testing.T) {
 	if err := run([]string{"login-link", "--data", missing}, &out, &errb); cli.Code(err) != 1 || !strings.Contains(err.Error(), "start twind first") {
 		t.Errorf("login-link without data: %v", err)
 	}
-	// No key and no --twin-id: a clear runtime error.
-	err := run([]string{"--data", t.TempDir(), "--pnic", filepath.Join(t.TempDir(), "none.sock"), "--http", "127.0.0.1:0"}, &out, &errb)
+	// No key, no chain answering and no --twin-id: a clear runtime error naming the ways out.
+	err := run([]string{"--data", t.TempDir(), "--pnic", filepath.Join(t.TempDir(), "none.sock"), "--http", "127.0.0.1:0",
+		"--chain", "http://127.0.0.1:1"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "--twin-id") || !strings.Contains(err.Error(), "no chain at") {
+		t.Errorf("first start with no chain and no --twin-id: %v", err)
+	}
+	err = run([]string{"--data", t.TempDir(), "--pnic", filepath.Join(t.TempDir(), "none.sock"), "--http", "127.0.0.1:0",
+		"--directory", filepath.Join(t.TempDir(), "twins.json")}, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "--twin-id") {
-		t.Errorf("first start without --twin-id: %v", err)
+		t.Errorf("first start with a directory file and no --twin-id: %v", err)
 	}
 }

@@ -38,6 +38,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// DefaultChain is where twind looks for the chain when given no directory file: chaind's default RPC.
+const DefaultChain = "http://127.0.0.1:26657"
+
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -59,12 +62,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.KeyFile, "key", "", "the twin's key file (default <data>/twin.key)")
 	fs.StringVar(&cfg.DirectoryFile, "directory", "", "directory file, the PNIC's resolver file (default ~/.planetary/pnic/twins.json)")
 	fs.Uint64Var(&cfg.TwinID, "twin-id", 0, "twin id to create keys for on first start (file directory only)")
-	fs.StringVar(&cfg.Chain, "chain", "", "register and look twins up on the chain node at this RPC address (http://127.0.0.1:26657) instead of the directory file")
+	fs.StringVar(&cfg.Chain, "chain", "", "the chain node's RPC address, where the twin registers and looks twins up (default http://127.0.0.1:26657 unless --directory or --twin-id)")
 	fs.StringVar(&cfg.PNICKey, "pnic-key", "", "the PNIC's public key in hex, to register a new twin (default: read pnic.key beside the socket)")
 	fs.StringVar(&cfg.Location, "location", "", "location to register in the directory")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	// With neither a directory file nor a twin id, the twin lives on the chain, at chaind's default RPC.
+	fileMode := false
+	fs.Visit(func(f *flag.Flag) { fileMode = fileMode || f.Name == "directory" || f.Name == "twin-id" })
+	if cfg.Chain == "" && !fileMode {
+		cfg.Chain = DefaultChain
 	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {

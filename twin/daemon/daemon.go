@@ -295,9 +295,11 @@ func Run(ctx context.Context, cfg Config) error {
 		dir  directory.Directory
 	)
 	if cfg.Chain != "" {
-		cc, err := chainclient.Dial(ctx, cfg.Chain, chainclient.Options{Log: log.With("part", "chain")})
+		dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
+		cc, err := chainclient.Dial(dctx, cfg.Chain, chainclient.Options{Log: log.With("part", "chain")})
+		dcancel()
 		if err != nil {
-			return fmt.Errorf("chain at %s: %w", cfg.Chain, err)
+			return fmt.Errorf("no chain at %s (start chaind, pass --chain URL, or use a directory file with --directory and --twin-id): %w", cfg.Chain, err)
 		}
 		defer cc.Close()
 		if keys, dir, err = chainIdentity(ctx, cfg, cc, log); err != nil {
