@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -162,6 +163,11 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Error("twind and pnicd do not mount the socket directory from the same host path")
 	}
 	mountsFromVolumes(t, "twind", tc, twin.Spec.Template.Spec.Volumes)
+	// Both find twins on the chain, through the validators' headless Service.
+	chainURL := fmt.Sprintf("http://%s-0.%s.%s.svc.cluster.local:26657", ss.Name, ss.Spec.ServiceName, ss.Namespace)
+	if argAfter(c.Args, "--chain") != chainURL || argAfter(tc.Args, "--chain") != chainURL {
+		t.Errorf("pnicd --chain %q, twind --chain %q: want %q", argAfter(c.Args, "--chain"), argAfter(tc.Args, "--chain"), chainURL)
+	}
 	if twin.Spec.Replicas == nil || *twin.Spec.Replicas != 1 || twin.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType ||
 		!labelsMatch(twin.Spec.Selector.MatchLabels, twin.Spec.Template.Labels) {
 		t.Error("twind: want one replica, the Recreate strategy and a selector matching the template")
