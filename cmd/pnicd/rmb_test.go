@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,8 +15,8 @@ import (
 	"time"
 
 	"github.com/freeflowuniverse/planetary/chain"
+	"github.com/freeflowuniverse/planetary/chain/chaintest"
 	chainclient "github.com/freeflowuniverse/planetary/chain/client"
-	"github.com/freeflowuniverse/planetary/chain/node"
 	"github.com/freeflowuniverse/planetary/internal/testnet"
 	"github.com/freeflowuniverse/planetary/pnic"
 	"github.com/freeflowuniverse/planetary/rmb/client"
@@ -385,20 +384,10 @@ func TestRMBChainResolver(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a chain node and two pnicd processes")
 	}
-	home := t.TempDir()
-	ccfg := node.Config{RPC: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)), P2P: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))}
-	devKey, err := node.InitDev(home, ccfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cn, err := node.Start(context.Background(), home, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cn.Stop()
+	chn := chaintest.StartDev(t)
+	devKey, rpc := chn.DevKey, chn.RPC
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	rpc := "http://" + ccfg.RPC
 	cc, err := chainclient.Dial(ctx, rpc, chainclient.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -445,14 +434,4 @@ func TestRMBChainResolver(t *testing.T) {
 	if _, err := c1.Ping(ctx, 3); err == nil {
 		t.Fatal("ping of a twin the chain does not know succeeded")
 	}
-}
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

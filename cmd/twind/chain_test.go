@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/freeflowuniverse/planetary/chain/node"
+	"github.com/freeflowuniverse/planetary/chain/chaintest"
 	"github.com/freeflowuniverse/planetary/internal/testnet"
 	"github.com/freeflowuniverse/planetary/pnic"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
@@ -28,17 +27,7 @@ func TestChainRegistration(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a chain, two pnicd and two twind")
 	}
-	home := t.TempDir()
-	ccfg := node.Config{RPC: fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp")), P2P: fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp"))}
-	if _, err := node.InitDev(home, ccfg); err != nil {
-		t.Fatal(err)
-	}
-	cn, err := node.Start(context.Background(), home, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cn.Stop()
-	rpc := "http://" + ccfg.RPC
+	rpc := chaintest.StartDev(t).RPC
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 

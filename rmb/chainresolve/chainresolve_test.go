@@ -4,46 +4,25 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"fmt"
-	"log/slog"
-	"net"
 	"testing"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/chain"
+	"github.com/freeflowuniverse/planetary/chain/chaintest"
 	"github.com/freeflowuniverse/planetary/chain/client"
-	"github.com/freeflowuniverse/planetary/chain/node"
 	"github.com/freeflowuniverse/planetary/rmb/resolve"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 )
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // TestRelocation: on a real single-validator dev chain, a registered twin resolves to its PNIC
 // with its keys; after the twin moves to another PNIC, the resolver's answer follows without any
 // explicit invalidation; an unregistered twin is unknown.
 func TestRelocation(t *testing.T) {
-	home := t.TempDir()
-	cfg := node.Config{RPC: fmt.Sprintf("127.0.0.1:%d", freePort(t)), P2P: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	devKey, err := node.InitDev(home, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Start(context.Background(), home, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Stop()
+	chn := chaintest.StartDev(t)
+	devKey := chn.DevKey
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, cfg.RPC, client.Options{})
+	c, err := client.Dial(ctx, chn.RPC, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,44 +4,23 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"fmt"
-	"log/slog"
-	"net"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/chain/chaintest"
 	chainclient "github.com/freeflowuniverse/planetary/chain/client"
-	"github.com/freeflowuniverse/planetary/chain/node"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 )
-
-func port(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // TestChainDirectory: on a real dev chain a twin registers itself (its signing key is its account)
 // and gets id 1, is found with its keys and location, moves to another PNIC, and reports to its
 // audit log; an unknown twin is ErrNotFound.
 func TestChainDirectory(t *testing.T) {
-	home := t.TempDir()
-	cfg := node.Config{RPC: fmt.Sprintf("127.0.0.1:%d", port(t)), P2P: fmt.Sprintf("127.0.0.1:%d", port(t))}
-	if _, err := node.InitDev(home, cfg); err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.Start(context.Background(), home, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Stop()
+	chn := chaintest.StartDev(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	c, err := chainclient.Dial(ctx, cfg.RPC, chainclient.Options{})
+	c, err := chainclient.Dial(ctx, chn.RPC, chainclient.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
