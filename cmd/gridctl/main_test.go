@@ -26,7 +26,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--backend", "docker", "status"}, "backend"},
 		{[]string{"--state", dir, "chaos", "explode", "a"}, "unknown chaos action"},
 		{[]string{"--state", dir, "down", "--all"}, "only --purge"},
-		{[]string{"--state", dir, "logs"}, "host name"},
+		{[]string{"--state", dir, "logs"}, "host or twin name"},
 	}
 	for _, c := range cases {
 		err := run(c.args, &bytes.Buffer{}, &bytes.Buffer{})
