@@ -219,3 +219,20 @@ func (g *Grid) ComponentLog(name string) string {
 	}
 	return g.LogFile(name)
 }
+
+// StartValidator starts one validator again and waits until it answers with its chain.
+func (g *Grid) StartValidator(ctx context.Context, host string) error {
+	for i, v := range g.t.Validators {
+		if v != host {
+			continue
+		}
+		if g.chainRunning(i) {
+			return nil
+		}
+		if err := g.startValidator(i); err != nil {
+			return err
+		}
+		return g.waitValidator(ctx, i, 1)
+	}
+	return errors.New("no validator on host " + host)
+}

@@ -396,6 +396,16 @@ func TestLocalChain(t *testing.T) {
 	if len(v) != 1 || v[0].Err != "" || v[0].Height < 1 {
 		t.Fatalf("validators: %+v", v)
 	}
+	// A crashed validator comes back where it was.
+	if err := g.KillValidator("b"); err != nil {
+		t.Fatal(err)
+	}
+	if down := g.Validators(); down[0].PID != 0 {
+		t.Fatalf("validator still running after kill: %+v", down[0])
+	}
+	if err := g.StartValidator(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
 	if err := g.Restart(ctx); err != nil {
 		t.Fatalf("restart: %v\n%s", err, out.String())
 	}

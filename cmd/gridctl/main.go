@@ -31,6 +31,7 @@ commands:
   run                       up, show the network, wait for Ctrl-C, down
   chaos cut|restore HOST ISP   cut or restore an uplink (netns backend)
   chaos kill|start HOST        crash a host's pnicd or start it again
+  chaos kill-validator|start-validator HOST   crash a host's chain validator or start it again
   version
 flags:`
 
@@ -239,7 +240,7 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 
 func chaos(ctx context.Context, g *grid.Grid, args []string) error {
 	if len(args) < 2 {
-		return cli.Usage(errors.New("chaos wants cut|restore HOST ISP or kill|start HOST"))
+		return cli.Usage(errors.New("chaos wants cut|restore HOST ISP, kill|start HOST or kill-validator|start-validator HOST"))
 	}
 	switch args[0] {
 	case "cut", "restore":
@@ -251,6 +252,10 @@ func chaos(ctx context.Context, g *grid.Grid, args []string) error {
 		return g.Kill(args[1])
 	case "start":
 		return g.StartHost(ctx, args[1])
+	case "kill-validator":
+		return g.KillValidator(args[1])
+	case "start-validator":
+		return g.StartValidator(ctx, args[1])
 	}
 	return cli.Usage(fmt.Errorf("unknown chaos action %q", args[0]))
 }
