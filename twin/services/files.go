@@ -105,6 +105,7 @@ func (t *Twin) Share(ctx context.Context, r io.Reader, name string, access []uin
 	}
 	f := store.File{SHA256: sha, Name: name, Size: size, Have: size, Access: slices.Clone(access), Added: time.Now()}
 	if old, err := t.st.File(sha); err == nil && old.From == 0 {
+		f.Circles = old.Circles
 		f.Access = append(old.Access, access...)
 		slices.Sort(f.Access)
 		f.Access = slices.Compact(f.Access)
@@ -180,7 +181,7 @@ func (t *Twin) handleFileGet(ctx context.Context, m *client.Message) error {
 	var sha [32]byte
 	copy(sha[:], raw)
 	f, err := t.st.File(sha)
-	if err != nil || f.From != 0 || !slices.Contains(f.Access, m.From) || t.cfg.Files == nil {
+	if err != nil || f.From != 0 || !t.mayDownload(ctx, f, m.From) || t.cfg.Files == nil {
 		t.log.Info("refused a file download", "from", m.From, "sha256", fmt.Sprintf("%x", sha[:8]))
 		// Recorded before the refusal goes out, so whoever is refused can already find it audited.
 		ev := directory.AuditEvent{Twin: t.cfg.Self, Time: time.Now(), Action: "permission_denied",

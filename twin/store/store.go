@@ -393,13 +393,16 @@ const pFile = "f\x00"
 
 // File is a file this twin shares (From 0) or was offered by twin From.
 type File struct {
-	SHA256 [32]byte  `json:"sha256"`
-	Name   string    `json:"name"`
-	Size   int64     `json:"size"`
-	From   uint64    `json:"from"`
-	Have   int64     `json:"have"`
-	Access []uint64  `json:"access,omitempty"`
-	Added  time.Time `json:"added"`
+	SHA256 [32]byte `json:"sha256"`
+	Name   string   `json:"name"`
+	Size   int64    `json:"size"`
+	From   uint64   `json:"from"`
+	Have   int64    `json:"have"`
+	Access []uint64 `json:"access,omitempty"`
+	// Circles are the owner's circles whose members may download the file, as they are at the time
+	// of each request.
+	Circles []string  `json:"circles,omitempty"`
+	Added   time.Time `json:"added"`
 }
 
 // PutFile stores a file entry.
