@@ -233,7 +233,7 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 			fmt.Fprintf(w, "  %-8s %s\n", t.Name, link)
 		}
 	}
-	fmt.Fprintf(w, "\nlogs: gridctl logs HOST (files in %s); Ctrl-C stops the network\n", g.Dir())
+	fmt.Fprintf(w, "\nlogs: gridctl logs HOST or TWIN (files in %s); Ctrl-C stops the network\n", g.Dir())
 	<-ctx.Done()
 	return nil
 }
