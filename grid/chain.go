@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -93,19 +92,7 @@ func (g *Grid) upChain(ctx context.Context) error {
 func (g *Grid) validatorRPC(i int) string { return fmt.Sprintf("127.0.0.1:%d", g.chainRPCPort(i)) }
 
 func (g *Grid) startValidator(i int) error {
-	log, err := os.OpenFile(g.chainLogFile(i), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("log of validator %s: %w", g.validatorName(i), err)
-	}
-	defer log.Close()
-	cmd := exec.Command(g.o.Chaind, "start", "--home", g.chainHome(i))
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start chaind for %s: %w", g.validatorName(i), err)
-	}
-	go cmd.Wait()
-	return os.WriteFile(g.chainPidFile(i), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
+	return g.spawn("chaind for "+g.validatorName(i), g.chainLogFile(i), g.chainPidFile(i), g.o.Chaind, "start", "--home", g.chainHome(i))
 }
 
 // chainHeight asks validator i for its latest block height.
@@ -191,15 +178,7 @@ func (g *Grid) Validators() []ValidatorStatus {
 func (g *Grid) KillValidator(host string) error {
 	for i, v := range g.t.Validators {
 		if v == host {
-			pid := procPid(g.chainPidFile(i), "chaind")
-			if pid == 0 {
-				return fmt.Errorf("validator %s is not running", host)
-			}
-			syscall.Kill(pid, syscall.SIGKILL)
-			for j := 0; j < 50 && !exited(pid); j++ {
-				time.Sleep(100 * time.Millisecond)
-			}
-			return nil
+			return killProc("validator "+host, g.chainPidFile(i), "chaind")
 		}
 	}
 	return errors.New("no validator on host " + host)

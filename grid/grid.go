@@ -62,25 +62,25 @@ type Grid struct {
 
 	mu     sync.Mutex
 	owners map[string]*ownerConn // websockets to twinds, logged in as their owners
-	exits  map[string]string     // how a pnicd this grid started ended, by host
+	exits  map[string]string     // how a process this grid started ended, by pid file
 }
 
-// reap waits for a pnicd this grid started and records how it ended.
-func (g *Grid) reap(host string, cmd *exec.Cmd) {
+// reap waits for a process this grid started and records how it ended.
+func (g *Grid) reap(pidFile string, cmd *exec.Cmd) {
 	err := cmd.Wait()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.exits == nil {
 		g.exits = make(map[string]string)
 	}
-	g.exits[host] = fmt.Sprintf("pid %d: %v", cmd.Process.Pid, err)
+	g.exits[pidFile] = fmt.Sprintf("pid %d: %v", cmd.Process.Pid, err)
 }
 
-// exitOf says how the last pnicd of host started by this grid ended, if it did.
-func (g *Grid) exitOf(host string) string {
+// exitOf says how the last process recorded in pidFile and started by this grid ended, if it did.
+func (g *Grid) exitOf(pidFile string) string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if e, ok := g.exits[host]; ok {
+	if e, ok := g.exits[pidFile]; ok {
 		return e
 	}
 	return "not seen to end here"
@@ -331,25 +331,30 @@ func (g *Grid) start(i int, h Host) error {
 	if err := os.MkdirAll(filepath.Join(g.dir, h.Name), 0o700); err != nil {
 		return err
 	}
-	log, err := os.OpenFile(g.LogFile(h.Name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("log of %s: %w", h.Name, err)
-	}
-	defer log.Close()
 	name, args := g.o.Pnicd, g.pnicdArgs(i, h)
 	if g.o.Backend == Netns {
 		name, args = "ip", append([]string{"netns", "exec", g.hostNS(h.Name), g.o.Pnicd}, args...)
 	}
+	return g.spawn("pnicd for "+h.Name, g.LogFile(h.Name), g.pidFile(h.Name), name, args...)
+}
+
+// spawn starts a program detached from this process (its own session), output appended to logPath
+// after a line marking the start, and records its pid in pidFile; how it ends is remembered.
+func (g *Grid) spawn(what, logPath, pidFile, name string, args ...string) error {
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("log of %s: %w", what, err)
+	}
+	defer log.Close()
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	fmt.Fprintf(log, "--- gridctl starts pnicd for %s at %s\n", h.Name, time.Now().UTC().Format(time.RFC3339Nano))
+	fmt.Fprintf(log, "--- gridctl starts %s at %s\n", what, time.Now().UTC().Format(time.RFC3339Nano))
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start pnicd for %s: %w", h.Name, err)
+		return fmt.Errorf("start %s: %w", what, err)
 	}
-	pid := cmd.Process.Pid
-	go g.reap(h.Name, cmd) // reap it if it dies while we are still running, and remember why
-	return os.WriteFile(g.pidFile(h.Name), []byte(strconv.Itoa(pid)+"\n"), 0o600)
+	go g.reap(pidFile, cmd) // reap it if it dies while we are still running, and remember why
+	return os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
 }
 
 // pid returns the recorded pid of a host's pnicd if that process is alive and is pnicd.
@@ -429,16 +434,16 @@ func (g *Grid) waitReady(ctx context.Context, h Host) error {
 			last := tail(g.LogFile(h.Name), 15)
 			// Rarely (seen twice in many CI runs, right after a stop) a pnicd ends at once without
 			// a word; start it once more and say so, rather than fail the whole network.
-			if lines := strings.Split(last, "\n"); again > 0 && strings.HasPrefix(lines[len(lines)-1], "--- gridctl starts pnicd") {
+			if lines := strings.Split(last, "\n"); again > 0 && strings.HasPrefix(lines[len(lines)-1], "--- gridctl starts ") {
 				again--
-				fmt.Fprintf(g.o.Out, "pnicd of %s ended at once without a word (%s); starting it again\n", h.Name, g.exitOf(h.Name))
+				fmt.Fprintf(g.o.Out, "pnicd of %s ended at once without a word (%s); starting it again\n", h.Name, g.exitOf(g.pidFile(h.Name)))
 				i, _, _ := g.t.host(h.Name)
 				if err := g.start(i, h); err != nil {
 					return err
 				}
 				continue
 			}
-			return fmt.Errorf("pnicd of %s exited (%s); last lines of %s:\n%s", h.Name, g.exitOf(h.Name), g.LogFile(h.Name), last)
+			return fmt.Errorf("pnicd of %s exited (%s); last lines of %s:\n%s", h.Name, g.exitOf(g.pidFile(h.Name)), g.LogFile(h.Name), last)
 		}
 		if code, err := g.get(h.Name, path, nil); err == nil && code == http.StatusOK {
 			return nil
@@ -623,18 +628,23 @@ func (g *Grid) Kill(host string) error {
 	if _, _, ok := g.t.host(host); !ok {
 		return fmt.Errorf("no host %s", host)
 	}
-	pid := g.pid(host)
+	return killProc(host, g.pidFile(host), "pnicd")
+}
+
+// killProc sends SIGKILL to the process recorded in pidFile and waits until it is gone, not just
+// unrecognisable: while it exits its memory goes before its files, so its database lock and
+// sockets outlive its command line for a moment.
+func killProc(what, pidFile, exe string) error {
+	pid := procPid(pidFile, exe)
 	if pid == 0 {
-		return fmt.Errorf("%s is not running", host)
+		return fmt.Errorf("%s is not running", what)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	// Wait until the process is gone, not just unrecognisable: while it exits its memory goes
-	// before its files, so its database lock and sockets outlive its command line for a moment.
 	for i := 0; i < 50 && !exited(pid); i++ {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if !exited(pid) {
-		return fmt.Errorf("%s (pid %d) did not exit within 5 s of SIGKILL", host, pid)
+		return fmt.Errorf("%s (pid %d) did not exit within 5 s of SIGKILL", what, pid)
 	}
 	return nil
 }

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/rmb/schema"
@@ -46,24 +43,12 @@ func (g *Grid) startTwin(i int) error {
 	if err := os.MkdirAll(g.twinDataDir(tw.Name), 0o700); err != nil {
 		return err
 	}
-	log, err := os.OpenFile(g.TwinLogFile(tw.Name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("log of twin %s: %w", tw.Name, err)
-	}
-	defer log.Close()
 	args := []string{"--data", g.twinDataDir(tw.Name), "--pnic", g.socketPath(tw.Host),
 		"--http", g.TwinHTTP(tw.Name), "--key", g.TwinKeyFile(tw.Name), "--directory", g.resolverFile()}
 	if rpc := g.ChainRPC(); rpc != "" {
 		args = append(args, "--chain", rpc) // registered by registerTwins; lookups proven on the chain
 	}
-	cmd := exec.Command(g.o.Twind, args...)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start twind for %s: %w", tw.Name, err)
-	}
-	go cmd.Wait()
-	return os.WriteFile(g.twinPidFile(tw.Name), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
+	return g.spawn("twind for "+tw.Name, g.TwinLogFile(tw.Name), g.twinPidFile(tw.Name), g.o.Twind, args...)
 }
 
 // waitTwin waits until a twin's web server answers.
