@@ -185,8 +185,8 @@ func New(cfg Config) (*Bus, error) {
 		go b.worker()
 	}
 	b.wg.Add(2)
-	go b.gcLoop()
-	go b.forwardLoop()
+	go b.every(b.lim.GCInterval, b.SweepNow)          // expired seen ids and inbox items of detached twins
+	go b.every(b.lim.ForwardInterval, b.ForwardMoved) // waiting messages of twins that moved
 	return b, nil
 }
 

@@ -13,20 +13,6 @@ import (
 // so the inboxes of twins that are not attached are checked now and then, and the messages of a twin
 // now hosted elsewhere move to the outbox, bound for its new PNIC, which keeps them for it.
 
-func (b *Bus) forwardLoop() {
-	defer b.wg.Done()
-	t := time.NewTicker(b.lim.ForwardInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-b.ctx.Done():
-			return
-		case <-t.C:
-			b.ForwardMoved()
-		}
-	}
-}
-
 // ForwardMoved sends the waiting messages of every twin that is not attached and now lives on
 // another PNIC on to that PNIC; receipts waiting for such a twin are dropped.
 func (b *Bus) ForwardMoved() {

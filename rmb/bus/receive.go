@@ -175,17 +175,17 @@ func (b *Bus) expireInbox(twin, seq uint64, rec []byte) {
 	}
 }
 
-// gcLoop sweeps expired seen ids and expired inbox items of twins that are not attached.
-func (b *Bus) gcLoop() {
+// every runs fn each interval until the bus closes.
+func (b *Bus) every(interval time.Duration, fn func()) {
 	defer b.wg.Done()
-	t := time.NewTicker(b.lim.GCInterval)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-b.ctx.Done():
 			return
 		case <-t.C:
-			b.gc(time.Now())
+			fn()
 		}
 	}
 }
