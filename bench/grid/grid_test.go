@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,16 +44,7 @@ func tree(n int) grid.Topology {
 func rssSum(g *grid.Grid) int64 {
 	var sum int64
 	for _, s := range g.Status() {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.PID))
-		if err != nil {
-			continue
-		}
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-				sum += kb << 10
-			}
-		}
+		sum += testnet.RSS(s.PID)
 	}
 	return sum
 }
@@ -205,31 +195,6 @@ func TestBenchTwins(t *testing.T) {
 	}
 }
 
-func rssOf(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-func memAvailable() int64 {
-	b, _ := os.ReadFile("/proc/meminfo")
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "MemAvailable:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
 // TestBenchTwinds: the same as TestBenchTwins, but every twin is a twind process (keys, pebble
 // store, owner web server, PNIC connection): time until all serve, their memory, and one ping per
 // twin through its twind's owner websocket. 1000 twinds need ~17 GiB; skipped when memory is short.
@@ -241,8 +206,8 @@ func TestBenchTwinds(t *testing.T) {
 	twind := testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/twind")
 	const hosts = 10
 	for _, n := range []int{100, 1000} {
-		if need := int64(n) * 20 << 20; memAvailable() < need+(2<<30) {
-			report(t, "twinds: %d skipped, %d MiB available, ~%d MiB needed", n, memAvailable()>>20, need>>20)
+		if need := int64(n) * 20 << 20; testnet.MemAvailable() < need+(2<<30) {
+			report(t, "twinds: %d skipped, %d MiB available, ~%d MiB needed", n, testnet.MemAvailable()>>20, need>>20)
 			continue
 		}
 		topo := tree(hosts)
@@ -264,7 +229,7 @@ func TestBenchTwinds(t *testing.T) {
 		up := time.Since(start)
 		var twindRSS int64
 		for _, s := range g.Twins() {
-			twindRSS += rssOf(s.PID)
+			twindRSS += testnet.RSS(s.PID)
 		}
 		pnicRSS := rssSum(g)
 

@@ -158,7 +158,7 @@ func TestBenchKernelThroughput(t *testing.T) {
 		waitReach(t, a, b, sb.Address)
 		measure("pnicd kernel TUN, QUIC link", a, sb.Address)
 		srv.Stop(2 * time.Second)
-		rssA := rss(pa)
+		rssA := testnet.RSS(pa.Pid())
 		pa.Stop(5 * time.Second)
 		pb.Stop(5 * time.Second)
 		report(t, "rss pnicd kernel after the runs: %d MiB", rssA>>20)
@@ -180,20 +180,6 @@ func fmtRuns(v []float64) string {
 		s[i] = fmt.Sprintf("%.2f", x)
 	}
 	return "[" + strings.Join(s, " ") + "]"
-}
-
-func rss(p *testnet.Proc) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // yggStart runs vanilla yggdrasil in h listening on listen (or not), returns its process and address.
@@ -407,5 +393,5 @@ func TestBenchIdleRSS(t *testing.T) {
 	yp, _ := yggStart(t, c, ygg, "", "")
 	time.Sleep(5 * time.Second) // idle means: nothing happening for a while
 	report(t, "idle RSS: pnicd kernel %d MiB, pnicd userspace %d MiB, vanilla yggdrasil %d MiB",
-		rss(pa)>>20, rss(pb)>>20, rss(yp)>>20)
+		testnet.RSS(pa.Pid())>>20, testnet.RSS(pb.Pid())>>20, testnet.RSS(yp.Pid())>>20)
 }

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -41,17 +39,6 @@ func pair() grid.Topology {
 func pct(d []time.Duration, p int) time.Duration {
 	slices.Sort(d)
 	return d[len(d)*p/100].Round(10 * time.Microsecond)
-}
-
-func rss(pid int) int64 {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // TestBenchOwnerPath: n messages one at a time, each timed from the sender's call to the receiver's
@@ -196,7 +183,7 @@ func TestBenchOwnerPath(t *testing.T) {
 	time.Sleep(2 * time.Second) // idle, for the memory figure
 	var mem []int64
 	for _, s := range g.Twins() {
-		mem = append(mem, rss(s.PID))
+		mem = append(mem, testnet.RSS(s.PID))
 	}
 	report(t, "owner path, local backend, 2 pnicd: %d messages one at a time; RMB twin client to twin client p50 %s p99 %s; owner websocket → twind → RMB → twind → owner websocket p50 %s p99 %s; twind idle RSS %.1f and %.1f MiB",
 		n, pct(rmbLat, 50), pct(rmbLat, 99), pct(wsLat, 50), pct(wsLat, 99), float64(mem[0])/(1<<20), float64(mem[1])/(1<<20))

@@ -25,17 +25,7 @@ func TestBigFileAcrossAPNICRestart(t *testing.T) {
 	defer cancel()
 	nodes, tw := startNetwork(t, ctx, 3)
 	a, c := tw[0], tw[2]
-	a.call(t, ctx, func(rq schema.WsRequest) error {
-		in, err := rq.NewInvite()
-		if err != nil {
-			return err
-		}
-		in.SetTwin(3)
-		return nil
-	})
-	c.await(t, ctx, "invitation from twin 1", contactEvent(1, schema.ContactState_invitedBy))
-	c.call(t, ctx, func(rq schema.WsRequest) error { rq.SetAccept(1); return nil })
-	a.await(t, ctx, "acceptance by twin 3", contactEvent(3, schema.ContactState_contact))
+	befriend(t, ctx, a, c, "")
 
 	const size = 50 << 20
 	content := make([]byte, size)

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/freeflowuniverse/planetary/chain/chaintest"
 	"github.com/freeflowuniverse/planetary/internal/testnet"
-	"github.com/freeflowuniverse/planetary/pnic"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 )
@@ -31,27 +29,7 @@ func TestChainRegistration(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	var nodes []*pnicNode
-	prev := 0
-	for i := range 3 { // the third is where twin 2 moves
-		data := t.TempDir()
-		priv, _, err := pnic.LoadOrCreateKey(filepath.Join(data, "pnic.key"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := freePort(t, "udp")
-		sock := filepath.Join(os.TempDir(), fmt.Sprintf("twind-ch-%d-%d.sock", i, time.Now().UnixNano()%1e9))
-		t.Cleanup(func() { os.Remove(sock) })
-		args := []string{"--data", data, "--socket", sock, "--chain", rpc, "--tun", "userspace", "--http", "off",
-			"--listen", fmt.Sprintf("quic://127.0.0.1:%d", port), "--link-timeout", "600ms", "--redial-max", "1s"}
-		if prev != 0 {
-			args = append(args, "--peer", fmt.Sprintf("quic://127.0.0.1:%d", prev))
-		}
-		prev = port
-		nd := &pnicNode{data: data, socket: sock, key: priv.Public().(ed25519.PublicKey), args: args}
-		nd.start(t)
-		nodes = append(nodes, nd)
-	}
+	nodes := startPNICs(t, 3, "--chain", rpc) // the third is where twin 2 moves
 	twind := testnet.Build(t, module+"/cmd/twind")
 	var twins []*twinProc
 	for i, nd := range nodes[:2] {
@@ -105,17 +83,7 @@ func TestChainRegistration(t *testing.T) {
 	}
 
 	// Twins 1 and 2 become contacts and chat.
-	twins[0].call(t, ctx, func(rq schema.WsRequest) error {
-		in, err := rq.NewInvite()
-		if err != nil {
-			return err
-		}
-		in.SetTwin(2)
-		return nil
-	})
-	twins[1].await(t, ctx, "invitation from twin 1", contactEvent(1, schema.ContactState_invitedBy))
-	twins[1].call(t, ctx, func(rq schema.WsRequest) error { rq.SetAccept(1); return nil })
-	twins[0].await(t, ctx, "acceptance by twin 2", contactEvent(2, schema.ContactState_contact))
+	befriend(t, ctx, twins[0], twins[1], "")
 	id := sendChat(t, ctx, twins[0], 2, "before the move")
 	twins[0].await(t, ctx, "delivery receipt", chatEvent(id, schema.ChatState_delivered))
 

@@ -90,10 +90,10 @@ type twinProc struct {
 	hc   *http.Client // holds the session cookie
 }
 
-// startNetwork runs n pnicd processes in a line on loopback with one twind each; twin i is on PNIC i.
-func startNetwork(t *testing.T, ctx context.Context, n int) ([]*pnicNode, []*twinProc) {
+// startPNICs runs n pnicd processes in a line on loopback (userspace netstack), each with args added
+// (how it resolves twins).
+func startPNICs(t *testing.T, n int, args ...string) []*pnicNode {
 	t.Helper()
-	resolver := filepath.Join(t.TempDir(), "twins.json")
 	var nodes []*pnicNode
 	prev := 0
 	for i := range n {
@@ -105,16 +105,24 @@ func startNetwork(t *testing.T, ctx context.Context, n int) ([]*pnicNode, []*twi
 		port := freePort(t, "udp")
 		sock := filepath.Join(os.TempDir(), fmt.Sprintf("twind-it-%d-%d.sock", i, time.Now().UnixNano()%1e9))
 		t.Cleanup(func() { os.Remove(sock) })
-		args := []string{"--data", data, "--socket", sock, "--resolver", resolver, "--tun", "userspace", "--http", "off",
-			"--listen", fmt.Sprintf("quic://127.0.0.1:%d", port), "--link-timeout", "600ms", "--redial-max", "1s"}
+		a := append([]string{"--data", data, "--socket", sock, "--tun", "userspace", "--http", "off",
+			"--listen", fmt.Sprintf("quic://127.0.0.1:%d", port), "--link-timeout", "600ms", "--redial-max", "1s"}, args...)
 		if prev != 0 {
-			args = append(args, "--peer", fmt.Sprintf("quic://127.0.0.1:%d", prev))
+			a = append(a, "--peer", fmt.Sprintf("quic://127.0.0.1:%d", prev))
 		}
 		prev = port
-		nd := &pnicNode{data: data, socket: sock, key: priv.Public().(ed25519.PublicKey), args: args}
+		nd := &pnicNode{data: data, socket: sock, key: priv.Public().(ed25519.PublicKey), args: a}
 		nd.start(t)
 		nodes = append(nodes, nd)
 	}
+	return nodes
+}
+
+// startNetwork runs n pnicd processes in a line on loopback with one twind each; twin i is on PNIC i.
+func startNetwork(t *testing.T, ctx context.Context, n int) ([]*pnicNode, []*twinProc) {
+	t.Helper()
+	resolver := filepath.Join(t.TempDir(), "twins.json")
+	nodes := startPNICs(t, n, "--resolver", resolver)
 	twind := testnet.Build(t, module+"/cmd/twind")
 	var twins []*twinProc
 	for i, nd := range nodes {
@@ -169,6 +177,25 @@ func (tp *twinProc) call(t *testing.T, ctx context.Context, fill func(schema.WsR
 		t.Fatalf("twin %d: %v", tp.id, err)
 	}
 	return r
+}
+
+// befriend has a invite b (with note, if any) and b accept, and waits until both see it.
+func befriend(t *testing.T, ctx context.Context, a, b *twinProc, note string) {
+	t.Helper()
+	a.call(t, ctx, func(rq schema.WsRequest) error {
+		in, err := rq.NewInvite()
+		if err != nil {
+			return err
+		}
+		in.SetTwin(b.id)
+		if note == "" {
+			return nil
+		}
+		return in.SetNote(note)
+	})
+	b.await(t, ctx, fmt.Sprintf("invitation from twin %d", a.id), contactEvent(a.id, schema.ContactState_invitedBy))
+	b.call(t, ctx, func(rq schema.WsRequest) error { rq.SetAccept(a.id); return nil })
+	a.await(t, ctx, fmt.Sprintf("acceptance by twin %d", b.id), contactEvent(b.id, schema.ContactState_contact))
 }
 
 // await reads the twin's events until ok accepts one.
@@ -240,17 +267,7 @@ func TestThreeTwins(t *testing.T) {
 	nodes, tw := startNetwork(t, ctx, 3)
 	a, b, c := tw[0], tw[1], tw[2]
 
-	a.call(t, ctx, func(rq schema.WsRequest) error {
-		in, err := rq.NewInvite()
-		if err != nil {
-			return err
-		}
-		in.SetTwin(2)
-		return in.SetNote("hi, it's twin 1")
-	})
-	b.await(t, ctx, "invitation from twin 1", contactEvent(1, schema.ContactState_invitedBy))
-	b.call(t, ctx, func(rq schema.WsRequest) error { rq.SetAccept(1); return nil })
-	a.await(t, ctx, "acceptance by twin 2", contactEvent(2, schema.ContactState_contact))
+	befriend(t, ctx, a, b, "hi, it's twin 1")
 
 	for _, to := range []uint64{2, 3} {
 		r := a.call(t, ctx, func(rq schema.WsRequest) error { rq.SetPing(to); return nil })
@@ -294,17 +311,7 @@ func TestThreeTwins(t *testing.T) {
 	}
 
 	// A file from twin 1 to twin 3, two PNIC hops away, once they are contacts.
-	a.call(t, ctx, func(rq schema.WsRequest) error {
-		in, err := rq.NewInvite()
-		if err != nil {
-			return err
-		}
-		in.SetTwin(3)
-		return nil
-	})
-	c.await(t, ctx, "invitation from twin 1", contactEvent(1, schema.ContactState_invitedBy))
-	c.call(t, ctx, func(rq schema.WsRequest) error { rq.SetAccept(1); return nil })
-	a.await(t, ctx, "acceptance by twin 3", contactEvent(3, schema.ContactState_contact))
+	befriend(t, ctx, a, c, "")
 	content := make([]byte, 4<<20)
 	rand.Read(content)
 	sum := sha256.Sum256(content)
