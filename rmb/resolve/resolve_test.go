@@ -69,3 +69,21 @@ func TestCacheAndInvalidate(t *testing.T) {
 		t.Fatalf("unknown twin: %v", err)
 	}
 }
+
+// FuzzResolverFile: any bytes in a resolver file give twins or an error, never a panic.
+func FuzzResolverFile(f *testing.F) {
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`[{"id":1,"signing_key":"00","encryption_key":"00","pnic":"00"}]`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		twins, err := parseFile("fuzz", b)
+		if err != nil {
+			return
+		}
+		for _, tw := range twins {
+			if len(tw.SigningKey) != 32 || len(tw.PNIC) != 32 {
+				t.Fatalf("accepted twin %d with keys of %d and %d bytes", tw.ID, len(tw.SigningKey), len(tw.PNIC))
+			}
+		}
+	})
+}

@@ -211,3 +211,26 @@ func TestKeyFileRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// FuzzKeyFile: any bytes in a twin key file give keys or an error, never a panic, and keys that
+// parse write back to the same keys.
+func FuzzKeyFile(f *testing.F) {
+	k, _ := GenerateTwinKeys(7)
+	path := filepath.Join(f.TempDir(), "k")
+	if err := WriteKeyFile(path, k); err != nil {
+		f.Fatal(err)
+	}
+	good, _ := os.ReadFile(path)
+	f.Add(good)
+	f.Add([]byte(`{"id":1,"signing_seed":"00","encryption_key":"00"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, err := ParseKeyFile(b)
+		if err != nil {
+			return
+		}
+		if k.ID == 0 || len(k.Signing) != 64 {
+			t.Fatalf("accepted keys %d/%d", k.ID, len(k.Signing))
+		}
+	})
+}
