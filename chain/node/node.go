@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -345,10 +346,14 @@ func Start(ctx context.Context, home string, log *slog.Logger) (*Node, error) {
 	var extra []dbm.DB
 	dbs := func(dc *cmtcfg.DBContext) (dbm.DB, error) {
 		db, err := cmtcfg.DefaultDBProvider(dc)
-		if err == nil && dc.ID != "blockstore" && dc.ID != "state" && dc.ID != "evidence" {
-			extra = append(extra, db)
+		if err != nil {
+			return nil, err
 		}
-		return db, err
+		sdb := &stopSafeDB{DB: db}
+		if dc.ID != "blockstore" && dc.ID != "state" && dc.ID != "evidence" {
+			extra = append(extra, sdb)
+		}
+		return sdb, nil
 	}
 	n, err := cmtnode.NewNode(ctx, cfg, pv, nk, proxy.NewConnSyncLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(cfg), dbs,
@@ -416,4 +421,61 @@ func InitJoiner(dir, genesisFile string, c Config) (Home, error) {
 		return Home{}, fmt.Errorf("write genesis: %w", err)
 	}
 	return h, nil
+}
+
+// stopSafeDB is a database the node opens, made safe to read after it is closed. CometBFT's
+// consensus reactor runs a goroutine per peer that sleeps between queries and is not waited for
+// on Stop, so it can ask the block store for a commit after the node has closed it; pebble panics
+// on a read of a closed database. Here such a late read finds nothing, which the reactor already
+// handles, and Close waits for reads in progress.
+type stopSafeDB struct {
+	dbm.DB
+	mu     sync.RWMutex
+	closed bool
+}
+
+func (d *stopSafeDB) Get(key []byte) ([]byte, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return nil, nil
+	}
+	return d.DB.Get(key)
+}
+
+func (d *stopSafeDB) Has(key []byte) (bool, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return false, nil
+	}
+	return d.DB.Has(key)
+}
+
+func (d *stopSafeDB) Iterator(start, end []byte) (dbm.Iterator, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return dbm.NewMemDB().Iterator(start, end)
+	}
+	return d.DB.Iterator(start, end)
+}
+
+func (d *stopSafeDB) ReverseIterator(start, end []byte) (dbm.Iterator, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return dbm.NewMemDB().ReverseIterator(start, end)
+	}
+	return d.DB.ReverseIterator(start, end)
+}
+
+func (d *stopSafeDB) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	return d.DB.Close()
 }
