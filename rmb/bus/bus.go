@@ -117,16 +117,18 @@ type Config struct {
 
 // Bus is the message bus of one PNIC.
 type Bus struct {
-	cfg    Config
-	lim    Limits
-	log    *slog.Logger
-	pub    ed25519.PublicKey
-	st     *store.Store
-	tr     *transport.Transport
-	m      *metrics
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cfg Config
+	lim Limits
+	log *slog.Logger
+	pub ed25519.PublicKey
+	st  *store.Store
+	tr  *transport.Transport
+	// verifier checks senders' session signatures, once per session.
+	verifier *seal.Verifier
+	m        *metrics
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 
 	qmu   sync.Mutex
 	qcond *sync.Cond
@@ -156,15 +158,17 @@ func New(cfg Config) (*Bus, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(filepath.Join(cfg.DataDir, "rmb.db"), log)
-	if err != nil {
-		return nil, fmt.Errorf("bus: %w", err)
-	}
 	b := &Bus{
-		cfg: cfg, lim: cfg.Limits, log: log, pub: cfg.Key.Public().(ed25519.PublicKey), st: st, m: m,
+		cfg: cfg, lim: cfg.Limits, log: log, pub: cfg.Key.Public().(ed25519.PublicKey), m: m,
+		verifier:  seal.NewVerifier(0),
 		mailboxes: make(map[uint64]*Mailbox), outCount: make(map[uint64]int), inCount: make(map[uint64]int),
 		buckets: make(map[uint64]*bucket),
 	}
+	st, err := store.OpenWith(filepath.Join(cfg.DataDir, "rmb.db"), log, store.Options{OnInbox: b.committed})
+	if err != nil {
+		return nil, fmt.Errorf("bus: %w", err)
+	}
+	b.st = st
 	b.qcond = sync.NewCond(&b.qmu)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	if err := b.load(); err != nil {

@@ -390,15 +390,23 @@ func TestRefusedEnvelopesCounted(t *testing.T) {
 	if s := call(good); s != schema.Status_duplicate {
 		t.Fatalf("replayed envelope: %v", s)
 	}
+	// A session the sending twin did not sign is refused by the PNIC itself.
+	forged := a.envelope(t, b, time.Minute, "forged session")
+	forged.Signature[0] ^= 1
+	if s := call(forged); s != schema.Status_tampered {
+		t.Fatalf("forged session signature: %v", s)
+	}
+	// A changed body or header passes the PNIC, which cannot open bodies, and is refused by the
+	// receiving twin, which tells its PNIC; the PNIC counts it and tells the sender.
 	body := a.envelope(t, b, time.Minute, "body")
 	body.Body[0] ^= 1
-	if s := call(body); s != schema.Status_tampered {
-		t.Fatalf("tampered body: %v", s)
+	if s := call(body); s != schema.Status_ok {
+		t.Fatalf("tampered body at the PNIC: %v", s)
 	}
 	hdr := a.envelope(t, b, time.Minute, "header")
 	hdr.Command = "other"
-	if s := call(hdr); s != schema.Status_tampered {
-		t.Fatalf("tampered header: %v", s)
+	if s := call(hdr); s != schema.Status_ok {
+		t.Fatalf("tampered header at the PNIC: %v", s)
 	}
 	other := a.envelope(t, c, time.Minute, "for c")
 	if s := call(other); s != schema.Status_wrongDestination {
@@ -410,15 +418,50 @@ func TestRefusedEnvelopesCounted(t *testing.T) {
 	if s := call(old); s != schema.Status_expired {
 		t.Fatalf("expired envelope: %v", s)
 	}
-	for reason, want := range map[string]float64{"replay": 1, "tampered": 2, "wrong_destination": 1, "expired": 1} {
+	// B takes its inbox: the genuine one opens once; the two altered ones are rejected.
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	mb, err := p2.bus.Attach(tctx, b.keys.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := map[string]int{}
+	for handled := 0; handled < 3; handled++ {
+		var d Delivery
+		select {
+		case d = <-mb.Deliveries():
+		case <-tctx.Done():
+			t.Fatalf("B got %d of 3 deliveries", handled)
+		}
+		e, err := seal.Unmarshal(d.Envelope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pt, err := seal.Open(b.keys, a.keys.SigningPublic(), e)
+		if err != nil {
+			if err := mb.Reject(tctx, d.Seq, schema.ErrorCode_tampered, err.Error()); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		opened[string(pt)]++
+		mb.Ack(tctx, d.Seq)
+	}
+	mb.Close()
+	if len(opened) != 1 || opened["genuine"] != 1 {
+		t.Fatalf("B opened %v, want only the genuine one", opened)
+	}
+	for reason, want := range map[string]float64{"replay": 1, "tampered": 3, "wrong_destination": 1, "expired": 1} {
 		if got := refused(reason); got != want {
 			t.Errorf("rmb_envelopes_refused_total{reason=%q} = %v, want %v", reason, got, want)
 		}
 	}
-	// Only the genuine one reaches B, once.
-	got := b.receive(t, 1, 30*time.Second, map[uint64]ed25519.PublicKey{1: a.keys.SigningPublic()})
-	if got["genuine"] != 1 {
-		t.Fatalf("got %v", got)
+	// A hears back about both altered envelopes.
+	rs := a.receipts(t, 2, 30*time.Second)
+	for _, id := range []seal.ID{body.ID, hdr.ID} {
+		if r, ok := rs[id]; !ok || r.Delivered || r.Code != schema.ErrorCode_tampered {
+			t.Errorf("receipt for %s: %+v (present %v), want a tampered failure", id, r, ok)
+		}
 	}
 }
 

@@ -15,6 +15,13 @@ import (
 // window bounds the deliveries a twin may hold unacknowledged.
 const window = 1024
 
+// Bounds of the items a mailbox keeps in memory ahead of delivery; past them it reads the inbox
+// from disk instead, where everything it is handed also is.
+const (
+	memItems = 4096
+	memBytes = 8 << 20
+)
+
 // Receipt tells a sending twin what became of one of its envelopes.
 type Receipt struct {
 	ID        seal.ID
@@ -31,19 +38,28 @@ type Delivery struct {
 }
 
 // Mailbox hands a local twin its inbox in order.
+//
+// Items arrive two ways: from disk (on attach, and whenever the in-memory queue overflowed) and
+// straight from the store's committer as each inbox write becomes durable. Both carry the item's
+// seq, which grows in commit order, so the mailbox delivers each seq once, in order, whichever way
+// it came.
 type Mailbox struct {
-	b      *Bus
-	twin   uint64
-	c      chan Delivery
-	wake   chan struct{}
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	b       *Bus
+	twin    uint64
+	c       chan Delivery
+	wake    chan struct{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
+	flushed chan struct{} // closed once the acknowledged items are deleted after Close
 
-	mu      sync.Mutex
-	unacked map[uint64]struct{}
-	acked   []uint64      // acknowledged, not yet deleted
-	ackWake chan struct{} // wakes the deleter
+	mu       sync.Mutex
+	unacked  map[uint64][]byte // delivered, not yet acknowledged: the inbox record
+	acked    []uint64          // acknowledged, not yet deleted
+	ackWake  chan struct{}     // wakes the deleter
+	mem      []inboxRec        // committed items not yet delivered, in seq order
+	memSize  int
+	overflow bool // mem dropped items: read the disk
 }
 
 // Attach starts delivering twin's inbox; a twin has one mailbox at a time, and attaching again
@@ -57,8 +73,10 @@ func (b *Bus) Attach(ctx context.Context, twin uint64) (*Mailbox, error) {
 		return nil, fmt.Errorf("%w: %d", ErrNotLocal, twin)
 	}
 	m := &Mailbox{b: b, twin: twin, c: make(chan Delivery, 64), wake: make(chan struct{}, 1),
-		done: make(chan struct{}), unacked: make(map[uint64]struct{}), ackWake: make(chan struct{}, 1)}
+		done: make(chan struct{}), flushed: make(chan struct{}), unacked: make(map[uint64][]byte), ackWake: make(chan struct{}, 1)}
 	m.ctx, m.cancel = context.WithCancel(b.ctx)
+	// Registered before the first read of the disk: an item committed after that read began is
+	// handed over by the committer, one committed before it is on disk.
 	b.mu.Lock()
 	old := b.mailboxes[twin]
 	b.mailboxes[twin] = m
@@ -78,7 +96,8 @@ func (m *Mailbox) Deliveries() <-chan Delivery { return m.c }
 // Done is closed when the mailbox has stopped.
 func (m *Mailbox) Done() <-chan struct{} { return m.done }
 
-// Close stops deliveries; unacknowledged items stay in the inbox.
+// Close stops deliveries; unacknowledged items stay in the inbox. It returns once the acknowledged
+// ones are gone from it, so a mailbox attached next does not deliver them again.
 func (m *Mailbox) Close() {
 	m.cancel()
 	m.b.mu.Lock()
@@ -86,21 +105,32 @@ func (m *Mailbox) Close() {
 		delete(m.b.mailboxes, m.twin)
 	}
 	m.b.mu.Unlock()
+	<-m.flushed
+}
+
+// take removes seq from the unacknowledged deliveries and returns its record.
+func (m *Mailbox) take(seq uint64) ([]byte, error) {
+	m.mu.Lock()
+	rec, ok := m.unacked[seq]
+	if ok {
+		delete(m.unacked, seq)
+	}
+	m.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("bus: twin %d answered delivery %d, which it was not given", m.twin, seq)
+	}
+	return rec, nil
 }
 
 // Ack removes a delivered item from the inbox. It does not wait for the disk: acknowledged items are
 // deleted in batches without fsync, and after a crash the twin gets them again and drops them by id.
 func (m *Mailbox) Ack(ctx context.Context, seq uint64) error {
+	if _, err := m.take(seq); err != nil {
+		return err
+	}
 	m.mu.Lock()
-	_, ok := m.unacked[seq]
-	if ok {
-		delete(m.unacked, seq)
-		m.acked = append(m.acked, seq)
-	}
+	m.acked = append(m.acked, seq)
 	m.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("bus: twin %d acknowledged %d, which it was not given", m.twin, seq)
-	}
 	select {
 	case m.ackWake <- struct{}{}:
 	default:
@@ -109,9 +139,32 @@ func (m *Mailbox) Ack(ctx context.Context, seq uint64) error {
 	return nil
 }
 
+// Reject removes a delivered message the twin cannot take (it does not open: code tampered, or its
+// sender is unknown) from the inbox, counts it, and tells the sending twin's PNIC why. A rejected
+// receipt is simply dropped.
+func (m *Mailbox) Reject(ctx context.Context, seq uint64, code schema.ErrorCode, reason string) error {
+	rec, err := m.take(seq)
+	if err != nil {
+		return err
+	}
+	status, metric := schema.Status_malformed, "rejected_by_twin"
+	switch code {
+	case schema.ErrorCode_tampered:
+		status, metric = schema.Status_tampered, "tampered"
+	case schema.ErrorCode_unknownTwin:
+		status, metric = schema.Status_unknownTwin, "unknown_twin"
+	}
+	m.b.m.refused.WithLabelValues(metric).Inc()
+	m.b.log.Warn("rmb twin rejected a delivery", "twin", m.twin, "seq", seq, "code", code.String(), "reason", reason)
+	m.b.bounce(m.twin, seq, rec, status, fmt.Sprintf("twin %d refused it: %s", m.twin, reason))
+	m.signal()
+	return nil
+}
+
 // deleter removes acknowledged items from the inbox in batches.
 func (m *Mailbox) deleter() {
 	defer m.b.wg.Done()
+	defer close(m.flushed)
 	var ops []store.Op
 	for {
 		stopping := false
@@ -160,9 +213,72 @@ func (b *Bus) wake(twin uint64) {
 	}
 }
 
+// committed is the store's hook: an inbox item for twin is durable. Called by the committer, in
+// seq order; it only queues.
+func (b *Bus) committed(twin, seq uint64, value []byte) {
+	b.mu.Lock()
+	m := b.mailboxes[twin]
+	b.mu.Unlock()
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	if !m.overflow {
+		if len(m.mem) >= memItems || m.memSize+len(value) > memBytes {
+			m.overflow = true
+			m.mem, m.memSize = nil, 0
+		} else {
+			m.mem = append(m.mem, inboxRec{seq, value})
+			m.memSize += len(value)
+		}
+	}
+	m.mu.Unlock()
+	m.signal()
+}
+
 type inboxRec struct {
 	seq uint64
 	val []byte
+}
+
+// fromDisk reads up to n inbox items from seq next on.
+func (m *Mailbox) fromDisk(next uint64, n int) []inboxRec {
+	var recs []inboxRec
+	err := m.b.st.ScanFrom(store.InboxPrefix(m.twin), store.InboxKey(m.twin, next), func(k, v []byte) error {
+		_, seq, _ := store.ParseInboxKey(k)
+		recs = append(recs, inboxRec{seq, append([]byte(nil), v...)})
+		if len(recs) >= n {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && err != errStop {
+		m.b.log.Error("rmb: read inbox", "twin", m.twin, "err", err)
+	}
+	return recs
+}
+
+// fromMemory takes up to n queued items from seq next on; ok is false when the queue overflowed
+// and the disk must be read instead.
+func (m *Mailbox) fromMemory(next uint64, n int) (recs []inboxRec, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.overflow {
+		m.overflow = false
+		return nil, false
+	}
+	i := 0
+	for i < len(m.mem) && m.mem[i].seq < next {
+		m.memSize -= len(m.mem[i].val)
+		i++
+	}
+	j := min(len(m.mem), i+n)
+	recs = append(recs, m.mem[i:j]...)
+	for _, r := range recs {
+		m.memSize -= len(r.val)
+	}
+	m.mem = append(m.mem[:0], m.mem[j:]...)
+	return recs, true
 }
 
 func (m *Mailbox) run() {
@@ -170,29 +286,28 @@ func (m *Mailbox) run() {
 	defer close(m.done)
 	defer close(m.c)
 	defer m.Close()
-	from := store.InboxKey(m.twin, 0)
-	prefix := store.InboxPrefix(m.twin)
+	var next uint64 // the smallest seq not yet delivered
+	disk := true    // read the disk until it has nothing more
 	for {
 		m.mu.Lock()
 		room := window - len(m.unacked)
 		m.mu.Unlock()
 		var recs []inboxRec
 		if room > 0 {
-			err := m.b.st.ScanFrom(prefix, from, func(k, v []byte) error {
-				_, seq, _ := store.ParseInboxKey(k)
-				recs = append(recs, inboxRec{seq, append([]byte(nil), v...)})
-				if len(recs) >= room {
-					return errStop
+			if !disk {
+				var ok bool
+				if recs, ok = m.fromMemory(next, room); !ok {
+					disk = true
 				}
-				return nil
-			})
-			if err != nil && err != errStop {
-				m.b.log.Error("rmb: read inbox", "twin", m.twin, "err", err)
+			}
+			if disk {
+				recs = m.fromDisk(next, room)
+				disk = len(recs) == room // a short read reached the end: the rest comes from the committer
 			}
 		}
 		now := time.Now().UnixNano()
 		for _, r := range recs {
-			from = store.InboxKey(m.twin, r.seq+1)
+			next = r.seq + 1
 			if len(r.val) < 9 {
 				continue
 			}
@@ -213,7 +328,7 @@ func (m *Mailbox) run() {
 				continue
 			}
 			m.mu.Lock()
-			m.unacked[r.seq] = struct{}{}
+			m.unacked[r.seq] = r.val
 			m.mu.Unlock()
 			select {
 			case m.c <- d:
@@ -221,7 +336,7 @@ func (m *Mailbox) run() {
 				return
 			}
 		}
-		if len(recs) > 0 && len(recs) == room {
+		if len(recs) > 0 && (disk || len(recs) == room) {
 			continue // there may be more right away
 		}
 		select {

@@ -71,8 +71,8 @@ func (b *Bus) receive(ctx context.Context, raw []byte) []byte {
 		b.m.refused.WithLabelValues("unknown_twin").Inc()
 		return encodeAck(e.ID, schema.Status_unknownTwin, fmt.Sprintf("sender twin %d: %v", e.Src, err))
 	}
-	if err := e.Verify(src.SigningKey); err != nil {
-		return b.refuse(e.ID, "tampered", schema.Status_tampered, "signature of the sending twin does not verify")
+	if err := b.verifier.Verify(src.SigningKey, e); err != nil {
+		return b.refuse(e.ID, "tampered", schema.Status_tampered, "session signature of the sending twin does not verify")
 	}
 	// Reserve the inbox slot before writing, so concurrent arrivals cannot all pass the check.
 	b.mu.Lock()
@@ -144,26 +144,31 @@ func (b *Bus) receiveNotice(ctx context.Context, from ed25519.PublicKey, raw []b
 
 // expireInbox removes an expired inbox item; for a message it tells the sender's PNIC.
 func (b *Bus) expireInbox(twin, seq uint64, rec []byte) {
+	b.m.expired.Inc()
+	b.bounce(twin, seq, rec, schema.Status_expired, fmt.Sprintf("twin %d did not take the message before it expired", twin))
+}
+
+// bounce removes an inbox item the twin will not take; for a message it sends the sender's PNIC a
+// notice with status and reason, which reaches the sending twin as a failure receipt.
+func (b *Bus) bounce(twin, seq uint64, rec []byte, status schema.Status, reason string) {
 	ops := []store.Op{{Key: store.InboxKey(twin, seq), Delete: true}}
 	var it *item
 	if len(rec) > 9 && rec[0] == inMessage {
 		if e, err := seal.Unmarshal(rec[9:]); err == nil {
-			n := notice{id: e.ID, src: e.Src, dst: e.Dst, status: schema.Status_expired,
-				reason:  fmt.Sprintf("twin %d did not take the message before it expired", e.Dst),
+			n := notice{id: e.ID, src: e.Src, dst: e.Dst, status: status, reason: reason,
 				expires: time.Now().Add(b.lim.MaxTTL).UnixNano()}
 			if raw, err := encodeNotice(n); err == nil {
 				it = &item{key: store.NoticeKey(e.ID), id: e.ID, route: e.Src, expires: n.expires}
 				it.payload = append([]byte{recNotice}, raw...)
 				ops = append(ops, store.Op{Key: it.key, Value: it.payload})
 			}
-			b.log.Info("rmb message expired in inbox", "id", e.ID.String(), "twin", twin, "from", e.Src)
+			b.log.Info("rmb message returned to its sender", "id", e.ID.String(), "twin", twin, "from", e.Src, "status", status.String(), "reason", reason)
 		}
 	}
 	if _, err := b.st.Write(b.ctx, true, nil, ops...); err != nil {
-		b.log.Error("rmb: expire inbox item", "twin", twin, "err", err)
+		b.log.Error("rmb: remove inbox item", "twin", twin, "err", err)
 		return
 	}
-	b.m.expired.Inc()
 	b.mu.Lock()
 	if b.inCount[twin] > 0 {
 		b.inCount[twin]--

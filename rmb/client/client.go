@@ -474,8 +474,7 @@ func (c *Client) dispatch() {
 		raw, _ := d.f.Deliver()
 		m, err := c.open(raw)
 		if err != nil {
-			c.log.Warn("rmb client dropped an envelope it cannot open", "err", err)
-			c.ackRaw(d.c, d.f.Seq())
+			c.refuse(d, err)
 			continue
 		}
 		m.c, m.seq, m.conn = c, d.f.Seq(), d.c
@@ -504,6 +503,38 @@ func (c *Client) dispatch() {
 				return
 			}
 		}
+	}
+}
+
+// refuse answers a delivery that does not open: a tampered or malformed envelope, or one whose
+// sender is unknown, is rejected so the PNIC drops it, counts it and tells the sender; one whose
+// sender could not be looked up for now (the PNIC unreachable) is left unanswered and comes again
+// after a reconnect.
+func (c *Client) refuse(d delivery, err error) {
+	code := schema.ErrorCode_tampered
+	var pe *Error
+	switch {
+	case errors.Is(err, seal.ErrMalformed):
+		code = schema.ErrorCode_badRequest
+	case errors.As(err, &pe) && pe.Code == schema.ErrorCode_unknownTwin:
+		code = schema.ErrorCode_unknownTwin
+	case errors.Is(err, seal.ErrOpen), errors.Is(err, seal.ErrBadSignature):
+	default:
+		c.log.Warn("rmb client cannot open an envelope now; it will come again", "err", err)
+		return
+	}
+	c.log.Warn("rmb client refused an envelope", "code", code.String(), "err", err)
+	f, ferr := frame.NewFrame(d.f.Seq())
+	if ferr != nil {
+		return
+	}
+	e, ferr := f.NewReject()
+	if ferr == nil {
+		e.SetCode(code)
+		ferr = e.SetText(err.Error())
+	}
+	if ferr == nil {
+		d.c.write(f)
 	}
 }
 

@@ -113,6 +113,11 @@ func checkFrame(f schema.Frame) error {
 		if e, err = f.Error(); err == nil {
 			_, err = e.Text()
 		}
+	case schema.Frame_Which_reject:
+		var e schema.Error
+		if e, err = f.Reject(); err == nil {
+			_, err = e.Text()
+		}
 	case schema.Frame_Which_send:
 		_, err = f.Send()
 	case schema.Frame_Which_sent:

@@ -73,5 +73,7 @@ struct Frame {
     listen @16 :UInt16;   # client: overlay TCP port
     incoming @17 :Incoming; # server: a connection arrived on a listened port
     accept @18 :UInt64;   # client: token; the connection becomes that byte stream after ok
+    reject @19 :Error;    # client: the delivery with this seq cannot be taken (e.g. it does not
+                          # open: tampered); the PNIC drops it, counts it and tells the sender
   }
 }

@@ -611,10 +611,11 @@ const (
 	Frame_Which_listen      Frame_Which = 15
 	Frame_Which_incoming    Frame_Which = 16
 	Frame_Which_accept      Frame_Which = 17
+	Frame_Which_reject      Frame_Which = 18
 )
 
 func (w Frame_Which) String() string {
-	const s = "challengeauthokerrorsendsentresolvetwintwinAddressaddresssubscribedeliverackreceiptdiallistenincomingaccept"
+	const s = "challengeauthokerrorsendsentresolvetwintwinAddressaddresssubscribedeliverackreceiptdiallistenincomingacceptreject"
 	switch w {
 	case Frame_Which_challenge:
 		return s[0:9]
@@ -652,6 +653,8 @@ func (w Frame_Which) String() string {
 		return s[93:101]
 	case Frame_Which_accept:
 		return s[101:107]
+	case Frame_Which_reject:
+		return s[107:113]
 
 	}
 	return "Frame_Which(" + strconv.FormatUint(uint64(w), 10) + ")"
@@ -1067,6 +1070,38 @@ func (s Frame) SetAccept(v uint64) {
 	capnp.Struct(s).SetUint64(16, v)
 }
 
+func (s Frame) Reject() (Error, error) {
+	if capnp.Struct(s).Uint16(8) != 18 {
+		panic("Which() != reject")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return Error(p.Struct()), err
+}
+
+func (s Frame) HasReject() bool {
+	if capnp.Struct(s).Uint16(8) != 18 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Frame) SetReject(v Error) error {
+	capnp.Struct(s).SetUint16(8, 18)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewReject sets the reject field to a newly
+// allocated Error struct, preferring placement in s's segment.
+func (s Frame) NewReject() (Error, error) {
+	capnp.Struct(s).SetUint16(8, 18)
+	ss, err := NewError(capnp.Struct(s).Segment())
+	if err != nil {
+		return Error{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
 // Frame_List is a list of Frame.
 type Frame_List = capnp.StructList[Frame]
 
@@ -1097,4 +1132,7 @@ func (p Frame_Future) Receipt() Receipt_Future {
 }
 func (p Frame_Future) Incoming() Incoming_Future {
 	return Incoming_Future{Future: p.Future.Field(0, nil)}
+}
+func (p Frame_Future) Reject() Error_Future {
+	return Error_Future{Future: p.Future.Field(0, nil)}
 }

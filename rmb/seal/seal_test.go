@@ -56,34 +56,96 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	}
 }
 
-// TestTamperingDetected flips each header field and the body and checks both the signature check
-// (what a PNIC does) and opening (what the twin does) refuse it.
+// TestTamperingDetected flips each header field, the body and the session fields: opening (what the
+// receiving twin does) refuses every one, and the session check (what a PNIC does) refuses those that
+// touch the session: source, destination, ephemeral key and signature.
 func TestTamperingDetected(t *testing.T) {
 	a, b := testPair(t)
-	mutations := map[string]func(e *Envelope){
-		"id":          func(e *Envelope) { e.ID[0] ^= 1 },
-		"src":         func(e *Envelope) { e.Src ^= 1 << 40 },
-		"created":     func(e *Envelope) { e.Created++ },
-		"expires":     func(e *Envelope) { e.Expires += int64(time.Hour) },
-		"kind":        func(e *Envelope) { e.Kind = KindMessage },
-		"command":     func(e *Envelope) { e.Command = "test.other" },
-		"correlation": func(e *Envelope) { e.Correlation[3] ^= 1 },
-		"schema":      func(e *Envelope) { e.Schema++ },
-		"ephemeral":   func(e *Envelope) { e.Ephemeral[5] ^= 1 },
-		"body":        func(e *Envelope) { e.Body[len(e.Body)/2] ^= 0x80 },
-		"signature":   func(e *Envelope) { e.Signature[0] ^= 1 },
+	mutations := map[string]struct {
+		mutate  func(e *Envelope)
+		session bool
+	}{
+		"id":          {func(e *Envelope) { e.ID[0] ^= 1 }, false},
+		"src":         {func(e *Envelope) { e.Src ^= 1 << 40 }, true},
+		"created":     {func(e *Envelope) { e.Created++ }, false},
+		"expires":     {func(e *Envelope) { e.Expires += int64(time.Hour) }, false},
+		"kind":        {func(e *Envelope) { e.Kind = KindMessage }, false},
+		"command":     {func(e *Envelope) { e.Command = "test.other" }, false},
+		"correlation": {func(e *Envelope) { e.Correlation[3] ^= 1 }, false},
+		"schema":      {func(e *Envelope) { e.Schema++ }, false},
+		"ephemeral":   {func(e *Envelope) { e.Ephemeral[5] ^= 1 }, true},
+		"body":        {func(e *Envelope) { e.Body[len(e.Body)/2] ^= 0x80 }, false},
+		"signature":   {func(e *Envelope) { e.Signature[0] ^= 1 }, true},
 	}
-	for name, mutate := range mutations {
+	for name, m := range mutations {
 		t.Run(name, func(t *testing.T) {
 			e := sealed(t, a, b, []byte("payload"))
-			mutate(e)
-			if err := e.Verify(a.SigningPublic()); !errors.Is(err, ErrBadSignature) {
-				t.Fatalf("verify: %v, want ErrBadSignature", err)
+			if err := e.VerifySession(a.SigningPublic()); err != nil {
+				t.Fatalf("genuine session: %v", err)
+			}
+			m.mutate(e)
+			err := e.VerifySession(a.SigningPublic())
+			if m.session && !errors.Is(err, ErrBadSignature) {
+				t.Fatalf("verify session: %v, want ErrBadSignature", err)
+			}
+			if !m.session && err != nil {
+				t.Fatalf("verify session of an envelope with a changed %s: %v (the session is intact)", name, err)
 			}
 			if _, err := Open(b, a.SigningPublic(), e); err == nil {
 				t.Fatal("tampered envelope opened")
 			}
 		})
+	}
+	t.Run("dst", func(t *testing.T) {
+		e := sealed(t, a, b, []byte("payload"))
+		e.Dst = 3
+		if err := e.VerifySession(a.SigningPublic()); !errors.Is(err, ErrBadSignature) {
+			t.Fatalf("verify session: %v, want ErrBadSignature", err)
+		}
+	})
+}
+
+// TestVerifierRemembersSessions: a verified session answers from memory for the same source,
+// destination and key, and anything else is checked again.
+func TestVerifierRemembersSessions(t *testing.T) {
+	a, b := testPair(t)
+	s := NewSealer(a, time.Minute, 100)
+	v := NewVerifier(2)
+	var envs []*Envelope
+	for range 3 {
+		now := time.Now()
+		e := &Envelope{ID: NewID(), Src: 1, Dst: 2, Created: now.UnixNano(), Expires: now.Add(time.Minute).UnixNano()}
+		if err := s.Seal(b.EncryptionPublic(), e, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		envs = append(envs, e)
+	}
+	for i, e := range envs {
+		if err := v.Verify(a.SigningPublic(), e); err != nil {
+			t.Fatalf("envelope %d: %v", i, err)
+		}
+	}
+	if len(v.sessions) != 1 {
+		t.Fatalf("verifier holds %d sessions for one", len(v.sessions))
+	}
+	// The same session claimed for another sender key, or another destination, is checked again.
+	if err := v.Verify(b.SigningPublic(), envs[0]); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("other sender key: %v", err)
+	}
+	moved := *envs[1]
+	moved.Dst = 9
+	if err := v.Verify(a.SigningPublic(), &moved); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("other destination: %v", err)
+	}
+	// Bounded: more sessions than it holds evict older ones and are still verified.
+	for range 5 {
+		e := sealed(t, a, b, []byte("y"))
+		if err := v.Verify(a.SigningPublic(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(v.sessions) > 2 {
+		t.Fatalf("verifier holds %d sessions, bound 2", len(v.sessions))
 	}
 }
 
@@ -101,7 +163,7 @@ func TestWrongRecipientRefused(t *testing.T) {
 	if _, err := Open(d, a.SigningPublic(), e); !errors.Is(err, ErrOpen) {
 		t.Fatalf("open by other twin: %v", err)
 	}
-	if err := e.Verify(b.SigningPublic()); !errors.Is(err, ErrBadSignature) {
+	if err := e.VerifySession(b.SigningPublic()); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("verify with wrong sender key: %v", err)
 	}
 }

@@ -5,7 +5,8 @@
 // and an ed25519 signature of frame.AuthMessage by its registered signing key); a wrong or missing answer
 // is refused, logged and the connection closed. Then the twin makes calls, each carrying a seq the
 // server echoes on the answer: send (answer: sent once the envelope is durable), resolve, twinAddress,
-// subscribe (then deliver and receipt frames arrive, each acknowledged with ack on its seq), dial and
+// subscribe (then deliver and receipt frames arrive, each answered on its seq with ack, or with reject
+// when the twin cannot take it, e.g. it does not open), dial and
 // accept (the connection becomes a raw byte stream to the overlay after ok) and listen (the connection
 // then carries incoming frames; accept their token on a new connection). A malformed frame closes that
 // client's connection and nothing else.
@@ -421,6 +422,15 @@ func (cl *client) loop() (handedOver bool, err error) {
 				return false, errors.New("ack before subscribe")
 			}
 			if err := cl.mb.Ack(cl.ctx, seq); err != nil {
+				return false, err
+			}
+		case schema.Frame_Which_reject:
+			if cl.mb == nil {
+				return false, errors.New("reject before subscribe")
+			}
+			e, _ := f.Reject()
+			text, _ := e.Text()
+			if err := cl.mb.Reject(cl.ctx, seq, e.Code(), text); err != nil {
 				return false, err
 			}
 		case schema.Frame_Which_dial:

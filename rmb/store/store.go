@@ -68,6 +68,15 @@ type Store struct {
 
 	seqMu sync.Mutex
 	seq   uint64
+
+	// onInbox, when set, is told of every inbox item a commit wrote, in commit order.
+	onInbox func(twin, seq uint64, value []byte)
+	added   []added // scratch of the group being committed
+}
+
+type added struct {
+	twin, seq uint64
+	value     []byte
 }
 
 type pebbleLogger struct{ l *slog.Logger }
@@ -81,8 +90,21 @@ func (p pebbleLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf("pebble: "+format, args...))
 }
 
+// Options tune a Store; the zero value is ready to use.
+type Options struct {
+	// OnInbox, when set, is called by the committer, in commit order, for every inbox item (Op with
+	// InboxFor) once it is durable, with the seq it was given. It must not block or write to the
+	// store; value is only valid during the call.
+	OnInbox func(twin, seq uint64, value []byte)
+}
+
 // Open opens or creates the store in dir.
 func Open(dir string, log *slog.Logger) (*Store, error) {
+	return OpenWith(dir, log, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(dir string, log *slog.Logger, o Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -96,7 +118,7 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &Store{db: db, log: log, reqs: make(chan *request), closed: make(chan struct{})}
+	s := &Store{db: db, log: log, reqs: make(chan *request), closed: make(chan struct{}), onInbox: o.OnInbox}
 	s.pool.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	last, err := s.lastInboxSeq()
 	if err != nil {
@@ -192,7 +214,11 @@ func (s *Store) commitGroup(group []*request, pending map[string]struct{}) {
 			if op.Delete {
 				err = b.Delete(op.Key, nil)
 			} else if op.InboxFor != 0 {
-				err = b.Set(InboxKey(op.InboxFor, s.NextSeq()), op.Value, nil)
+				seq := s.NextSeq()
+				err = b.Set(InboxKey(op.InboxFor, seq), op.Value, nil)
+				if s.onInbox != nil {
+					s.added = append(s.added, added{op.InboxFor, seq, op.Value})
+				}
 			} else {
 				err = b.Set(op.Key, op.Value, nil)
 			}
@@ -217,7 +243,13 @@ func (s *Store) commitGroup(group []*request, pending map[string]struct{}) {
 	if err != nil {
 		err = fmt.Errorf("store commit: %w", err)
 		s.log.Error("store commit failed", "err", err)
+	} else {
+		for _, a := range s.added {
+			s.onInbox(a.twin, a.seq, a.value)
+		}
 	}
+	clear(s.added)
+	s.added = s.added[:0]
 	for _, r := range group {
 		if err != nil {
 			r.applied, r.err = false, err
