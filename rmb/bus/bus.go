@@ -136,8 +136,9 @@ type Bus struct {
 
 	mu        sync.Mutex
 	mailboxes map[uint64]*Mailbox
-	outCount  map[uint64]int // envelopes waiting in the outbox per sending twin
-	inCount   map[uint64]int // items waiting in the inbox per twin
+	outCount  map[uint64]int       // envelopes waiting in the outbox per sending twin
+	outIDs    map[seal.ID]struct{} // ids of the envelopes in the outbox, so a resend is accepted once
+	inCount   map[uint64]int       // items waiting in the inbox per twin
 	buckets   map[uint64]*bucket
 }
 
@@ -162,6 +163,7 @@ func New(cfg Config) (*Bus, error) {
 		cfg: cfg, lim: cfg.Limits, log: log, pub: cfg.Key.Public().(ed25519.PublicKey), m: m,
 		verifier:  seal.NewVerifier(0),
 		mailboxes: make(map[uint64]*Mailbox), outCount: make(map[uint64]int), inCount: make(map[uint64]int),
+		outIDs:  make(map[seal.ID]struct{}),
 		buckets: make(map[uint64]*bucket),
 	}
 	st, err := store.OpenWith(filepath.Join(cfg.DataDir, "rmb.db"), log, store.Options{OnInbox: b.committed})
@@ -280,6 +282,9 @@ func (b *Bus) load() error {
 		if it.owner != 0 {
 			b.outCount[it.owner]++
 		}
+		if it.key[0] == store.OutboxPrefix()[0] {
+			b.outIDs[it.id] = struct{}{}
+		}
 	}
 	b.m.outbox.Set(float64(len(items)))
 	b.queue = append(b.queue, items...)
@@ -346,6 +351,18 @@ func (b *Bus) Send(ctx context.Context, raw []byte) (seal.ID, error) {
 		b.m.sendRefused.WithLabelValues("malformed").Inc()
 		return seal.ID{}, err
 	}
+	return b.SendEnvelope(ctx, e, raw)
+}
+
+// SendEnvelope is Send for a caller that has already decoded raw into e.
+func (b *Bus) SendEnvelope(ctx context.Context, e *seal.Envelope, raw []byte) (seal.ID, error) {
+	if b.ctx.Err() != nil {
+		return seal.ID{}, ErrClosed
+	}
+	if len(raw) > b.lim.MaxEnvelope {
+		b.m.sendRefused.WithLabelValues("too_large").Inc()
+		return seal.ID{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(raw), b.lim.MaxEnvelope)
+	}
 	now := time.Now()
 	if e.Expired(now) {
 		b.m.sendRefused.WithLabelValues("expired").Inc()
@@ -369,6 +386,10 @@ func (b *Bus) Send(ctx context.Context, raw []byte) (seal.ID, error) {
 		return e.ID, fmt.Errorf("%w: destination %d: %v", ErrUnknownTwin, e.Dst, err)
 	}
 	b.mu.Lock()
+	if _, dup := b.outIDs[e.ID]; dup {
+		b.mu.Unlock()
+		return e.ID, nil // already in the outbox
+	}
 	if b.outCount[e.Src] >= b.lim.OutboxQuota {
 		b.mu.Unlock()
 		b.m.sendRefused.WithLabelValues("over_quota").Inc()
@@ -385,21 +406,19 @@ func (b *Bus) Send(ctx context.Context, raw []byte) (seal.ID, error) {
 		return e.ID, fmt.Errorf("%w: %.0f envelopes/s", ErrRateLimited, b.lim.Rate)
 	}
 	b.outCount[e.Src]++
+	b.outIDs[e.ID] = struct{}{}
 	b.mu.Unlock()
 
 	it := &item{key: store.OutboxKey(e.ID), id: e.ID, route: e.Dst, owner: e.Src, expires: e.Expires}
 	it.payload = make([]byte, 1+len(raw))
 	it.payload[0] = recEnvelope
 	copy(it.payload[1:], raw)
-	applied, err := b.st.Write(ctx, true, it.key, store.Op{Key: it.key, Value: it.payload})
-	if err != nil || !applied {
+	if _, err := b.st.Write(ctx, true, nil, store.Op{Key: it.key, Value: it.payload}); err != nil {
 		b.mu.Lock()
 		b.outCount[e.Src]--
+		delete(b.outIDs, e.ID)
 		b.mu.Unlock()
-		if err != nil {
-			return e.ID, fmt.Errorf("bus: persist envelope %s: %w", e.ID, err)
-		}
-		return e.ID, nil // already in the outbox
+		return e.ID, fmt.Errorf("bus: persist envelope %s: %w", e.ID, err)
 	}
 	b.m.sent.Inc()
 	b.m.outbox.Inc()
@@ -588,6 +607,11 @@ func (b *Bus) fail(it *item, code schema.ErrorCode, reason string) {
 
 func (b *Bus) finished(it *item) {
 	b.m.outbox.Dec()
+	if it.key[0] == store.OutboxPrefix()[0] {
+		b.mu.Lock()
+		delete(b.outIDs, it.id)
+		b.mu.Unlock()
+	}
 	if it.owner == 0 {
 		return
 	}

@@ -121,7 +121,7 @@ type delivery struct {
 // conn is one authenticated, subscribed socket connection.
 type conn struct {
 	nc   net.Conn
-	wmu  sync.Mutex
+	out  chan []byte // encoded frames for the writer
 	done chan struct{}
 
 	mu      sync.Mutex
@@ -229,9 +229,10 @@ func (c *Client) connect(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cn := &conn{nc: nc, done: make(chan struct{}), nextSeq: 1, pending: make(map[uint64]chan schema.Frame)}
-	c.wg.Add(1)
+	cn := &conn{nc: nc, out: make(chan []byte, 256), done: make(chan struct{}), nextSeq: 1, pending: make(map[uint64]chan schema.Frame)}
+	c.wg.Add(2)
 	go c.readLoop(cn, r)
+	go c.writeLoop(cn)
 	if _, err := c.callOn(ctx, cn, func(f schema.Frame) error { f.SetSubscribe(); return nil }); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("client: subscribe: %w", err)
@@ -344,10 +345,50 @@ func writeFrame(nc net.Conn, f schema.Frame) error {
 	return err
 }
 
+// write queues f for the connection's writer; it fails once the connection is gone.
 func (cn *conn) write(f schema.Frame) error {
-	cn.wmu.Lock()
-	defer cn.wmu.Unlock()
-	return writeFrame(cn.nc, f)
+	b, err := frame.AppendFrame(nil, f)
+	if err != nil {
+		return err
+	}
+	select {
+	case cn.out <- b:
+		return nil
+	case <-cn.done:
+		return ErrDisconnected
+	}
+}
+
+// writeLoop writes queued frames, many to a syscall when they come in quick succession; a write
+// error closes the connection, which ends readLoop.
+func (c *Client) writeLoop(cn *conn) {
+	defer c.wg.Done()
+	bw := bufio.NewWriterSize(cn.nc, 32<<10)
+	for {
+		var b []byte
+		select {
+		case b = <-cn.out:
+		case <-cn.done:
+			return
+		}
+		_, err := bw.Write(b)
+	more:
+		for err == nil {
+			select {
+			case b = <-cn.out:
+				_, err = bw.Write(b)
+			default:
+				break more
+			}
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err != nil {
+			cn.nc.Close()
+			return
+		}
+	}
 }
 
 func frameError(f schema.Frame) *Error {

@@ -466,7 +466,7 @@ func (cl *client) handleSend(seq uint64, raw []byte) {
 	go func() {
 		defer cl.wg.Done()
 		defer func() { <-cl.sends }()
-		id, err := cl.s.cfg.Bus.Send(cl.ctx, raw)
+		id, err := cl.s.cfg.Bus.SendEnvelope(cl.ctx, e, raw)
 		if err != nil {
 			cl.fail(seq, ErrorCode(err), err.Error())
 			return

@@ -108,7 +108,12 @@ func OpenWith(dir string, log *slog.Logger, o Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts := &pebble.Options{Logger: pebbleLogger{log}, Levels: make([]pebble.LevelOptions, 7)}
+	// Every inbound envelope costs a lookup of its id: a block cache that holds the tables' filter
+	// and index blocks keeps that lookup off the disk, and larger memtables mean fewer tables.
+	cache := pebble.NewCache(32 << 20)
+	defer cache.Unref()
+	opts := &pebble.Options{Logger: pebbleLogger{log}, Levels: make([]pebble.LevelOptions, 7),
+		Cache: cache, MemTableSize: 16 << 20}
 	for i := range opts.Levels {
 		// Every write checks that its id is new: bloom filters answer "absent" without reading tables.
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
