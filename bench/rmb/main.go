@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -46,6 +47,16 @@ type result struct {
 	elapsed  time.Duration
 	lat      []time.Duration
 	rateGoal float64
+	cpu      time.Duration // CPU time of the whole process (both ends) during the run
+}
+
+// cpuTime returns the CPU time this process has used so far, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (r result) String() string {
@@ -56,7 +67,8 @@ func (r result) String() string {
 		}
 		return r.lat[min(len(r.lat)-1, int(q*float64(len(r.lat))))].Round(10 * time.Microsecond)
 	}
-	return fmt.Sprintf("%8.0f msg/s  p50 %-9v p99 %-9v (n=%d)", float64(r.n)/r.elapsed.Seconds(), p(0.5), p(0.99), r.n)
+	return fmt.Sprintf("%8.0f msg/s  p50 %-9v p99 %-9v cpu %5.0f µs/msg (n=%d)", float64(r.n)/r.elapsed.Seconds(), p(0.5), p(0.99),
+		float64(r.cpu.Microseconds())/float64(max(r.n, 1)), r.n)
 }
 
 // recorder collects one-way latencies from the send timestamp in the first 8 bytes of each body.
@@ -99,7 +111,7 @@ func body(size int) []byte {
 // flood sends n bodies from `workers` goroutines as fast as acknowledgements allow.
 func flood(ctx context.Context, s system, rec *recorder, n, size, workers int) (result, error) {
 	rec.reset(n)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	var next atomic.Int64
 	errc := make(chan error, workers)
 	var wg sync.WaitGroup
@@ -128,14 +140,14 @@ func flood(ctx context.Context, s system, rec *recorder, n, size, workers int) (
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat)}, nil
+	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0}, nil
 }
 
 // paced sends at a fixed rate for dur and reports the latency.
 func paced(ctx context.Context, s system, rec *recorder, rate float64, dur time.Duration, size int) (result, error) {
 	n := int(rate * dur.Seconds())
 	rec.reset(n)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	interval := time.Duration(float64(time.Second) / rate)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 512)
@@ -165,14 +177,25 @@ func paced(ctx context.Context, s system, rec *recorder, rate float64, dur time.
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat)}, nil
+	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0}, nil
 }
 
 // --- RMB: two buses, twin 1 on the first, twin 2 on the second, each through its socket.
 
 type rmbSystem struct {
 	a       *client.Client
+	buses   []*bus.Bus
 	closers []func()
+}
+
+// storeStats describes the group commits of both buses: writes per batch and per fsync.
+func (s *rmbSystem) storeStats() string {
+	var out []string
+	for i, b := range s.buses {
+		st := b.StoreStats()
+		out = append(out, fmt.Sprintf("pnic%d %d writes in %d batches, %d synced", i, st.Writes, st.Commits, st.Syncs))
+	}
+	return strings.Join(out, "; ")
 }
 
 func newRMB(dir string, rec *recorder) (*rmbSystem, error) {
@@ -203,6 +226,7 @@ func newRMB(dir string, rec *recorder) (*rmbSystem, error) {
 			return nil, err
 		}
 		s.closers = append(s.closers, func() { srv.Close(); b.Close(); pc.Close() })
+		s.buses = append(s.buses, b)
 		k, _ := seal.GenerateTwinKeys(uint64(i + 1))
 		res.Put(resolve.TwinInfo{ID: k.ID, SigningKey: k.SigningPublic(), EncryptionKey: k.EncryptionPublic(), PNIC: key.Public().(ed25519.PublicKey)})
 		c, err := client.Dial(context.Background(), client.Config{Path: path, Keys: k})
@@ -246,6 +270,7 @@ func newRMBPNIC(dir string, rec *recorder) (*rmbSystem, error) {
 			return nil, err
 		}
 		s.closers = append(s.closers, func() { svc.Close(); n.Close() })
+		s.buses = append(s.buses, svc.Bus())
 		k, _ := seal.GenerateTwinKeys(uint64(i + 1))
 		res.Put(resolve.TwinInfo{ID: k.ID, SigningKey: k.SigningPublic(), EncryptionKey: k.EncryptionPublic(), PNIC: n.PublicKey()})
 		c, err := client.Dial(context.Background(), client.Config{Path: path, Keys: k})
@@ -293,8 +318,12 @@ type natsSystem struct {
 	sub *nats.Subscription
 }
 
-func newNATS(dir string, rec *recorder) (*natsSystem, error) {
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: filepath.Join(dir, "js"), NoLog: true, NoSigs: true})
+// newNATS starts JetStream with its default durability (the file store is synced every two
+// minutes, so a publish is acknowledged before it is on disk) or, with syncAlways, synced on every
+// write like RMB's outbox and inbox.
+func newNATS(dir string, rec *recorder, syncAlways bool) (*natsSystem, error) {
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: filepath.Join(dir, "js"),
+		NoLog: true, NoSigs: true, SyncAlways: syncAlways})
 	if err != nil {
 		return nil, err
 	}
@@ -340,10 +369,11 @@ func main() {
 	workers := flag.Int("workers", 64, "concurrent senders in throughput runs")
 	rates := flag.String("rates", "5000,1000", "messages per second of the fixed-rate runs, comma-separated")
 	dur := flag.Duration("dur", 5*time.Second, "length of the fixed-rate run")
-	only := flag.String("only", "", "run only this system (rmb, rmb-pnic or jetstream)")
+	only := flag.String("only", "", "run only this system (rmb, rmb-pnic, jetstream or js-sync)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	blockprofile := flag.String("blockprofile", "", "write a blocking profile here (where goroutines wait)")
 	traceFile := flag.String("trace", "", "write an execution trace here")
+	flag.BoolVar(&verbose, "v", false, "also print each bus's store batches and syncs")
 	flag.Parse()
 	if *traceFile != "" {
 		f, err := os.Create(*traceFile)
@@ -388,7 +418,10 @@ func main() {
 	}
 }
 
-var onlySystem string
+var (
+	onlySystem string
+	verbose    bool
+)
 
 func run(n, workers int, rates []float64, dur time.Duration) error {
 	dir, err := os.MkdirTemp("", "rmbbench")
@@ -404,7 +437,8 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 	}{
 		{"rmb", func(d string, r *recorder) (system, error) { return newRMB(d, r) }},
 		{"rmb-pnic", func(d string, r *recorder) (system, error) { return newRMBPNIC(d, r) }},
-		{"jetstream", func(d string, r *recorder) (system, error) { return newNATS(d, r) }},
+		{"jetstream", func(d string, r *recorder) (system, error) { return newNATS(d, r, false) }},
+		{"js-sync", func(d string, r *recorder) (system, error) { return newNATS(d, r, true) }},
 	}
 	for _, sys := range systems {
 		if onlySystem != "" && sys.name != onlySystem {
@@ -430,6 +464,9 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 					return fmt.Errorf("%s paced: %w", sys.name, err)
 				}
 				fmt.Printf("%-9s %5d B  %4.0f/s  %s\n", sys.name, size, rate, r)
+			}
+			if rs, ok := s.(*rmbSystem); ok && verbose {
+				fmt.Printf("          %s\n", rs.storeStats())
 			}
 			s.close()
 		}

@@ -171,6 +171,10 @@ func New(cfg Config) (*Bus, error) {
 		return nil, fmt.Errorf("bus: %w", err)
 	}
 	b.st = st
+	if err := registerStoreMetrics(cfg.Registry, st); err != nil {
+		st.Close()
+		return nil, err
+	}
 	b.qcond = sync.NewCond(&b.qmu)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	if err := b.load(); err != nil {
@@ -215,6 +219,9 @@ func (b *Bus) Waiting() (outbox, inbox int) {
 	}
 	return outbox, inbox
 }
+
+// StoreStats returns what the bus's store has done so far: writes, batches and syncs.
+func (b *Bus) StoreStats() store.Stats { return b.st.Stats() }
 
 // Limits returns the limits in force.
 func (b *Bus) Limits() Limits { return b.lim }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/freeflowuniverse/planetary/rmb/store"
 )
 
 type metrics struct {
@@ -47,4 +49,24 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// registerStoreMetrics exports the store's counters.
+func registerStoreMetrics(reg prometheus.Registerer, st *store.Store) error {
+	if reg == nil {
+		return nil
+	}
+	for _, c := range []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rmb_store_writes_total",
+			Help: "Writes to the bus's store (each may hold several changes)."}, func() float64 { return float64(st.Stats().Writes) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rmb_store_commits_total",
+			Help: "Batches the store committed, each gathering the writes that arrived together."}, func() float64 { return float64(st.Stats().Commits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rmb_store_syncs_total",
+			Help: "Batches synced to disk (one fsync each)."}, func() float64 { return float64(st.Stats().Syncs) }),
+	} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("bus: register store metrics: %w", err)
+		}
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
@@ -68,6 +69,8 @@ type Store struct {
 
 	seqMu sync.Mutex
 	seq   uint64
+
+	commits, syncs, writes atomic.Uint64
 
 	// onInbox, when set, is told of every inbox item a commit wrote, in commit order.
 	onInbox func(twin, seq uint64, value []byte)
@@ -241,9 +244,12 @@ func (s *Store) commitGroup(group []*request, pending map[string]struct{}) {
 		opts := pebble.NoSync
 		if sync {
 			opts = pebble.Sync
+			s.syncs.Add(1)
 		}
 		err = b.Commit(opts)
+		s.commits.Add(1)
 	}
+	s.writes.Add(uint64(len(group)))
 	b.Close()
 	if err != nil {
 		err = fmt.Errorf("store commit: %w", err)
@@ -261,6 +267,18 @@ func (s *Store) commitGroup(group []*request, pending map[string]struct{}) {
 		}
 		r.done <- struct{}{}
 	}
+}
+
+// Stats counts the store's work since it opened.
+type Stats struct {
+	Writes  uint64 // calls of Write that reached the committer
+	Commits uint64 // batches committed
+	Syncs   uint64 // of which synced to disk
+}
+
+// Stats returns what the store has done so far.
+func (s *Store) Stats() Stats {
+	return Stats{Writes: s.writes.Load(), Commits: s.commits.Load(), Syncs: s.syncs.Load()}
 }
 
 func (s *Store) has(key []byte) (bool, error) {
