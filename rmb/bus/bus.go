@@ -353,7 +353,7 @@ func (b *Bus) Send(ctx context.Context, raw []byte) (seal.ID, error) {
 		b.m.sendRefused.WithLabelValues("too_large").Inc()
 		return seal.ID{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(raw), b.lim.MaxEnvelope)
 	}
-	e, err := seal.Unmarshal(raw)
+	e, err := seal.Decode(raw)
 	if err != nil {
 		b.m.sendRefused.WithLabelValues("malformed").Inc()
 		return seal.ID{}, err

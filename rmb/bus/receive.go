@@ -45,7 +45,7 @@ func (b *Bus) receive(ctx context.Context, raw []byte) []byte {
 	if len(raw) > b.lim.MaxEnvelope {
 		return b.refuse(seal.ID{}, "too_large", schema.Status_tooLarge, fmt.Sprintf("%d bytes, at most %d", len(raw), b.lim.MaxEnvelope))
 	}
-	e, err := seal.Unmarshal(raw)
+	e, err := seal.Decode(raw)
 	if err != nil {
 		return b.refuse(seal.ID{}, "malformed", schema.Status_malformed, err.Error())
 	}
@@ -154,7 +154,7 @@ func (b *Bus) bounce(twin, seq uint64, rec []byte, status schema.Status, reason 
 	ops := []store.Op{{Key: store.InboxKey(twin, seq), Delete: true}}
 	var it *item
 	if len(rec) > 9 && rec[0] == inMessage {
-		if e, err := seal.Unmarshal(rec[9:]); err == nil {
+		if e, err := seal.Decode(rec[9:]); err == nil {
 			n := notice{id: e.ID, src: e.Src, dst: e.Dst, status: status, reason: reason,
 				expires: time.Now().Add(b.lim.MaxTTL).UnixNano()}
 			if raw, err := encodeNotice(n); err == nil {

@@ -49,7 +49,7 @@ func (c *Client) twin(ctx context.Context, id uint64) (twinKeys, error) {
 }
 
 func (c *Client) open(raw []byte) (*Message, error) {
-	e, err := seal.Unmarshal(raw)
+	e, err := seal.Decode(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,19 @@ func (e *Envelope) Marshal() ([]byte, error) {
 
 // Unmarshal decodes and checks the shape of an envelope; it never panics on bad input. The returned
 // envelope's byte slices are copies, independent of b.
-func Unmarshal(b []byte) (e *Envelope, err error) {
+func Unmarshal(b []byte) (*Envelope, error) { return decode(b, true) }
+
+// Decode is Unmarshal without the copies: the envelope's Body, Signature and Correlation share b's
+// memory, so b must not change while the envelope is in use.
+func Decode(b []byte) (*Envelope, error) { return decode(b, false) }
+
+func decode(b []byte, copies bool) (e *Envelope, err error) {
+	own := func(p []byte) []byte {
+		if copies {
+			return append([]byte(nil), p...)
+		}
+		return p
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			e, err = nil, fmt.Errorf("%w: decoder panic: %v", ErrMalformed, r)
@@ -83,7 +95,7 @@ func Unmarshal(b []byte) (e *Envelope, err error) {
 		return nil, fmt.Errorf("%w: correlation must be empty or %d bytes", ErrMalformed, IDSize)
 	}
 	if len(corr) > 0 {
-		e.Correlation = append([]byte(nil), corr...)
+		e.Correlation = own(corr)
 	}
 	eph, err := s.Ephemeral()
 	if err != nil || len(eph) != KeySize {
@@ -94,12 +106,12 @@ func Unmarshal(b []byte) (e *Envelope, err error) {
 	if err != nil || len(body) < Overhead {
 		return nil, fmt.Errorf("%w: body shorter than the AEAD tag", ErrMalformed)
 	}
-	e.Body = append([]byte(nil), body...)
+	e.Body = own(body)
 	sig, err := s.Signature()
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: signature must be %d bytes", ErrMalformed, ed25519.SignatureSize)
 	}
-	e.Signature = append([]byte(nil), sig...)
+	e.Signature = own(sig)
 	if e.Expires < e.Created {
 		return nil, fmt.Errorf("%w: expires before it was created", ErrMalformed)
 	}

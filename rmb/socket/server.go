@@ -447,7 +447,7 @@ func (cl *client) loop() (handedOver bool, err error) {
 }
 
 func (cl *client) handleSend(seq uint64, raw []byte) {
-	e, err := seal.Unmarshal(raw)
+	e, err := seal.Decode(raw)
 	if err != nil {
 		cl.fail(seq, schema.ErrorCode_badRequest, err.Error())
 		return
