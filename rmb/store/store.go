@@ -1,7 +1,8 @@
 // Package store persists the bus's outbox, inbox and seen-id set in pebble.
 //
 // Writes go through one committer goroutine that gathers concurrent writers into a single batch and
-// one fsync (group commit), so durability does not cost one fsync per message. A write may carry an
+// one fsync (group commit), so durability does not cost one fsync per message; while a batch waits
+// for its fsync the committer goes on with the next, and pebble syncs them together. A write may carry an
 // "if absent" key checked atomically against the database and the rest of its group, which is how
 // inbound envelopes are deduplicated by id across retries and restarts.
 package store
@@ -173,8 +174,15 @@ func (s *Store) Write(ctx context.Context, sync bool, ifAbsent []byte, ops ...Op
 	return applied, err
 }
 
+// The committer applies one batch at a time, in order, so a write sees every write before it.
+// A batch that must reach the disk is applied at once and its fsync waited for by the syncer, so
+// the committer builds the next batch meanwhile and pebble syncs several batches with one fsync.
 func (s *Store) committer() {
 	defer s.wg.Done()
+	syncq := make(chan syncing, 64)
+	s.wg.Add(1)
+	go s.syncer(syncq)
+	defer close(syncq)
 	group := make([]*request, 0, 64)
 	pending := make(map[string]struct{})
 	for {
@@ -194,12 +202,45 @@ func (s *Store) committer() {
 				break drain
 			}
 		}
-		s.commitGroup(group, pending)
+		if b := s.commitGroup(group, pending); b != nil {
+			syncq <- syncing{b, append([]*request(nil), group...)}
+		}
 		clear(pending)
 	}
 }
 
-func (s *Store) commitGroup(group []*request, pending map[string]struct{}) {
+// syncing is a batch applied but not yet known to be on disk, and the writes it holds.
+type syncing struct {
+	b     *pebble.Batch
+	group []*request
+}
+
+// syncer completes synced batches once their fsync is done, in the order they were applied.
+func (s *Store) syncer(q <-chan syncing) {
+	defer s.wg.Done()
+	for x := range q {
+		err := x.b.SyncWait()
+		x.b.Close()
+		if err != nil {
+			err = fmt.Errorf("store sync: %w", err)
+			s.log.Error("store sync failed", "err", err)
+		}
+		complete(x.group, err)
+	}
+}
+
+func complete(group []*request, err error) {
+	for _, r := range group {
+		if err != nil {
+			r.applied, r.err = false, err
+		}
+		r.done <- struct{}{}
+	}
+}
+
+// commitGroup applies the writes of group as one batch. When one of them asked for a sync, it
+// returns the batch, applied and visible, for the syncer to wait on; otherwise it completes them.
+func (s *Store) commitGroup(group []*request, pending map[string]struct{}) *pebble.Batch {
 	b := s.db.NewBatch()
 	sync := false
 	var err error
@@ -240,33 +281,36 @@ func (s *Store) commitGroup(group []*request, pending map[string]struct{}) {
 		r.applied = true
 		sync = sync || r.sync
 	}
-	if err == nil && !b.Empty() {
-		opts := pebble.NoSync
-		if sync {
-			opts = pebble.Sync
-			s.syncs.Add(1)
-		}
-		err = b.Commit(opts)
-		s.commits.Add(1)
-	}
 	s.writes.Add(uint64(len(group)))
-	b.Close()
+	async := false
+	if err == nil && !b.Empty() {
+		s.commits.Add(1)
+		if sync {
+			s.syncs.Add(1)
+			err = s.db.ApplyNoSyncWait(b, pebble.Sync)
+			async = err == nil
+		} else {
+			err = b.Commit(pebble.NoSync)
+		}
+	}
 	if err != nil {
 		err = fmt.Errorf("store commit: %w", err)
 		s.log.Error("store commit failed", "err", err)
 	} else {
+		// Visible now, in seq order; a reader that takes an item before its fsync and loses it in
+		// a power cut is no worse off than one the PNIC never acknowledged.
 		for _, a := range s.added {
 			s.onInbox(a.twin, a.seq, a.value)
 		}
 	}
 	clear(s.added)
 	s.added = s.added[:0]
-	for _, r := range group {
-		if err != nil {
-			r.applied, r.err = false, err
-		}
-		r.done <- struct{}{}
+	if async {
+		return b
 	}
+	b.Close()
+	complete(group, err)
+	return nil
 }
 
 // Stats counts the store's work since it opened.
