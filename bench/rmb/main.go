@@ -59,14 +59,17 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// quantile returns the q-quantile of the sorted latencies.
+func (r result) quantile(q float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[min(len(r.lat)-1, int(q*float64(len(r.lat))))].Round(10 * time.Microsecond)
+}
+
 func (r result) String() string {
 	slices.Sort(r.lat)
-	p := func(q float64) time.Duration {
-		if len(r.lat) == 0 {
-			return 0
-		}
-		return r.lat[min(len(r.lat)-1, int(q*float64(len(r.lat))))].Round(10 * time.Microsecond)
-	}
+	p := r.quantile
 	return fmt.Sprintf("%8.0f msg/s  p50 %-9v p99 %-9v cpu %5.0f µs/msg (n=%d)", float64(r.n)/r.elapsed.Seconds(), p(0.5), p(0.99),
 		float64(r.cpu.Microseconds())/float64(max(r.n, 1)), r.n)
 }
@@ -186,6 +189,23 @@ type rmbSystem struct {
 	a       *client.Client
 	buses   []*bus.Bus
 	closers []func()
+
+	mu      sync.Mutex
+	sendLat []time.Duration // how long Send took: until the envelope was durable in the outbox
+}
+
+// sendStats returns the p50 and p99 of Send since the last call, and forgets them.
+func (s *rmbSystem) sendStats() string {
+	s.mu.Lock()
+	lat := s.sendLat
+	s.sendLat = nil
+	s.mu.Unlock()
+	r := result{lat: lat}
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Send (durable in the outbox) p50 %v p99 %v", r.quantile(0.5), r.quantile(0.99))
 }
 
 // storeStats describes the group commits of both buses: writes per batch and per fsync.
@@ -299,7 +319,12 @@ func newRMBPNIC(dir string, rec *recorder) (*rmbSystem, error) {
 }
 
 func (s *rmbSystem) send(ctx context.Context, b []byte) error {
+	start := time.Now()
 	_, err := s.a.Send(ctx, client.Outgoing{To: 2, Command: "bench", Body: b})
+	d := time.Since(start)
+	s.mu.Lock()
+	s.sendLat = append(s.sendLat, d)
+	s.mu.Unlock()
 	return err
 }
 
@@ -455,6 +480,9 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 				return fmt.Errorf("%s flood %d B: %w", sys.name, size, err)
 			}
 			fmt.Printf("%-9s %5d B  flood    %s\n", sys.name, size, r)
+			if rs, ok := s.(*rmbSystem); ok && verbose {
+				fmt.Printf("          %s\n", rs.sendStats())
+			}
 			for _, rate := range rates {
 				if size != 256 {
 					break
@@ -464,6 +492,9 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 					return fmt.Errorf("%s paced: %w", sys.name, err)
 				}
 				fmt.Printf("%-9s %5d B  %4.0f/s  %s\n", sys.name, size, rate, r)
+				if rs, ok := s.(*rmbSystem); ok && verbose {
+					fmt.Printf("          %s\n", rs.sendStats())
+				}
 			}
 			if rs, ok := s.(*rmbSystem); ok && verbose {
 				fmt.Printf("          %s\n", rs.storeStats())
