@@ -37,7 +37,8 @@ const (
 type Options struct {
 	// StateDir holds every network's keys, logs and pids (default .grid).
 	StateDir string
-	// Backend is local or netns.
+	// Backend is local or netns; empty means the backend recorded in the state directory by the
+	// last up (so down, status and chaos act where the network runs), else local.
 	Backend Backend
 	// Pnicd is the pnicd binary (default: beside this executable, else on PATH).
 	Pnicd string
@@ -94,11 +95,25 @@ func New(t Topology, o Options) (*Grid, error) {
 	if o.StateDir == "" {
 		o.StateDir = ".grid"
 	}
-	if o.Backend == "" {
-		o.Backend = Local
+	dir, err := filepath.Abs(filepath.Join(o.StateDir, t.Name))
+	if err != nil {
+		return nil, err
 	}
-	if o.Backend != Local && o.Backend != Netns {
+	if o.Backend != "" && o.Backend != Local && o.Backend != Netns {
 		return nil, fmt.Errorf("backend %q: want local or netns", o.Backend)
+	}
+	recorded, err := recordedBackend(dir)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case o.Backend == "" && recorded != "":
+		o.Backend = recorded
+	case o.Backend == "":
+		o.Backend = Local
+	case recorded != "" && recorded != o.Backend:
+		return nil, fmt.Errorf("network %s was brought up on the %s backend (recorded in %s), not %s: leave out --backend, or run gridctl down first",
+			t.Name, recorded, filepath.Join(dir, backendFile), o.Backend)
 	}
 	if o.Backend == Netns && os.Geteuid() != 0 {
 		return nil, errors.New("backend netns needs root (namespaces, bridges, TUN devices)")
@@ -127,11 +142,28 @@ func New(t Topology, o Options) (*Grid, error) {
 	if o.BasePort-chainPorts < 1024 {
 		return nil, fmt.Errorf("base port %d: want at least %d (the chain's ports lie below it)", o.BasePort, 1024+chainPorts)
 	}
-	dir, err := filepath.Abs(filepath.Join(o.StateDir, t.Name))
-	if err != nil {
-		return nil, err
-	}
 	return &Grid{t: t, o: o, dir: dir}, nil
+}
+
+// backendFile, in a network's state directory, names the backend its hosts were brought up on. It
+// is written by up before anything starts and removed by a down that left nothing behind.
+const backendFile = "backend"
+
+// recordedBackend returns the backend recorded in a network's state directory, or "" if none is.
+func recordedBackend(dir string) (Backend, error) {
+	b, err := os.ReadFile(filepath.Join(dir, backendFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("recorded backend: %w", err)
+	}
+	switch r := Backend(strings.TrimSpace(string(b))); r {
+	case Local, Netns:
+		return r, nil
+	default:
+		return "", fmt.Errorf("%s says backend %q: want local or netns", filepath.Join(dir, backendFile), r)
+	}
 }
 
 func findBinary(name string) string {
@@ -152,8 +184,8 @@ func (g *Grid) Up(ctx context.Context) error {
 	if err := os.MkdirAll(g.dir, 0o700); err != nil {
 		return fmt.Errorf("state directory: %w", err)
 	}
-	if err := g.checkBackend(); err != nil {
-		return err
+	if err := g.recordBackend(); err != nil {
+		return fmt.Errorf("state directory: %w", err)
 	}
 	if g.o.Backend == Netns {
 		if err := g.buildNetwork(); err != nil {
@@ -188,18 +220,10 @@ func (g *Grid) Up(ctx context.Context) error {
 	return g.upTwins(ctx)
 }
 
-// checkBackend refuses to mix backends in one state directory while hosts run.
-func (g *Grid) checkBackend() error {
-	path := filepath.Join(g.dir, "backend")
-	b, err := os.ReadFile(path)
-	if err == nil && strings.TrimSpace(string(b)) != string(g.o.Backend) {
-		for _, h := range g.t.Hosts {
-			if g.running(h.Name) {
-				return fmt.Errorf("network %s runs on the %s backend; run gridctl down first", g.t.Name, strings.TrimSpace(string(b)))
-			}
-		}
-	}
-	return os.WriteFile(path, []byte(g.o.Backend+"\n"), 0o600)
+// recordBackend notes in the state directory which backend the network runs on, so later commands
+// (down, status, chaos) act there whatever their flags; New refuses a contradicting one.
+func (g *Grid) recordBackend() error {
+	return os.WriteFile(filepath.Join(g.dir, backendFile), []byte(g.o.Backend+"\n"), 0o600)
 }
 
 func (g *Grid) hostNS(h string) string { return "g" + g.t.Name + "-" + h }
@@ -492,13 +516,17 @@ func (g *Grid) Down(purge bool) error {
 			}
 		}
 	}
-	if purge {
-		errs = append(errs, os.RemoveAll(g.dir))
+	if err := errors.Join(errs...); err != nil {
+		return err // the backend stays recorded, so the next down cleans up the same place
 	}
-	return errors.Join(errs...)
+	if purge {
+		return os.RemoveAll(g.dir)
+	}
+	if err := os.Remove(filepath.Join(g.dir, backendFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	return nil
 }
-
-// stop ends a host's pnicd: SIGTERM, then SIGKILL after 10 s.
 
 // stopProc ends the process recorded in pidFile: SIGTERM, then SIGKILL after 10 s.
 func stopProc(what, pidFile, exe string) error {
@@ -675,6 +703,9 @@ func (g *Grid) StartHost(ctx context.Context, host string) error {
 	}
 	return g.waitReady(ctx, h)
 }
+
+// Backend is where this grid's hosts run: the one recorded by up, else the one asked for.
+func (g *Grid) Backend() Backend { return g.o.Backend }
 
 // Topology is the grid's topology.
 func (g *Grid) Topology() Topology { return g.t }

@@ -3,9 +3,11 @@ package grid
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,6 +50,54 @@ func TestTopology(t *testing.T) {
 		if _, err := Parse(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want %q", in, err, want)
 		}
+	}
+}
+
+// TestRecordedBackend: the backend up records in the state directory is the one every later
+// command uses; a flag that contradicts it is refused, and a clean down forgets it.
+func TestRecordedBackend(t *testing.T) {
+	state := t.TempDir()
+	record := func(b string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(state, "dev"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(state, "dev", "backend"), []byte(b+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g, err := New(Default(), Options{StateDir: state}); err != nil || g.Backend() != Local {
+		t.Fatalf("nothing recorded, no backend asked: %v, %v; want local", g, err)
+	}
+	record("netns")
+	if _, err := New(Default(), Options{StateDir: state, Backend: Local}); err == nil || !strings.Contains(err.Error(), "brought up on the netns backend") {
+		t.Fatalf("local asked, netns recorded: err = %v, want a refusal naming netns", err)
+	}
+	g, err := New(Default(), Options{StateDir: state})
+	switch {
+	case os.Geteuid() == 0 && (err != nil || g.Backend() != Netns):
+		t.Fatalf("netns recorded, none asked: %v, %v; want netns", g, err)
+	case os.Geteuid() != 0 && (err == nil || !strings.Contains(err.Error(), "root")):
+		t.Fatalf("netns recorded, none asked, not root: err = %v, want netns's need for root", err)
+	}
+	record("local")
+	if _, err := New(Default(), Options{StateDir: state, Backend: Netns}); err == nil || !strings.Contains(err.Error(), "brought up on the local backend") {
+		t.Fatalf("netns asked, local recorded: err = %v, want a refusal naming local", err)
+	}
+	g, err = New(Default(), Options{StateDir: state})
+	if err != nil || g.Backend() != Local {
+		t.Fatalf("local recorded, none asked: %v, %v; want local", g, err)
+	}
+	// A down that stops everything forgets the backend: the next up may choose another.
+	if err := g.Down(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(state, "dev", "backend")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("backend still recorded after down: %v", err)
+	}
+	record("docker")
+	if _, err := New(Default(), Options{StateDir: state}); err == nil || !strings.Contains(err.Error(), "docker") {
+		t.Fatalf("garbage recorded: err = %v, want it named", err)
 	}
 }
 
@@ -337,7 +387,16 @@ func TestNetnsBackend(t *testing.T) {
 			t.Fatalf("after restart: %v", err)
 		}
 	}
-	if err := g.Down(false); err != nil {
+	// Down as `gridctl down` runs it, without --backend: the backend recorded by up decides, so
+	// the namespaces and bridges go too.
+	gd, err := New(topo, Options{StateDir: filepath.Dir(g.Dir()), Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gd.Backend() != Netns {
+		t.Fatalf("a grid on the same state directory, no backend asked, chose %s; want netns (recorded by up)", gd.Backend())
+	}
+	if err := gd.Down(false); err != nil {
 		t.Fatal(err)
 	}
 	nss, _ := exec.Command("ip", "netns", "list").Output()

@@ -42,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	topo := fs.String("topology", "", "topology YAML file (default: the embedded three-host line a–b–c)")
 	state := fs.String("state", ".grid", "state directory: keys, logs and pids of every network")
-	backend := fs.String("backend", "local", "local (processes on loopback) or netns (root: namespaces, kernel TUN)")
+	backend := fs.String("backend", "", "local (processes on loopback) or netns (root: namespaces, kernel TUN); default: the one the network was brought up on, else local")
 	pnicd := fs.String("pnicd", "", "pnicd binary (default: beside gridctl, else on PATH)")
 	chaind := fs.String("chaind", "", "chaind binary, for topologies with validators (default: beside gridctl, else on PATH)")
 	twind := fs.String("twind", "", "twind binary, run for every twin (default: beside gridctl, else on PATH)")

@@ -48,3 +48,20 @@ func TestStatusOfStoppedNetwork(t *testing.T) {
 		t.Fatalf("status of a stopped a–b–c network:\n%s", out.String())
 	}
 }
+
+// TestBackendContradicted: a --backend other than the one the network was brought up on is a
+// usage error naming both, not a silent act on the wrong place.
+func TestBackendContradicted(t *testing.T) {
+	state := t.TempDir()
+	os.MkdirAll(filepath.Join(state, "dev"), 0o700)
+	if err := os.WriteFile(filepath.Join(state, "dev", "backend"), []byte("local\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"down"}, {"status"}, {"chaos", "kill", "a"}} {
+		args := append([]string{"--state", state, "--backend", "netns"}, cmd...)
+		err := run(args, &bytes.Buffer{}, &bytes.Buffer{})
+		if cli.Code(err) != 2 || !strings.Contains(err.Error(), "local backend") || !strings.Contains(err.Error(), "netns") {
+			t.Errorf("gridctl %v: err=%v code=%d, want code 2 naming the local backend and netns", args, err, cli.Code(err))
+		}
+	}
+}
