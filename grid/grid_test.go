@@ -481,3 +481,116 @@ func TestLocalChain(t *testing.T) {
 		t.Fatalf("validator still running after down: %+v", v[0])
 	}
 }
+
+// twinIDOf asks a twin's twind, as its owner, which twin it is.
+func twinIDOf(t *testing.T, ctx context.Context, g *Grid, name string) uint64 {
+	t.Helper()
+	w, err := g.Owner(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Call(ctx, func(rq schema.WsRequest) error { rq.SetStatus(); return nil })
+	if err != nil {
+		t.Fatalf("status of twin %s: %v", name, err)
+	}
+	st, err := r.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Twin()
+}
+
+// TestLocalFiveHosts: the topology of TestNetnsBackend without its ISPs, on the local backend (no
+// root): five pnicd on loopback, three chain validators, ten twinds registered on the chain: all
+// ready; every twin pings the next and the one before; restart keeps twin ids, keys and chat
+// history; down leaves no process behind.
+func TestLocalFiveHosts(t *testing.T) {
+	topo, err := Parse(strings.NewReader(fiveHosts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo.Name, topo.ISPs = "l5", nil
+	for i := range topo.Hosts {
+		topo.Hosts[i].ISPs = nil
+	}
+	if err := topo.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	g, err := New(topo, Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), Chaind: chaind(t), BasePort: 27650, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Down(true) })
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	if err := g.Up(ctx); err != nil {
+		t.Fatalf("up: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "chain: 10 twins registered") {
+		t.Fatalf("twins not registered on the chain:\n%s", out.String())
+	}
+	for _, h := range g.Status() {
+		if !h.Ready || h.Err != "" {
+			t.Fatalf("host %s not ready after up: %+v", h.Name, h)
+		}
+	}
+	for _, v := range g.Validators() {
+		if v.Err != "" || v.Height < 1 {
+			t.Fatalf("validator after up: %+v", v)
+		}
+	}
+	ring := func(when string) {
+		t.Helper()
+		n := len(topo.Twins)
+		for i, tw := range topo.Twins {
+			for _, j := range []int{(i + 1) % n, (i + n - 1) % n} {
+				if _, err := g.WaitTwinReach(ctx, tw.Name, topo.Twins[j].Name); err != nil {
+					t.Fatalf("%s: %v", when, err)
+				}
+			}
+		}
+	}
+	ring("after up")
+	// t1 (on a) and t5 (on e, two hops away through c) become contacts and chat.
+	chat(t, ctx, g, "t1", 1, "t5", 5, "said before the restart")
+	before := addresses(g)
+	if err := g.Restart(ctx); err != nil {
+		t.Fatalf("restart: %v\n%s", err, out.String())
+	}
+	if after := addresses(g); after != before {
+		t.Fatalf("addresses changed across restart: %s -> %s", before, after)
+	}
+	for i, tw := range topo.Twins {
+		if id := twinIDOf(t, ctx, g, tw.Name); id != uint64(i+1) {
+			t.Fatalf("after restart twin %s says it is twin %d, want %d", tw.Name, id, i+1)
+		}
+	}
+	if !inHistory(t, ctx, g, "t5", 1, "said before the restart") {
+		t.Fatal("t5's chat history lost the message across the restart")
+	}
+	ring("after restart")
+	var pids []int
+	for _, s := range g.Status() {
+		pids = append(pids, s.PID)
+	}
+	for _, s := range g.Validators() {
+		pids = append(pids, s.PID)
+	}
+	for _, s := range g.Twins() {
+		pids = append(pids, s.PID)
+	}
+	if err := g.Down(false); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range pids {
+		if pid == 0 || !exited(pid) {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			t.Fatalf("process %d (%s) not running before down, or still running after it", pid, b)
+		}
+	}
+	ps, _ := exec.Command("pgrep", "-f", g.Dir()).Output()
+	if len(bytes.TrimSpace(ps)) > 0 {
+		t.Fatalf("processes left after down: %s", ps)
+	}
+}
