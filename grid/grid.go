@@ -573,31 +573,67 @@ func (g *Grid) Restart(ctx context.Context) error {
 type HostStatus struct {
 	Name    string
 	PID     int
-	Ready   bool
+	Healthy bool // its /healthz answers 200: the daemon runs
+	Ready   bool // its /readyz answers 200: a link is up
 	Address string
 	LinksUp int
 	Err     string
 }
 
-// Status reports every host's process, readiness, overlay address and links.
+// Status reports every host's process, health (/healthz), readiness (/readyz), overlay address and
+// links, asking up to 32 hosts at a time.
 func (g *Grid) Status() []HostStatus {
-	var out []HostStatus
-	for _, h := range g.t.Hosts {
+	out := make([]HostStatus, len(g.t.Hosts))
+	each(len(g.t.Hosts), func(i int) {
+		h := g.t.Hosts[i]
 		hs := HostStatus{Name: h.Name, PID: g.pid(h.Name)}
+		defer func() { out[i] = hs }()
 		if hs.PID == 0 {
 			hs.Err = "not running"
-			out = append(out, hs)
-			continue
+			return
 		}
+		health, err := g.get(h.Name, "/healthz", nil)
+		if err != nil {
+			hs.Err = err.Error()
+			return
+		}
+		hs.Healthy = health == http.StatusOK
+		ready, err := g.get(h.Name, "/readyz", nil)
+		if err != nil {
+			hs.Err = err.Error()
+			return
+		}
+		hs.Ready = ready == http.StatusOK
 		var s pnic.Status
 		if _, err := g.get(h.Name, "/v1/status", &s); err != nil {
 			hs.Err = err.Error()
+			return
 		}
-		hs.Ready, hs.Address = s.Ready, s.Address
-		hs.LinksUp = s.LinksUp()
-		out = append(out, hs)
-	}
+		hs.Address, hs.LinksUp = s.Address, s.LinksUp()
+		switch {
+		case !hs.Healthy:
+			hs.Err = fmt.Sprintf("/healthz answered %d", health)
+		case !hs.Ready && g.linked(h):
+			hs.Err = fmt.Sprintf("no link up (/readyz answered %d)", ready)
+		}
+	})
 	return out
+}
+
+// each calls fn(0..n-1), up to 32 at a time, and returns when all have returned.
+func each(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }
 
 // Ping sends one ICMPv6 echo from host from to host to's overlay address.

@@ -125,16 +125,45 @@ func TestLocalBackend(t *testing.T) {
 	if _, err := g.WaitTwinReach(ctx, "alice", "carol"); err != nil {
 		t.Fatal(err)
 	}
+	// status: every pnicd healthy and ready, the validator synced, every twind on its PNIC.
+	for _, h := range g.Status() {
+		if !h.Healthy || !h.Ready || h.Err != "" || h.LinksUp == 0 {
+			t.Fatalf("host after up: %+v", h)
+		}
+	}
+	for _, v := range g.Validators() {
+		if !v.Healthy() {
+			t.Fatalf("validator after up: %+v", v)
+		}
+	}
+	for _, tw := range g.Twins() {
+		if !tw.Healthy || tw.Err != "" {
+			t.Fatalf("twin after up: %+v", tw)
+		}
+	}
 	before := addresses(g)
 	if err := g.Kill("b"); err != nil {
 		t.Fatal(err)
 	}
-	if st := g.Status(); st[1].PID != 0 {
+	if st := g.Status(); st[1].PID != 0 || st[1].Healthy || st[1].Err != "not running" {
 		t.Fatalf("b still running after kill: %+v", st[1])
 	}
+	// bob's twind lost its PNIC: its /healthz says so.
+	retry(t, ctx, "bob unhealthy without b's pnicd", func() error {
+		if tw := g.Twins()[1]; tw.Healthy || tw.PID == 0 {
+			return fmt.Errorf("bob: %+v", tw)
+		}
+		return nil
+	})
 	if err := g.StartHost(ctx, "b"); err != nil {
 		t.Fatal(err)
 	}
+	retry(t, ctx, "bob healthy again with b's pnicd back", func() error {
+		if tw := g.Twins()[1]; !tw.Healthy {
+			return fmt.Errorf("bob: %+v", tw)
+		}
+		return nil
+	})
 	if err := g.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}

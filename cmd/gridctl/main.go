@@ -23,7 +23,8 @@ commands:
   up                        start every host (idempotent) and wait until all are ready
   down [--purge]            stop everything, remove namespaces and bridges (--purge: keys and logs too)
   restart                   down and up, keeping keys
-  status                    each host's process, readiness, address and links; validators; twins
+  status                    every component's health: pnicd (/healthz, /readyz), validators
+                            (CometBFT /status height), twinds (/healthz); addresses and links
   ping TWIN TWIN            RMB ping from one twin to another, through the first one's twind
   login TWIN                a fresh one-time login link for a twin's owner
   logs NAME [N]             the last N (default 50) lines of a host's pnicd log, a twin's twind log
@@ -162,29 +163,68 @@ func splitLines(s string) []string {
 
 func printStatus(w io.Writer, g *grid.Grid) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "HOST\tPID\tREADY\tLINKS\tADDRESS\tSTATUS URL\tERROR")
+	fmt.Fprintln(tw, "HOST\tPID\tHEALTH\tLINKS\tADDRESS\tSTATUS URL\tERROR")
 	for _, s := range g.Status() {
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%d\t%s\thttp://%s/v1/status\t%s\n", s.Name, s.PID, s.Ready, s.LinksUp, s.Address, g.HTTPAddr(s.Name), s.Err)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\thttp://%s/v1/status\t%s\n", s.Name, s.PID, hostHealth(s), s.LinksUp, s.Address, g.HTTPAddr(s.Name), s.Err)
 	}
 	tw.Flush()
 	if vals := g.Validators(); len(vals) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "VALIDATOR\tPID\tHEIGHT\tRPC\tERROR")
+		fmt.Fprintln(tw, "VALIDATOR\tPID\tHEALTH\tHEIGHT\tRPC\tERROR")
 		for _, v := range vals {
-			fmt.Fprintf(tw, "%s\t%d\t%d\thttp://%s\t%s\n", v.Host, v.PID, v.Height, v.RPC, v.Err)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\thttp://%s\t%s\n", v.Host, v.PID, validatorHealth(v), v.Height, v.RPC, v.Err)
 		}
 		tw.Flush()
 	}
 	if twins := g.Twins(); len(twins) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TWIN\tID\tHOST\tPID\tURL\tADDRESS")
+		fmt.Fprintln(tw, "TWIN\tID\tHOST\tPID\tHEALTH\tURL\tADDRESS\tERROR")
 		for _, t := range twins {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\n", t.Name, t.ID, t.Host, t.PID, t.URL, t.Address)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.ID, t.Host, t.PID, twinHealth(t), t.URL, t.Address, t.Err)
 		}
 		tw.Flush()
 	}
+}
+
+// hostHealth says in a word what a pnicd's /healthz and /readyz answered.
+func hostHealth(s grid.HostStatus) string {
+	switch {
+	case s.PID == 0:
+		return "stopped"
+	case s.Healthy && s.Ready:
+		return "ready"
+	case s.Healthy:
+		return "no-link"
+	}
+	return "failing"
+}
+
+// validatorHealth says in a word what a validator's CometBFT /status answered.
+func validatorHealth(v grid.ValidatorStatus) string {
+	switch {
+	case v.PID == 0:
+		return "stopped"
+	case v.Healthy():
+		return "ok"
+	case v.Err == "" && v.CatchingUp:
+		return "catching-up"
+	}
+	return "failing"
+}
+
+// twinHealth says in a word what a twind's /healthz answered.
+func twinHealth(t grid.TwinStatus) string {
+	switch {
+	case t.URL == "":
+		return "-" // no twinds in this grid
+	case t.PID == 0:
+		return "stopped"
+	case t.Healthy:
+		return "ok"
+	}
+	return "failing"
 }
 
 // runInteractive is make run: up, check the first host reaches every other, show, wait, down.
