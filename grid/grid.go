@@ -61,9 +61,10 @@ type Grid struct {
 	o   Options
 	dir string
 
-	mu     sync.Mutex
-	owners map[string]*ownerConn // websockets to twinds, logged in as their owners
-	exits  map[string]string     // how a process this grid started ended, by pid file
+	mu      sync.Mutex
+	owners  map[string]*ownerConn // websockets to twinds, logged in as their owners
+	exits   map[string]string     // how the last process this grid started ended, by pid file
+	started map[string]int        // the pid of the last process this grid started, by pid file
 }
 
 // reap waits for a process this grid started and records how it ended.
@@ -71,6 +72,9 @@ func (g *Grid) reap(pidFile string, cmd *exec.Cmd) {
 	err := cmd.Wait()
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.started[pidFile] != cmd.Process.Pid {
+		return // a later start owns the pid file now
+	}
 	if g.exits == nil {
 		g.exits = make(map[string]string)
 	}
@@ -79,12 +83,18 @@ func (g *Grid) reap(pidFile string, cmd *exec.Cmd) {
 
 // exitOf says how the last process recorded in pidFile and started by this grid ended, if it did.
 func (g *Grid) exitOf(pidFile string) string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if e, ok := g.exits[pidFile]; ok {
+	if e, ok := g.ended(pidFile); ok {
 		return e
 	}
 	return "not seen to end here"
+}
+
+// ended reports how the last process this grid started for pidFile ended, and whether it has.
+func (g *Grid) ended(pidFile string) (string, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e, ok := g.exits[pidFile]
+	return e, ok
 }
 
 // New prepares a grid; nothing starts until Up.
@@ -377,6 +387,13 @@ func (g *Grid) spawn(what, logPath, pidFile, name string, args ...string) error 
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", what, err)
 	}
+	g.mu.Lock()
+	if g.started == nil {
+		g.started = make(map[string]int)
+	}
+	g.started[pidFile] = cmd.Process.Pid
+	delete(g.exits, pidFile)
+	g.mu.Unlock()
 	go g.reap(pidFile, cmd) // reap it if it dies while we are still running, and remember why
 	return os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
 }
@@ -391,19 +408,35 @@ func procPid(pidFile, exe string) int {
 		return 0
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
+	if err != nil || pid <= 0 || !runs(pid, exe) {
 		return 0
 	}
+	return pid
+}
+
+// runs reports whether process pid is alive and runs exe (or is becoming it).
+func runs(pid int, exe string) bool {
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !strings.Contains(string(cmdline), exe) {
-		return 0
+	if err != nil {
+		return false
+	}
+	if len(cmdline) == 0 {
+		// In the middle of an exec (ours of the program, or ip netns exec becoming it) the command
+		// line reads empty for a moment; the executable, old or new, tells. A kernel thread or a
+		// zombie has none.
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		if name := filepath.Base(strings.TrimSuffix(target, " (deleted)")); err != nil || (name != exe && name != "ip") {
+			return false
+		}
+	} else if !strings.Contains(string(cmdline), exe) {
+		return false
 	}
 	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
 		if f := strings.Fields(string(st)); len(f) > 2 && f[2] == "Z" {
-			return 0
+			return false
 		}
 	}
-	return pid
+	return true
 }
 
 func (g *Grid) running(h string) bool { return g.pid(h) != 0 }
@@ -457,8 +490,10 @@ func (g *Grid) waitReady(ctx context.Context, h Host) error {
 		if !g.running(h.Name) {
 			last := tail(g.LogFile(h.Name), 15)
 			// Rarely (seen twice in many CI runs, right after a stop) a pnicd ends at once without
-			// a word; start it once more and say so, rather than fail the whole network.
-			if lines := strings.Split(last, "\n"); again > 0 && strings.HasPrefix(lines[len(lines)-1], "--- gridctl starts ") {
+			// a word; start it once more and say so, rather than fail the whole network. Only one
+			// seen to end: a second pnicd beside a live one would fight it for its TUN and lock.
+			_, gone := g.ended(g.pidFile(h.Name))
+			if lines := strings.Split(last, "\n"); again > 0 && gone && strings.HasPrefix(lines[len(lines)-1], "--- gridctl starts ") {
 				again--
 				fmt.Fprintf(g.o.Out, "pnicd of %s ended at once without a word (%s); starting it again\n", h.Name, g.exitOf(g.pidFile(h.Name)))
 				i, _, _ := g.t.host(h.Name)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -98,6 +99,39 @@ func TestRecordedBackend(t *testing.T) {
 	record("docker")
 	if _, err := New(Default(), Options{StateDir: state}); err == nil || !strings.Contains(err.Error(), "docker") {
 		t.Fatalf("garbage recorded: err = %v, want it named", err)
+	}
+}
+
+// TestRunsThroughExec: a process just started is recognised while its exec completes, when its
+// command line reads empty for a moment (this made a starting pnicd look dead, and a second one
+// was started beside it); once it has ended, it is not.
+func TestRunsThroughExec(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	pidFile := filepath.Join(t.TempDir(), "sleep.pid")
+	for i := 0; i < 200; i++ {
+		cmd := exec.Command(sleep, "30")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < 20; j++ {
+			if !runs(cmd.Process.Pid, "sleep") {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("start %d, look %d: a running sleep not recognised", i, j)
+			}
+		}
+		os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
+		if pid := procPid(pidFile, "sleep"); pid != cmd.Process.Pid {
+			t.Fatalf("procPid = %d, want %d", pid, cmd.Process.Pid)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		if pid := procPid(pidFile, "sleep"); pid != 0 {
+			t.Fatalf("an ended sleep recognised as pid %d", pid)
+		}
 	}
 }
 
