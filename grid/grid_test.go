@@ -298,8 +298,72 @@ func chat(t *testing.T, ctx context.Context, g *Grid, a string, aID uint64, b st
 	})
 }
 
-// inHistory reports whether twin name's chat with twin peer holds text.
-func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64, text string) bool {
+// sendChats has twin from's owner send n chat messages to twin to, one every 50 ms, each with its
+// own text ("PHASE i"), and returns the texts. The twind accepts each into its PNIC's outbox.
+func sendChats(t *testing.T, ctx context.Context, g *Grid, from string, to uint64, phase string, n int) []string {
+	t.Helper()
+	w, err := g.Owner(ctx, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var texts []string
+	for i := 0; i < n; i++ {
+		text := fmt.Sprintf("%s %d", phase, i)
+		if _, err := w.Call(ctx, func(rq schema.WsRequest) error {
+			s, err := rq.NewSendChat()
+			if err != nil {
+				return err
+			}
+			s.SetTwin(to)
+			return s.SetText(text)
+		}); err != nil {
+			t.Fatalf("send %q from %s: %v", text, from, err)
+		}
+		texts = append(texts, text)
+		<-tick.C
+	}
+	return texts
+}
+
+// delivered waits until every one of texts is in twin name's chat with twin peer, received from
+// peer, and fails if any is there more than once or none arrives within a minute.
+func delivered(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64, texts []string) {
+	t.Helper()
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	retry(t, dctx, fmt.Sprintf("%d messages to %s", len(texts), name), func() error {
+		count := map[string]int{}
+		for _, m := range history(t, ctx, g, name, peer) {
+			if !m.outgoing {
+				count[m.text]++
+			}
+		}
+		var missing []string
+		for _, text := range texts {
+			switch count[text] {
+			case 0:
+				missing = append(missing, text)
+			case 1:
+			default:
+				t.Fatalf("%q is in %s's history %d times, want once", text, name, count[text])
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%d of %d not arrived, first %q", len(missing), len(texts), missing[0])
+		}
+		return nil
+	})
+}
+
+type chatEntry struct {
+	text     string
+	outgoing bool
+}
+
+// history returns up to 500 of the latest entries of twin name's chat with twin peer.
+func history(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64) []chatEntry {
 	t.Helper()
 	w, err := g.Owner(ctx, name)
 	if err != nil {
@@ -311,7 +375,7 @@ func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uin
 			return err
 		}
 		h.SetTwin(peer)
-		h.SetLimit(50)
+		h.SetLimit(500)
 		return nil
 	})
 	if err != nil {
@@ -321,8 +385,19 @@ func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uin
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < h.Len(); i++ {
-		if got, _ := h.At(i).Text(); got == text {
+	out := make([]chatEntry, h.Len())
+	for i := range out {
+		text, _ := h.At(i).Text()
+		out[i] = chatEntry{text, h.At(i).Outgoing()}
+	}
+	return out
+}
+
+// inHistory reports whether twin name's chat with twin peer holds text.
+func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64, text string) bool {
+	t.Helper()
+	for _, m := range history(t, ctx, g, name, peer) {
+		if m.text == text {
 			return true
 		}
 	}
@@ -389,9 +464,10 @@ twins:
 `
 
 // TestNetnsBackend: five hosts on two ISPs in namespaces with kernel TUNs, three chain validators,
-// ten twinds registered on the chain: all ready and reachable; an ISP uplink cut and traffic
-// continues over the other; restart keeps keys, twin ids and chat history; down leaves no
-// namespace, link or process behind.
+// ten twinds registered on the chain: all ready and reachable; an ISP uplink cut and restored with
+// gridctl's chaos words while a stream of chat messages crosses it, every message arriving exactly
+// once over the other ISP and back; restart keeps keys, twin ids and chat history; down (with the
+// recorded backend) leaves no namespace, link or process behind.
 func TestNetnsBackend(t *testing.T) {
 	testnet.RequireRoot(t)
 	topo, err := Parse(strings.NewReader(fiveHosts))
@@ -415,22 +491,54 @@ func TestNetnsBackend(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := g.SetUplink("a", "isp1", false); err != nil {
+	// t6 (on a) and t9 (on d, which has only isp1) become contacts: their chat crosses a's isp1
+	// uplink, the one to be cut. a dials b and c over both ISPs: four links.
+	chat(t, ctx, g, "t6", 6, "t9", 9, "before the cut")
+	linksOfA := func(want int) {
+		t.Helper()
+		lctx, lcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer lcancel()
+		retry(t, lctx, fmt.Sprintf("a with %d links up", want), func() error {
+			if st := g.Status()[0]; st.LinksUp != want {
+				return fmt.Errorf("a has %d links up", st.LinksUp)
+			}
+			return nil
+		})
+	}
+	linksOfA(4)
+	var sent []string
+	stream := func(phase string, n int) {
+		t.Helper()
+		sent = append(sent, sendChats(t, ctx, g, "t6", 9, phase, n)...)
+	}
+	stream("before the cut", 5)
+	// The cut goes through gridctl's own words, as `gridctl chaos cut a isp1` runs it; messages keep
+	// coming while a's isp1 links time out and traffic moves to isp2.
+	if err := g.Chaos(ctx, "cut", "a", "isp1"); err != nil {
 		t.Fatal(err)
 	}
-	// a's preferred uplink is gone; within a few seconds its traffic flows over isp2.
+	stream("while cut", 20)
+	linksOfA(2)
 	cctx, ccancel := context.WithTimeout(ctx, 15*time.Second)
 	_, err = g.WaitReach(cctx, "a", "d") // d is only on isp1: reached through b or c
 	ccancel()
 	if err != nil {
 		t.Fatalf("after cutting a's isp1 uplink: %v", err)
 	}
-	// Twins on a and d (one ISP apart) still talk over RMB.
 	if _, err := g.WaitTwinReach(ctx, "t6", "t9"); err != nil {
 		t.Fatalf("after cutting a's isp1 uplink: %v", err)
 	}
-	if err := g.SetUplink("a", "isp1", true); err != nil {
+	stream("over isp2", 5)
+	delivered(t, ctx, g, "t9", 6, sent)
+	if err := g.Chaos(ctx, "restore", "a", "isp1"); err != nil {
 		t.Fatal(err)
+	}
+	stream("while restoring", 20)
+	linksOfA(4)
+	stream("back on isp1", 5)
+	delivered(t, ctx, g, "t9", 6, sent)
+	if err := g.Chaos(ctx, "cut", "a", "isp9"); err == nil || !strings.Contains(err.Error(), "no uplink") {
+		t.Fatalf("chaos cut of an unknown uplink: err = %v", err)
 	}
 	// t1 and t7 become contacts and chat; the history must survive the restart.
 	chat(t, ctx, g, "t1", 1, "t7", 7, "said before the restart")

@@ -118,7 +118,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "run":
 		return runInteractive(ctx, g, stdout)
 	case "chaos":
-		return chaos(ctx, g, rest)
+		return g.Chaos(ctx, rest...)
 	case "login":
 		if len(rest) != 1 {
 			return cli.Usage(errors.New("login wants a twin name"))
@@ -276,26 +276,4 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 	fmt.Fprintf(w, "\nlogs: gridctl logs HOST or TWIN (files in %s); Ctrl-C stops the network\n", g.Dir())
 	<-ctx.Done()
 	return nil
-}
-
-func chaos(ctx context.Context, g *grid.Grid, args []string) error {
-	if len(args) < 2 {
-		return cli.Usage(errors.New("chaos wants cut|restore HOST ISP, kill|start HOST or kill-validator|start-validator HOST"))
-	}
-	switch args[0] {
-	case "cut", "restore":
-		if len(args) != 3 {
-			return cli.Usage(fmt.Errorf("chaos %s wants HOST ISP", args[0]))
-		}
-		return g.SetUplink(args[1], args[2], args[0] == "restore")
-	case "kill":
-		return g.Kill(args[1])
-	case "start":
-		return g.StartHost(ctx, args[1])
-	case "kill-validator":
-		return g.KillValidator(args[1])
-	case "start-validator":
-		return g.StartValidator(ctx, args[1])
-	}
-	return cli.Usage(fmt.Errorf("unknown chaos action %q", args[0]))
 }
