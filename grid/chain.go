@@ -65,29 +65,35 @@ func (g *Grid) initChain() error {
 }
 
 // upChain starts every validator not already running and waits until the chain makes blocks.
-func (g *Grid) upChain(ctx context.Context) error {
+func (g *Grid) upChain(ctx context.Context) (count, error) {
+	c := count{all: len(g.t.Validators)}
 	if len(g.t.Validators) == 0 {
-		return nil
+		return c, nil
 	}
 	if err := g.initChain(); err != nil {
-		return err
+		return c, err
 	}
+	bar := g.phase("starting validators", len(g.t.Validators))
 	for i := range g.t.Validators {
 		if g.chainRunning(i) {
-			continue
+			c.already++
+		} else if err := g.startValidator(i); err != nil {
+			return c, err
+		} else {
+			c.acted++
 		}
-		if err := g.startValidator(i); err != nil {
-			return err
-		}
-		fmt.Fprintf(g.o.Out, "validator %s started (rpc %s)\n", g.validatorName(i), g.validatorRPC(i))
+		bar.Add(1)
 	}
+	bar.Done()
+	bar = g.phase("validators committing blocks", len(g.t.Validators))
 	for i := range g.t.Validators {
 		if err := g.waitValidator(ctx, i, 1); err != nil {
-			return err
+			return c, err
 		}
+		bar.Add(1)
 	}
-	fmt.Fprintf(g.o.Out, "chain up: %d validators committing blocks\n", len(g.t.Validators))
-	return nil
+	bar.Done()
+	return c, nil
 }
 
 func (g *Grid) validatorRPC(i int) string { return fmt.Sprintf("127.0.0.1:%d", g.chainRPCPort(i)) }
@@ -150,15 +156,12 @@ func (g *Grid) waitValidator(ctx context.Context, i int, min int64) error {
 }
 
 // downChain stops every validator.
-func (g *Grid) downChain() []error {
-	var errs []error
+func (g *Grid) downChain() (count, []error) {
+	ps := make([]proc, len(g.t.Validators))
 	for i, v := range g.t.Validators {
-		if err := stopProc("validator "+v, g.chainPidFile(i), "chaind"); err != nil {
-			errs = append(errs, err)
-		}
-		fmt.Fprintf(g.o.Out, "validator %s stopped\n", v)
+		ps[i] = proc{"validator " + v, g.chainPidFile(i), "chaind"}
 	}
-	return errs
+	return g.stopAll("stopping validators", ps)
 }
 
 // ValidatorStatus is one validator as gridctl status shows it.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/freeflowuniverse/planetary/internal/netns"
+	"github.com/freeflowuniverse/planetary/internal/progress"
 	"github.com/freeflowuniverse/planetary/pnic"
 )
 
@@ -65,6 +66,8 @@ type Grid struct {
 	owners  map[string]*ownerConn // websockets to twinds, logged in as their owners
 	exits   map[string]string     // how the last process this grid started ended, by pid file
 	started map[string]int        // the pid of the last process this grid started, by pid file
+	bar     *progress.Bar         // the progress bar of the step under way, for notes above it
+	tty     bool                  // Out is a terminal: progress bars redraw one line
 }
 
 // reap waits for a process this grid started and records how it ended.
@@ -152,7 +155,7 @@ func New(t Topology, o Options) (*Grid, error) {
 	if o.BasePort-chainPorts < 1024 {
 		return nil, fmt.Errorf("base port %d: want at least %d (the chain's ports lie below it)", o.BasePort, 1024+chainPorts)
 	}
-	return &Grid{t: t, o: o, dir: dir}, nil
+	return &Grid{t: t, o: o, dir: dir, tty: progress.IsTerminal(o.Out)}, nil
 }
 
 // backendFile, in a network's state directory, names the backend its hosts were brought up on. It
@@ -189,45 +192,64 @@ func findBinary(name string) string {
 	return name
 }
 
-// Up brings every host up (those already running are left alone) and waits until all are ready.
+// Up brings every host, validator and twin up (those already running are left alone), waits until
+// all are ready, and ends with a summary line.
 func (g *Grid) Up(ctx context.Context) error {
+	start := time.Now()
+	sum, err := g.up(ctx)
+	if err != nil {
+		return err
+	}
+	g.say("network %s up on the %s backend in %s: %s", g.t.Name, g.o.Backend, took(start), sum)
+	return nil
+}
+
+func (g *Grid) up(ctx context.Context) (upSummary, error) {
+	sum := upSummary{twinds: !g.o.NoTwind}
 	if err := os.MkdirAll(g.dir, 0o700); err != nil {
-		return fmt.Errorf("state directory: %w", err)
+		return sum, fmt.Errorf("state directory: %w", err)
 	}
 	if err := g.recordBackend(); err != nil {
-		return fmt.Errorf("state directory: %w", err)
+		return sum, fmt.Errorf("state directory: %w", err)
 	}
 	if g.o.Backend == Netns {
 		if err := g.buildNetwork(); err != nil {
-			return err
+			return sum, err
 		}
 	}
 	if err := g.prepareTwins(); err != nil {
-		return fmt.Errorf("twins: %w", err)
+		return sum, fmt.Errorf("twins: %w", err)
 	}
-	if err := g.upChain(ctx); err != nil {
-		return fmt.Errorf("chain: %w", err)
+	var err error
+	if sum.validators, err = g.upChain(ctx); err != nil {
+		return sum, fmt.Errorf("chain: %w", err)
 	}
 	if err := g.registerTwins(ctx); err != nil {
-		return fmt.Errorf("chain: %w", err)
+		return sum, fmt.Errorf("chain: %w", err)
 	}
+	sum.hosts.all = len(g.t.Hosts)
+	bar := g.phase("starting pnicd", len(g.t.Hosts))
 	for i, h := range g.t.Hosts {
 		if g.running(h.Name) {
-			fmt.Fprintf(g.o.Out, "[%d/%d] %s already running\n", i+1, len(g.t.Hosts), h.Name)
-			continue
+			sum.hosts.already++
+		} else if err := g.start(i, h); err != nil {
+			return sum, err
+		} else {
+			sum.hosts.acted++
 		}
-		if err := g.start(i, h); err != nil {
-			return err
-		}
-		fmt.Fprintf(g.o.Out, "[%d/%d] %s started\n", i+1, len(g.t.Hosts), h.Name)
+		bar.Add(1)
 	}
-	for i, h := range g.t.Hosts {
+	bar.Done()
+	bar = g.phase("pnicd ready", len(g.t.Hosts))
+	for _, h := range g.t.Hosts {
 		if err := g.waitReady(ctx, h); err != nil {
-			return err
+			return sum, err
 		}
-		fmt.Fprintf(g.o.Out, "[%d/%d] %s ready\n", i+1, len(g.t.Hosts), h.Name)
+		bar.Add(1)
 	}
-	return g.upTwins(ctx)
+	bar.Done()
+	sum.twins, err = g.upTwins(ctx)
+	return sum, err
 }
 
 // recordBackend notes in the state directory which backend the network runs on, so later commands
@@ -495,7 +517,7 @@ func (g *Grid) waitReady(ctx context.Context, h Host) error {
 			_, gone := g.ended(g.pidFile(h.Name))
 			if lines := strings.Split(last, "\n"); again > 0 && gone && strings.HasPrefix(lines[len(lines)-1], "--- gridctl starts ") {
 				again--
-				fmt.Fprintf(g.o.Out, "pnicd of %s ended at once without a word (%s); starting it again\n", h.Name, g.exitOf(g.pidFile(h.Name)))
+				g.say("pnicd of %s ended at once without a word (%s); starting it again", h.Name, g.exitOf(g.pidFile(h.Name)))
 				i, _, _ := g.t.host(h.Name)
 				if err := g.start(i, h); err != nil {
 					return err
@@ -524,62 +546,99 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// Down stops every host and validator and removes namespaces and bridges; purge also deletes keys,
-// chain state and logs.
+// Down stops every twin, validator and host and removes namespaces and bridges, ending with a
+// summary line; purge also deletes keys, chain state and logs.
 func (g *Grid) Down(purge bool) error {
-	errs := g.downTwins()
-	errs = append(errs, g.downChain()...)
+	start := time.Now()
+	sum, err := g.down(purge)
+	if err != nil {
+		return err
+	}
+	g.say("network %s down in %s: %s", g.t.Name, took(start), sum)
+	return nil
+}
+
+func (g *Grid) down(purge bool) (downSummary, error) {
+	var sum downSummary
+	var errs []error
+	sum.twins, errs = g.downTwins()
+	vals, verrs := g.downChain()
+	sum.validators, errs = vals, append(errs, verrs...)
 	ps := make([]proc, len(g.t.Hosts))
 	for i, h := range g.t.Hosts {
-		ps[i] = proc{h.Name, g.pidFile(h.Name), "pnicd"}
+		ps[i] = proc{"pnicd of " + h.Name, g.pidFile(h.Name), "pnicd"}
 	}
-	for i, err := range stopProcs(ps) {
-		if err != nil {
-			errs = append(errs, err)
-		}
-		fmt.Fprintf(g.o.Out, "%s stopped\n", g.t.Hosts[i].Name)
-	}
+	sum.hosts, verrs = g.stopAll("stopping pnicd", ps)
+	errs = append(errs, verrs...)
 	if g.o.Backend == Netns {
-		for _, h := range g.t.Hosts {
-			if nsExists(g.hostNS(h.Name)) {
-				errs = append(errs, ip("netns", "del", g.hostNS(h.Name)))
-			}
-		}
-		for _, i := range g.t.ISPs {
-			if nsExists(g.ispNS(i)) {
-				errs = append(errs, ip("netns", "del", g.ispNS(i)))
+		for _, ns := range g.namespaces() {
+			if nsExists(ns) {
+				if err := ip("netns", "del", ns); err != nil {
+					errs = append(errs, err)
+				} else {
+					sum.namespaces++
+				}
 			}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return err // the backend stays recorded, so the next down cleans up the same place
+		return sum, err // the backend stays recorded, so the next down cleans up the same place
 	}
 	if purge {
-		return os.RemoveAll(g.dir)
+		return sum, os.RemoveAll(g.dir)
 	}
 	if err := os.Remove(filepath.Join(g.dir, backendFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("state directory: %w", err)
+		return sum, fmt.Errorf("state directory: %w", err)
 	}
-	return nil
+	return sum, nil
 }
 
-// stopProc ends the process recorded in pidFile: SIGTERM, then SIGKILL after 10 s.
-func stopProc(what, pidFile, exe string) error {
-	return stopProcs([]proc{{what, pidFile, exe}})[0]
+// namespaces lists the network namespaces of the netns backend: one per host, one per ISP.
+func (g *Grid) namespaces() []string {
+	var out []string
+	for _, h := range g.t.Hosts {
+		out = append(out, g.hostNS(h.Name))
+	}
+	for _, i := range g.t.ISPs {
+		out = append(out, g.ispNS(i))
+	}
+	return out
+}
+
+// stopAll stops processes with a progress bar and counts those that were running.
+func (g *Grid) stopAll(label string, ps []proc) (count, []error) {
+	c := count{all: len(ps)}
+	if len(ps) == 0 {
+		return c, nil
+	}
+	bar := g.phase(label, len(ps))
+	running, errs := stopProcs(ps, func() { bar.Add(1) })
+	bar.Done()
+	c.acted = running
+	var out []error
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, err)
+		}
+	}
+	return c, out
 }
 
 // proc names a process by its pid file and executable name.
 type proc struct{ what, pidFile, exe string }
 
 // stopProcs sends SIGTERM to every process at once, waits up to 10 s for all of them, then kills
-// what is left. The error for each is nil, or says it had to be killed.
-func stopProcs(ps []proc) []error {
+// what is left, calling step as each is seen gone. It returns how many were running and, for each,
+// nil or an error saying it had to be killed.
+func stopProcs(ps []proc, step func()) (int, []error) {
 	errs := make([]error, len(ps))
 	pids := make([]int, len(ps))
+	running := 0
 	for i, p := range ps {
 		pids[i] = procPid(p.pidFile, p.exe)
 		os.Remove(p.pidFile)
 		if pids[i] != 0 {
+			running++
 			syscall.Kill(pids[i], syscall.SIGTERM)
 		}
 	}
@@ -592,16 +651,24 @@ func stopProcs(ps []proc) []error {
 			syscall.Kill(pid, syscall.SIGKILL)
 			errs[i] = fmt.Errorf("%s did not stop within 10 s; killed", ps[i].what)
 		}
+		step()
 	}
-	return errs
+	return running, errs
 }
 
-// Restart stops every host, keeping keys and state, and brings them up again.
+// Restart stops everything, keeping keys and state, and brings it up again, ending with a summary.
 func (g *Grid) Restart(ctx context.Context) error {
-	if err := g.Down(false); err != nil {
+	start := time.Now()
+	if _, err := g.down(false); err != nil {
 		return err
 	}
-	return g.Up(ctx)
+	downTook := took(start)
+	sum, err := g.up(ctx)
+	if err != nil {
+		return err
+	}
+	g.say("network %s restarted on the %s backend in %s (down %s): %s", g.t.Name, g.o.Backend, took(start), downTook, sum)
+	return nil
 }
 
 // HostStatus is one host as gridctl status shows it.

@@ -432,6 +432,12 @@ func clearStale(t *testing.T, topo Topology) {
 	}
 }
 
+// lastLine is the last line of s.
+func lastLine(s string) string {
+	s = strings.TrimSuffix(s, "\n")
+	return s[strings.LastIndex(s, "\n")+1:]
+}
+
 func addresses(g *Grid) string {
 	var s []string
 	for _, h := range g.Status() {
@@ -701,6 +707,16 @@ func TestLocalFiveHosts(t *testing.T) {
 	if !strings.Contains(out.String(), "chain: 10 twins registered") {
 		t.Fatalf("twins not registered on the chain:\n%s", out.String())
 	}
+	// Progress of every step, then one summary line.
+	for _, want := range []string{"validators committing blocks: 3/3 in ", "pnicd ready: 5/5 in ", "starting twinds: 10/10 in ",
+		"twinds on their PNICs: 10/10 in ", "network l5 up on the local backend in "} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("up's output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if last := lastLine(out.String()); !strings.HasSuffix(last, ": 5 hosts, 3 validators, 10 twins") {
+		t.Fatalf("up's summary %q: want 5 hosts, 3 validators, 10 twins", last)
+	}
 	for _, h := range g.Status() {
 		if !h.Ready || h.Err != "" {
 			t.Fatalf("host %s not ready after up: %+v", h.Name, h)
@@ -729,6 +745,9 @@ func TestLocalFiveHosts(t *testing.T) {
 	if err := g.Restart(ctx); err != nil {
 		t.Fatalf("restart: %v\n%s", err, out.String())
 	}
+	if last := lastLine(out.String()); !strings.HasPrefix(last, "network l5 restarted on the local backend in ") || !strings.HasSuffix(last, ": 5 hosts, 3 validators, 10 twins") {
+		t.Fatalf("restart's summary %q", last)
+	}
 	if after := addresses(g); after != before {
 		t.Fatalf("addresses changed across restart: %s -> %s", before, after)
 	}
@@ -753,6 +772,9 @@ func TestLocalFiveHosts(t *testing.T) {
 	}
 	if err := g.Down(false); err != nil {
 		t.Fatal(err)
+	}
+	if last := lastLine(out.String()); !strings.HasSuffix(last, ": 5 of 5 hosts, 3 of 3 validators, 10 of 10 twinds were running and are stopped") {
+		t.Fatalf("down's summary %q", last)
 	}
 	for _, pid := range pids {
 		if pid == 0 || !exited(pid) {

@@ -93,44 +93,43 @@ func (g *Grid) waitTwin(ctx context.Context, name string) error {
 	}
 }
 
-// upTwins starts every twind not already running and waits until all serve.
-func (g *Grid) upTwins(ctx context.Context) error {
+// upTwins starts every twind not already running and waits until all are on their PNICs.
+func (g *Grid) upTwins(ctx context.Context) (count, error) {
+	c := count{all: len(g.t.Twins)}
 	if g.o.NoTwind || len(g.t.Twins) == 0 {
-		return nil
+		return c, nil
 	}
-	started := 0
+	bar := g.phase("starting twinds", len(g.t.Twins))
 	for i, tw := range g.t.Twins {
 		if g.twindPid(tw.Name) != 0 {
-			continue
+			c.already++
+		} else if err := g.startTwin(i); err != nil {
+			return c, err
+		} else {
+			c.acted++
 		}
-		if err := g.startTwin(i); err != nil {
-			return err
-		}
-		started++
+		bar.Add(1)
 	}
+	bar.Done()
+	bar = g.phase("twinds on their PNICs", len(g.t.Twins))
 	for _, tw := range g.t.Twins {
 		if err := g.waitTwin(ctx, tw.Name); err != nil {
-			return err
+			return c, err
 		}
+		bar.Add(1)
 	}
-	fmt.Fprintf(g.o.Out, "twins up: %d started, %d in all\n", started, len(g.t.Twins))
-	return nil
+	bar.Done()
+	return c, nil
 }
 
 // downTwins stops every twind.
-func (g *Grid) downTwins() []error {
+func (g *Grid) downTwins() (count, []error) {
 	g.closeOwners()
 	ps := make([]proc, len(g.t.Twins))
 	for i, tw := range g.t.Twins {
 		ps[i] = proc{"twin " + tw.Name, g.twinPidFile(tw.Name), "twind"}
 	}
-	var errs []error
-	for _, err := range stopProcs(ps) {
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errs
+	return g.stopAll("stopping twinds", ps)
 }
 
 // LoginLink returns a fresh one-time login link for a twin's owner.

@@ -78,12 +78,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	switch cmd {
 	case "up":
-		start := time.Now()
-		if err := g.Up(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "network %s up: %d hosts in %s\n", t.Name, len(t.Hosts), time.Since(start).Round(time.Millisecond))
-		return nil
+		return g.Up(ctx)
 	case "down":
 		purge := len(rest) == 1 && rest[0] == "--purge"
 		if len(rest) > 0 && !purge {
