@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -33,6 +35,8 @@ commands:
   chaos cut|restore HOST ISP   cut or restore an uplink (netns backend)
   chaos kill|start HOST        crash a host's pnicd or start it again
   chaos kill-validator|start-validator HOST   crash a host's chain validator or start it again
+  probe URL                 exit 0 if URL answers 2xx within 3 s, else 1: a health check for
+                            supervisors (the flist's zinit test lines) of any component's endpoint
   version
 flags:`
 
@@ -59,9 +63,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cli.Usage(errors.New("missing command"))
 	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
-	if cmd == "version" {
+	switch cmd {
+	case "version":
 		fmt.Fprintln(stdout, "gridctl", version.Version)
 		return nil
+	case "probe":
+		return probe(rest, stdout)
 	}
 	t := grid.Default()
 	if *topo != "" {
@@ -270,5 +277,28 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\nlogs: gridctl logs HOST or TWIN (files in %s); Ctrl-C stops the network\n", g.Dir())
 	<-ctx.Done()
+	return nil
+}
+
+// probe GETs one http URL and succeeds if it answers 2xx within 3 s.
+func probe(args []string, w io.Writer) error {
+	if len(args) != 1 {
+		return cli.Usage(errors.New("probe wants one URL"))
+	}
+	u, err := url.Parse(args[0])
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cli.Usage(fmt.Errorf("probe %q: want an http:// or https:// URL", args[0]))
+	}
+	c := &http.Client{Timeout: 3 * time.Second}
+	resp, err := c.Get(u.String())
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("probe %s: %s", u, resp.Status)
+	}
+	fmt.Fprintf(w, "%s: %s\n", u, resp.Status)
 	return nil
 }
