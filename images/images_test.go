@@ -4,13 +4,19 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -20,6 +26,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/freeflowuniverse/planetary/chain/node"
+	"github.com/freeflowuniverse/planetary/internal/testnet"
 	"github.com/freeflowuniverse/planetary/pnic"
 )
 
@@ -36,23 +44,66 @@ type zinitService struct {
 	} `json:"signal,omitempty"`
 }
 
-// TestZinitServices: every service file decodes strictly, runs /usr/bin/<its name>, stops
-// with SIGTERM, and pnicd's config file is one pnicd accepts.
-func TestZinitServices(t *testing.T) {
+// zinitServices are the services the flist runs, by file name, and the program each one execs.
+var zinitServices = map[string]string{"chaind-init": "chaind", "chaind": "chaind", "pnicd": "pnicd", "twind": "twind"}
+
+// loadZinit decodes every service file strictly.
+func loadZinit(t *testing.T) map[string]zinitService {
 	files, _ := filepath.Glob("rootfs/etc/zinit/*.yaml")
-	if len(files) == 0 {
-		t.Fatal("no zinit service files")
-	}
+	out := map[string]zinitService{}
 	for _, f := range files {
 		data, _ := os.ReadFile(f)
 		var s zinitService
 		if err := yaml.UnmarshalStrict(data, &s); err != nil {
-			t.Errorf("%s: %v", f, err)
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".yaml")] = s
+	}
+	return out
+}
+
+// TestZinitServices: pnicd, twind and chaind (and chaind's first-start oneshot) decode strictly,
+// exec their programs, start in order (chaind-init, chaind, pnicd, twind), stop with SIGTERM, log,
+// and have health checks for test lines; pnicd's config file is one pnicd accepts.
+func TestZinitServices(t *testing.T) {
+	svcs := loadZinit(t)
+	if len(svcs) != len(zinitServices) {
+		t.Fatalf("zinit services %v, want %v", slices.Sorted(maps.Keys(svcs)), slices.Sorted(maps.Keys(zinitServices)))
+	}
+	for name, prog := range zinitServices {
+		s, ok := svcs[name]
+		if !ok {
+			t.Errorf("no zinit service %s", name)
 			continue
 		}
-		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
-		if !strings.Contains(s.Exec, "/usr/bin/"+name+" ") || s.Signal.Stop != "SIGTERM" || (s.Log != "stdout" && s.Log != "ring") {
-			t.Errorf("%s: %+v: want exec of /usr/bin/%s, stop SIGTERM, log stdout or ring", f, s, name)
+		if !strings.Contains(s.Exec, "/usr/bin/"+prog+" ") || (s.Log != "stdout" && s.Log != "ring") {
+			t.Errorf("%s: %+v: want exec of /usr/bin/%s, log stdout or ring", name, s, prog)
+		}
+		for _, a := range s.After {
+			if _, ok := svcs[a]; !ok {
+				t.Errorf("%s: after unknown service %q", name, a)
+			}
+		}
+		if s.Oneshot {
+			continue
+		}
+		// A long-running service stops on SIGTERM and is tested by asking it, not its binary.
+		if s.Signal.Stop != "SIGTERM" {
+			t.Errorf("%s: stop signal %q, want SIGTERM", name, s.Signal.Stop)
+		}
+		if strings.Contains(s.Test, "version") || !(s.Test == "/usr/bin/pnicd status" ||
+			strings.Contains(s.Test, "/usr/bin/gridctl probe ") && (strings.Contains(s.Test, "/healthz") || strings.Contains(s.Test, "/health"))) {
+			t.Errorf("%s: test %q is no health check (pnicd status, or gridctl probe of /healthz or /health)", name, s.Test)
+		}
+	}
+	if !svcs["chaind-init"].Oneshot {
+		t.Error("chaind-init must be a oneshot")
+	}
+	for svc, want := range map[string][]string{"chaind": {"chaind-init"}, "pnicd": {"chaind"}, "twind": {"pnicd", "chaind"}} {
+		for _, w := range want {
+			if !slices.Contains(svcs[svc].After, w) {
+				t.Errorf("%s: after %v, want it after %s", svc, svcs[svc].After, w)
+			}
 		}
 	}
 	c, err := pnic.LoadConfigFile("rootfs/etc/planetary/pnicd.yaml")
@@ -61,6 +112,89 @@ func TestZinitServices(t *testing.T) {
 	}
 	if err := c.WithDefaults().Validate(); err != nil {
 		t.Fatalf("pnicd.yaml: %v", err)
+	}
+	if c.HTTP != "127.0.0.1:9652" {
+		t.Errorf("pnicd.yaml http %q: pnicd status (the test line) asks 127.0.0.1:9652", c.HTTP)
+	}
+}
+
+// shellOf returns the script of a `/bin/sh -c '...'` zinit line, with /usr/bin/ programs taken
+// from bin instead.
+func shellOf(t *testing.T, line, bin string) string {
+	script, ok := strings.CutPrefix(line, "/bin/sh -c '")
+	if !ok || !strings.HasSuffix(script, "'") {
+		t.Fatalf("%q: want /bin/sh -c '...'", line)
+	}
+	return strings.ReplaceAll(strings.TrimSuffix(script, "'"), "/usr/bin/", bin+"/")
+}
+
+// runShell runs a zinit line's script with env and reports its error.
+func runShell(script string, env ...string) ([]byte, error) {
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.Env = append(os.Environ(), env...)
+	return cmd.CombinedOutput()
+}
+
+// TestZinitScripts runs the service lines as zinit would, on this machine's binaries: chaind-init
+// makes a dev chain once and leaves it alone after (or makes none with CHAIND=off), and the test
+// lines pass only when the component's health endpoint answers 200.
+func TestZinitScripts(t *testing.T) {
+	bin := t.TempDir()
+	for _, p := range []string{"chaind", "gridctl"} {
+		b := testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/"+p)
+		if err := os.Symlink(b, filepath.Join(bin, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svcs := loadZinit(t)
+	home := filepath.Join(t.TempDir(), "chain")
+	initScript := shellOf(t, svcs["chaind-init"].Exec, bin)
+	for i := 0; i < 2; i++ {
+		if out, err := runShell(initScript, "CHAIND_HOME="+home, "CHAIND_RPC=127.0.0.1:36657"); err != nil {
+			t.Fatalf("chaind-init, run %d: %v\n%s", i+1, err, out)
+		}
+	}
+	c, err := node.LoadConfig(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(home, "config", "genesis.json")); err != nil || c.RPC != "127.0.0.1:36657" {
+		t.Fatalf("chaind-init made no dev chain with its RPC on CHAIND_RPC: %v, rpc %q", err, c.RPC)
+	}
+	off := filepath.Join(t.TempDir(), "chain")
+	if out, err := runShell(initScript, "CHAIND_HOME="+off, "CHAIND=off"); err != nil {
+		t.Fatalf("chaind-init with CHAIND=off: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(off); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("chaind-init with CHAIND=off made %s", off)
+	}
+
+	healthy := atomic.Bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !healthy.Load() || (r.URL.Path != "/healthz" && r.URL.Path != "/health") {
+			http.Error(w, "not yet", http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	tests := map[string][]string{
+		"chaind": {"CHAIND_RPC=" + addr},
+		"twind":  {"TWIND_HTTP=" + addr},
+	}
+	for name, env := range tests {
+		script := shellOf(t, svcs[name].Test, bin)
+		if out, err := runShell(script, env...); err == nil {
+			t.Errorf("%s test line passed while the endpoint answers 503:\n%s", name, out)
+		}
+		healthy.Store(true)
+		if out, err := runShell(script, env...); err != nil {
+			t.Errorf("%s test line failed while the endpoint answers 200: %v\n%s", name, err, out)
+		}
+		healthy.Store(false)
+	}
+	// A machine that is no validator: chaind idles and its test passes, so pnicd and twind start.
+	if out, err := runShell(shellOf(t, svcs["chaind"].Test, bin), "CHAIND=off", "CHAIND_RPC="+addr); err != nil {
+		t.Errorf("chaind test line with CHAIND=off: %v\n%s", err, out)
 	}
 }
 
@@ -363,17 +497,35 @@ func TestImageBuild(t *testing.T) {
 			t.Errorf("%s owned by %d:%d, want root", h.Name, h.Uid, h.Gid)
 		}
 	}
-	for _, want := range []string{"usr/bin/pnicd", "etc/zinit/pnicd.yaml", "etc/planetary/pnicd.yaml"} {
-		if !names[want] {
-			t.Errorf("tarball lacks %s", want)
+	want := []string{"etc/planetary/pnicd.yaml", "usr/bin/gridctl"}
+	for svc, prog := range zinitServices {
+		want = append(want, "etc/zinit/"+svc+".yaml", "usr/bin/"+prog)
+	}
+	for _, w := range want {
+		if !names[w] {
+			t.Errorf("tarball lacks %s", w)
 		}
 	}
+	// Every program a packed service runs (exec or test line) is packed, and static.
+	progRE := regexp.MustCompile(`/usr/bin/[a-z0-9-]+`)
 	for n := range names {
-		if svc, ok := strings.CutPrefix(n, "etc/zinit/"); ok && svc != "" && !names["usr/bin/"+strings.TrimSuffix(svc, ".yaml")] {
-			t.Errorf("zinit service %s without its binary", svc)
+		svc, ok := strings.CutPrefix(n, "etc/zinit/")
+		if !ok || svc == "" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("out/rootfs", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, prog := range progRE.FindAllString(string(data), -1) {
+			if !names[strings.TrimPrefix(prog, "/")] {
+				t.Errorf("zinit service %s runs %s, which the tarball lacks", svc, prog)
+			}
 		}
 	}
-	if out, err := exec.Command("file", "out/rootfs/usr/bin/pnicd").Output(); err == nil && !bytes.Contains(out, []byte("statically linked")) {
-		t.Errorf("pnicd is not static: %s", out)
+	for _, prog := range []string{"pnicd", "twind", "chaind", "gridctl"} {
+		if out, err := exec.Command("file", "out/rootfs/usr/bin/"+prog).Output(); err == nil && !bytes.Contains(out, []byte("statically linked")) {
+			t.Errorf("%s is not static: %s", prog, out)
+		}
 	}
 }
