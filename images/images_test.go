@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,10 +17,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/cometbft/cometbft/p2p"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -229,6 +234,7 @@ func TestKubernetesManifests(t *testing.T) {
 	var twin *appsv1.Deployment
 	services := map[string]*corev1.Service{}
 	claims := map[string]*corev1.PersistentVolumeClaim{}
+	configs := map[string]*corev1.ConfigMap{}
 	files, _ := filepath.Glob("k8s/*.yaml")
 	for _, f := range files {
 		for _, d := range docs(t, f) {
@@ -251,6 +257,10 @@ func TestKubernetesManifests(t *testing.T) {
 				s := &corev1.Service{}
 				err = yaml.UnmarshalStrict(d, s)
 				services[s.Name] = s
+			case "ConfigMap":
+				c := &corev1.ConfigMap{}
+				err = yaml.UnmarshalStrict(d, c)
+				configs[c.Name] = c
 			default:
 				t.Errorf("%s: unexpected kind %q", f, k)
 			}
@@ -275,6 +285,8 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Error("pnicd: probes must hit /healthz and /readyz on 9652")
 	}
 	mountsFromVolumes(t, "pnicd", c, spec.Volumes)
+	// pnicd's config file, with its peers, comes from a ConfigMap mounted where --config points.
+	pnicConfig(t, spec, c, configs)
 	tunOK := false
 	for _, v := range spec.Volumes {
 		if v.HostPath != nil && v.HostPath.Path == "/dev/net/tun" && *v.HostPath.Type == corev1.HostPathCharDev {
@@ -311,17 +323,234 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("twind: claim %q is not defined", v.PersistentVolumeClaim.ClaimName)
 		}
 	}
-	// chaind: a headless Service of the StatefulSet's name selecting its pods, a claim per pod.
+	// chaind: a headless Service of the StatefulSet's name selecting its pods (listed before they
+	// are ready, so validators find each other), a claim per pod.
 	svc := services[ss.Spec.ServiceName]
-	if svc == nil || svc.Spec.ClusterIP != "None" || !labelsMatch(svc.Spec.Selector, ss.Spec.Template.Labels) {
-		t.Errorf("chaind: want a headless Service %q selecting the pods", ss.Spec.ServiceName)
+	if svc == nil || svc.Spec.ClusterIP != "None" || !svc.Spec.PublishNotReadyAddresses || !labelsMatch(svc.Spec.Selector, ss.Spec.Template.Labels) {
+		t.Errorf("chaind: want a headless Service %q selecting the pods and publishing them before they are ready", ss.Spec.ServiceName)
 	}
 	cc := ss.Spec.Template.Spec.Containers[0]
 	if len(ss.Spec.VolumeClaimTemplates) != 1 || cc.VolumeMounts[0].Name != ss.Spec.VolumeClaimTemplates[0].Name {
 		t.Error("chaind: the volume claim template is not mounted")
 	}
-	if !slices.Contains(cc.Args, "start") || !slices.Contains(cc.Args, "--home") {
-		t.Errorf("chaind args %v: want start --home", cc.Args)
+	if !slices.Contains(cc.Args, "start") || argAfter(cc.Args, "--home") != cc.VolumeMounts[0].MountPath {
+		t.Errorf("chaind args %v: want start --home on the claim's mount %s", cc.Args, cc.VolumeMounts[0].MountPath)
+	}
+	chainHomes(t, ss)
+}
+
+// withPubKey is the public key part of CometBFT's key files, genesis validators and /status.
+type withPubKey struct {
+	PubKey struct {
+		Value string `json:"value"`
+	} `json:"pub_key"`
+}
+
+// pnicConfig checks that pnicd's --config file is a key of a ConfigMap mounted at its directory,
+// and that pnicd accepts it, with peers and the status address the probes ask.
+func pnicConfig(t *testing.T, spec corev1.PodSpec, c corev1.Container, configs map[string]*corev1.ConfigMap) {
+	path := argAfter(c.Args, "--config")
+	var cm *corev1.ConfigMap
+	for _, m := range c.VolumeMounts {
+		for _, v := range spec.Volumes {
+			if v.Name == m.Name && m.MountPath == filepath.Dir(path) && v.ConfigMap != nil {
+				cm = configs[v.ConfigMap.Name]
+			}
+		}
+	}
+	if cm == nil || cm.Namespace != "planetary" || cm.Data[filepath.Base(path)] == "" {
+		t.Fatalf("pnicd --config %q: no ConfigMap in namespace planetary mounted at %s with key %s", path, filepath.Dir(path), filepath.Base(path))
+	}
+	f := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(f, []byte(cm.Data[filepath.Base(path)]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := pnic.LoadConfigFile(f)
+	if err != nil {
+		t.Fatalf("ConfigMap %s: %v", cm.Name, err)
+	}
+	if err := pc.WithDefaults().Validate(); err != nil {
+		t.Fatalf("ConfigMap %s: %v", cm.Name, err)
+	}
+	if len(pc.Peers) == 0 || pc.WithDefaults().HTTP != "127.0.0.1:9652" {
+		t.Errorf("ConfigMap %s: peers %v, http %q: want peers and the status server the probes ask (127.0.0.1:9652)", cm.Name, pc.Peers, pc.HTTP)
+	}
+}
+
+// chainHomes runs chain-homes.sh for the StatefulSet's replicas and checks what it makes fits the
+// StatefulSet: the Secret and ConfigMap its projected volume names, with a home for every ordinal.
+// Then it runs the init container's script as pod chaind-1 would, twice, and starts a validator on
+// the home it laid out (on loopback ports instead of the pod's, and with its peers out of reach).
+func chainHomes(t *testing.T, ss *appsv1.StatefulSet) {
+	n := int(*ss.Spec.Replicas)
+	cmd := exec.Command("./k8s/chain-homes.sh", strconv.Itoa(n), ss.Namespace)
+	cmd.Env = append(os.Environ(), "CHAIND="+testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/chaind"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chain-homes.sh: %v\n%s", err, stderr.Bytes())
+	}
+	var secret corev1.Secret
+	var genesis corev1.ConfigMap
+	for _, d := range bytes.Split(out, []byte("\n---\n")) {
+		var err error
+		switch k := kindOf(t, d); k {
+		case "Secret":
+			err = yaml.UnmarshalStrict(d, &secret)
+		case "ConfigMap":
+			err = yaml.UnmarshalStrict(d, &genesis)
+		default:
+			t.Fatalf("chain-homes.sh made a %q", k)
+		}
+		if err != nil {
+			t.Fatalf("chain-homes.sh output: %v", err)
+		}
+	}
+	spec := ss.Spec.Template.Spec
+	if len(spec.InitContainers) != 1 {
+		t.Fatal("chaind: want one init container laying out the home")
+	}
+	ic := spec.InitContainers[0]
+	vols := slices.Clone(spec.Volumes)
+	for _, c := range ss.Spec.VolumeClaimTemplates {
+		vols = append(vols, corev1.Volume{Name: c.Name})
+	}
+	mountsFromVolumes(t, "chaind init", ic, vols)
+	home := ss.Spec.Template.Spec.Containers[0].VolumeMounts[0]
+	var src string
+	for _, m := range ic.VolumeMounts {
+		if m.Name == home.Name && m.MountPath != home.MountPath {
+			t.Errorf("chaind init mounts the claim at %s, chaind at %s", m.MountPath, home.MountPath)
+		}
+		for _, v := range spec.Volumes {
+			if v.Name != m.Name || v.Projected == nil {
+				continue
+			}
+			src = m.MountPath
+			var names []string
+			for _, p := range v.Projected.Sources {
+				switch {
+				case p.Secret != nil:
+					names = append(names, "secret "+p.Secret.Name)
+				case p.ConfigMap != nil:
+					names = append(names, "configmap "+p.ConfigMap.Name)
+				}
+			}
+			if want := []string{"secret " + secret.Name, "configmap " + genesis.Name}; !slices.Equal(names, want) {
+				t.Errorf("chaind init's volume %s projects %v, want %v", v.Name, names, want)
+			}
+		}
+	}
+	if src == "" {
+		t.Fatal("chaind init mounts no projected volume of the homes")
+	}
+	if secret.Namespace != ss.Namespace || genesis.Namespace != ss.Namespace || genesis.Data["genesis.json"] == "" {
+		t.Fatalf("chain-homes.sh: Secret %s/%s, ConfigMap %s/%s with %d bytes of genesis", secret.Namespace, secret.Name, genesis.Namespace, genesis.Name, len(genesis.Data["genesis.json"]))
+	}
+	if len(ic.Env) != 1 || ic.Env[0].Name != "POD_NAME" || ic.Env[0].ValueFrom == nil || ic.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.name" {
+		t.Errorf("chaind init env %+v: want POD_NAME from metadata.name", ic.Env)
+	}
+	// The projected volume as the pod sees it: the Secret's and the ConfigMap's keys as files.
+	dir := t.TempDir()
+	srcDir, homeDir := filepath.Join(dir, "homes"), filepath.Join(dir, "chain")
+	os.MkdirAll(srcDir, 0o700)
+	ids := make([]string, n)
+	for i := 0; i < n; i++ {
+		for _, f := range []string{"node_key.json", "priv_validator_key.json", "chaind.json", "priv_validator_state.json"} {
+			key := fmt.Sprintf("node%d.%s", i, f)
+			if len(secret.Data[key]) == 0 {
+				t.Fatalf("Secret %s lacks %s", secret.Name, key)
+			}
+			os.WriteFile(filepath.Join(srcDir, key), secret.Data[key], 0o600)
+		}
+		nk, err := p2p.LoadNodeKey(filepath.Join(srcDir, fmt.Sprintf("node%d.node_key.json", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = string(nk.ID())
+	}
+	os.WriteFile(filepath.Join(srcDir, "genesis.json"), []byte(genesis.Data["genesis.json"]), 0o600)
+	if len(ic.Command) != 2 || ic.Command[1] != "-c" || len(ic.Args) != 1 {
+		t.Fatalf("chaind init command %v %v: want /bin/sh -c SCRIPT", ic.Command, ic.Args)
+	}
+	script := strings.NewReplacer(home.MountPath, homeDir, src, srcDir).Replace(ic.Args[0])
+	for i := 0; i < 2; i++ {
+		if out, err := runShell(script, "POD_NAME="+ss.Name+"-1"); err != nil {
+			t.Fatalf("chaind init, run %d: %v\n%s", i+1, err, out)
+		}
+		// The validator signs from here on: a second run must leave its signing state alone.
+		os.WriteFile(filepath.Join(homeDir, "data", "priv_validator_state.json"), []byte(`{"height": "7", "round": 0, "step": 3}`), 0o600)
+	}
+	if b, _ := os.ReadFile(filepath.Join(homeDir, "data", "priv_validator_state.json")); !bytes.Contains(b, []byte(`"7"`)) {
+		t.Fatalf("a second start of the init container overwrote the signing state: %s", b)
+	}
+	os.WriteFile(filepath.Join(homeDir, "data", "priv_validator_state.json"), secret.Data["node1.priv_validator_state.json"], 0o600)
+	c, err := node.LoadConfig(homeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string]int32{}
+	for _, p := range ss.Spec.Template.Spec.Containers[0].Ports {
+		ports[p.Name] = p.ContainerPort
+	}
+	if c.RPC != fmt.Sprintf("0.0.0.0:%d", ports["rpc"]) || c.P2P != fmt.Sprintf("0.0.0.0:%d", ports["p2p"]) {
+		t.Errorf("node1 listens on rpc %s, p2p %s; the pod's ports are %v", c.RPC, c.P2P, ports)
+	}
+	var want []string
+	for j := 0; j < n; j++ {
+		if j != 1 {
+			want = append(want, fmt.Sprintf("%s@%s-%d.%s.%s.svc.cluster.local:%d", ids[j], ss.Name, j, ss.Spec.ServiceName, ss.Namespace, ports["p2p"]))
+		}
+	}
+	if !slices.Equal(c.Peers, want) {
+		t.Errorf("node1's peers %v, want %v", c.Peers, want)
+	}
+	// Start it: on loopback, with the peers (cluster names) dropped, this home is a validator of
+	// the genesis that answers on its RPC as node1.
+	lp := testnet.FreePorts(t, 2)
+	c.RPC, c.P2P, c.Peers = fmt.Sprintf("127.0.0.1:%d", lp[0]), fmt.Sprintf("127.0.0.1:%d", lp[1]), nil
+	if err := node.SaveConfig(homeDir, c); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	v, err := node.Start(ctx, homeDir, nil)
+	if err != nil {
+		t.Fatalf("chaind start on the home the init container laid out: %v", err)
+	}
+	defer v.Stop()
+	var st struct {
+		Result struct {
+			NodeInfo struct {
+				ID      string `json:"id"`
+				Network string `json:"network"`
+			} `json:"node_info"`
+			ValidatorInfo withPubKey `json:"validator_info"`
+		} `json:"result"`
+	}
+	resp, err := http.Get("http://" + c.RPC + "/status") // the node's RPC listens once Start returns
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	// node1 signs with its own validator key, one of the genesis validators.
+	var pv withPubKey
+	var gen struct {
+		Validators []withPubKey `json:"validators"`
+	}
+	if err := errors.Join(json.Unmarshal(secret.Data["node1.priv_validator_key.json"], &pv), json.Unmarshal([]byte(genesis.Data["genesis.json"]), &gen)); err != nil {
+		t.Fatal(err)
+	}
+	inGenesis := slices.ContainsFunc(gen.Validators, func(v withPubKey) bool { return v.PubKey.Value == pv.PubKey.Value })
+	if len(gen.Validators) != n || !inGenesis {
+		t.Fatalf("genesis of %d validators, node1's key among them: %v; want %d", len(gen.Validators), inGenesis, n)
+	}
+	if st.Result.NodeInfo.ID != ids[1] || st.Result.NodeInfo.Network != "planetary-testnet" || st.Result.ValidatorInfo.PubKey.Value != pv.PubKey.Value {
+		t.Fatalf("the started node says %+v, want node1 (%s, validator key %s) of planetary-testnet", st.Result, ids[1], pv.PubKey.Value)
 	}
 }
 
