@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -598,17 +599,21 @@ func mountsFromVolumes(t *testing.T, what string, c corev1.Container, vols []cor
 }
 
 // TestTerraform parses the Terraform with HCL and checks the deployment boots the flist
-// through zinit and that every variable it uses is declared.
+// through zinit, that every variable it uses is declared, and that the env vars it gives each VM
+// configure pnicd, chaind and twind as their zinit services read them: one validator on the first
+// VM, every PNIC and twin on its chain, every PNIC but the first peering the first.
 func TestTerraform(t *testing.T) {
 	p := hclparse.NewParser()
 	schema := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: "terraform"}, {Type: "provider", LabelNames: []string{"name"}},
-		{Type: "resource", LabelNames: []string{"type", "name"}},
+		{Type: "resource", LabelNames: []string{"type", "name"}}, {Type: "locals"},
 		{Type: "variable", LabelNames: []string{"name"}}, {Type: "output", LabelNames: []string{"name"}},
 	}}
 	declared := map[string]bool{}
 	used := map[string]bool{}
 	resources := map[string]*hcl.Block{}
+	defaults := map[string]cty.Value{}
+	locals := map[string]hcl.Expression{}
 	files, _ := filepath.Glob("terraform/*.tf")
 	for _, f := range files {
 		file, diags := p.ParseHCLFile(f)
@@ -623,8 +628,17 @@ func TestTerraform(t *testing.T) {
 			switch b.Type {
 			case "variable":
 				declared[b.Labels[0]] = true
+				attrs, _ := b.Body.JustAttributes()
+				if d := attrs["default"]; d != nil {
+					defaults[b.Labels[0]], _ = d.Expr.Value(nil)
+				}
 			case "resource":
 				resources[b.Labels[0]] = b
+			case "locals":
+				attrs, _ := b.Body.JustAttributes()
+				for name, a := range attrs {
+					locals[name] = a.Expr
+				}
 			}
 		}
 		collectVars(file.Body, used)
@@ -661,7 +675,56 @@ func TestTerraform(t *testing.T) {
 		t.Errorf("entrypoint = %s, want /sbin/zinit init", v.AsString())
 	}
 	if attrs["env_vars"] == nil {
-		t.Error("vms has no env_vars for pnicd")
+		t.Fatal("vms has no env_vars")
+	}
+	envOf := func(index int) map[string]string {
+		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
+			"var":   cty.ObjectVal(defaults),
+			"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(index))}),
+		}}
+		lv := map[string]cty.Value{}
+		for name, e := range locals {
+			v, diags := e.Value(ctx)
+			if diags.HasErrors() {
+				t.Fatalf("local.%s: %s", name, diags.Error())
+			}
+			lv[name] = v
+		}
+		ctx.Variables["local"] = cty.ObjectVal(lv)
+		v, diags := attrs["env_vars"].Expr.Value(ctx)
+		if diags.HasErrors() {
+			t.Fatalf("env_vars of VM %d: %s", index, diags.Error())
+		}
+		env := map[string]string{}
+		for k, val := range v.AsValueMap() {
+			env[k] = val.AsString()
+		}
+		return env
+	}
+	// Every env var is one a zinit service reads.
+	var services []byte
+	files, _ = filepath.Glob("rootfs/etc/zinit/*.yaml")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		services = append(services, b...)
+	}
+	first, other := envOf(0), envOf(1)
+	for k := range first {
+		if !regexp.MustCompile(`\$\{?` + k + `\b`).Match(services) {
+			t.Errorf("env var %s is read by no zinit service", k)
+		}
+	}
+	chain := "--chain http://" + first["CHAIND_RPC"]
+	if first["CHAIND"] != "on" || other["CHAIND"] != "off" || first["CHAIND_RPC"] != defaults["first_ip"].AsString()+":26657" {
+		t.Errorf("chaind: first VM %v, others %v: want CHAIND on the first VM only, its RPC on first_ip", first, other)
+	}
+	for _, env := range []map[string]string{first, other} {
+		if !strings.Contains(env["PNICD_ARGS"], chain) || !strings.Contains(env["TWIND_ARGS"], chain) {
+			t.Errorf("env %v: want pnicd and twind on the chain (%s)", env, chain)
+		}
+	}
+	if strings.Contains(first["PNICD_ARGS"], "--peer") || !strings.Contains(other["PNICD_ARGS"], "--peer quic://"+defaults["first_ip"].AsString()+":9651") {
+		t.Errorf("PNICD_ARGS: first VM %q, others %q: want the others to peer the first", first["PNICD_ARGS"], other["PNICD_ARGS"])
 	}
 }
 
