@@ -755,6 +755,70 @@ func collectVars(body hcl.Body, used map[string]bool) {
 	})
 }
 
+// TestDockerignore: the container build's context leaves out history, local state (private keys)
+// and build output, and keeps everything the Dockerfile copies and the build needs.
+func TestDockerignore(t *testing.T) {
+	data, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			if strings.HasPrefix(l, "!") {
+				t.Fatalf("negated pattern %q: this check does not follow them", l)
+			}
+			patterns = append(patterns, strings.TrimPrefix(l, "/"))
+		}
+	}
+	ignored := func(path string) bool {
+		parts := strings.Split(path, "/")
+		for _, p := range patterns {
+			pat, anywhere := strings.CutPrefix(p, "**/")
+			for i := range parts {
+				if !anywhere && i > 0 {
+					break
+				}
+				// A pattern matches a path or any directory above it.
+				for j := i + 1; j <= len(parts); j++ {
+					if ok, _ := filepath.Match(pat, strings.Join(parts[i:j], "/")); ok {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	for _, p := range []string{".git/config", ".grid/dev/a/pnic.key", ".run/a.log", "bin/pnicd", "images/out/rootfs/usr/bin/pnicd",
+		"bench/out/grid.txt", "twin/web/node_modules/x/index.js", "grid/grid.test"} {
+		if !ignored(p) {
+			t.Errorf("%s is sent to the Docker build", p)
+		}
+	}
+	keep := []string{"cmd/pnicd/main.go", "twin/web/dist/index.html", "rmb/schema/twin.capnp.go"}
+	df, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(df), "\n") {
+		if f := strings.Fields(l); len(f) >= 3 && f[0] == "COPY" && !strings.HasPrefix(f[1], "--from") {
+			for _, src := range f[1 : len(f)-1] {
+				if src != "." {
+					keep = append(keep, strings.TrimSuffix(src, "/"))
+				}
+			}
+		}
+	}
+	for _, p := range keep {
+		if ignored(p) {
+			t.Errorf("%s is left out of the Docker build, which needs it", p)
+		}
+		if _, err := os.Stat(filepath.Join("..", p)); err != nil {
+			t.Errorf("the Docker build needs %s: %v", p, err)
+		}
+	}
+}
+
 // TestImageBuild runs make image's script and checks the tarball holds static binaries and
 // only the zinit services whose binaries exist.
 func TestImageBuild(t *testing.T) {
