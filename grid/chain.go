@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -64,29 +65,35 @@ func (g *Grid) initChain() error {
 }
 
 // upChain starts every validator not already running and waits until the chain makes blocks.
-func (g *Grid) upChain(ctx context.Context) error {
+func (g *Grid) upChain(ctx context.Context) (count, error) {
+	c := count{all: len(g.t.Validators)}
 	if len(g.t.Validators) == 0 {
-		return nil
+		return c, nil
 	}
 	if err := g.initChain(); err != nil {
-		return err
+		return c, err
 	}
+	bar := g.phase("starting validators", len(g.t.Validators))
 	for i := range g.t.Validators {
 		if g.chainRunning(i) {
-			continue
+			c.already++
+		} else if err := g.startValidator(i); err != nil {
+			return c, err
+		} else {
+			c.acted++
 		}
-		if err := g.startValidator(i); err != nil {
-			return err
-		}
-		fmt.Fprintf(g.o.Out, "validator %s started (rpc %s)\n", g.validatorName(i), g.validatorRPC(i))
+		bar.Add(1)
 	}
+	bar.Done()
+	bar = g.phase("validators committing blocks", len(g.t.Validators))
 	for i := range g.t.Validators {
 		if err := g.waitValidator(ctx, i, 1); err != nil {
-			return err
+			return c, err
 		}
+		bar.Add(1)
 	}
-	fmt.Fprintf(g.o.Out, "chain up: %d validators committing blocks\n", len(g.t.Validators))
-	return nil
+	bar.Done()
+	return c, nil
 }
 
 func (g *Grid) validatorRPC(i int) string { return fmt.Sprintf("127.0.0.1:%d", g.chainRPCPort(i)) }
@@ -97,23 +104,35 @@ func (g *Grid) startValidator(i int) error {
 
 // chainHeight asks validator i for its latest block height.
 func (g *Grid) chainHeight(i int) (int64, error) {
+	h, _, err := g.chainStatus(i)
+	return h, err
+}
+
+// chainStatus asks validator i's CometBFT RPC (/status) for its latest block height and whether it
+// is still catching up with the others.
+func (g *Grid) chainStatus(i int) (height int64, catchingUp bool, err error) {
 	c := &http.Client{Timeout: 2 * time.Second}
 	resp, err := c.Get("http://" + g.validatorRPC(i) + "/status")
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer resp.Body.Close()
 	var st struct {
 		Result struct {
 			SyncInfo struct {
-				Height string `json:"latest_block_height"`
+				Height     string `json:"latest_block_height"`
+				CatchingUp bool   `json:"catching_up"`
 			} `json:"sync_info"`
 		} `json:"result"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return 0, fmt.Errorf("status of validator %s: %w", g.validatorName(i), err)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st); err != nil {
+		return 0, false, fmt.Errorf("status of validator %s: %w", g.validatorName(i), err)
 	}
-	return strconv.ParseInt(st.Result.SyncInfo.Height, 10, 64)
+	height, err = strconv.ParseInt(st.Result.SyncInfo.Height, 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("status of validator %s: height %q: %w", g.validatorName(i), st.Result.SyncInfo.Height, err)
+	}
+	return height, st.Result.SyncInfo.CatchingUp, nil
 }
 
 // waitValidator waits until validator i reports at least height min.
@@ -137,40 +156,43 @@ func (g *Grid) waitValidator(ctx context.Context, i int, min int64) error {
 }
 
 // downChain stops every validator.
-func (g *Grid) downChain() []error {
-	var errs []error
+func (g *Grid) downChain() (count, []error) {
+	ps := make([]proc, len(g.t.Validators))
 	for i, v := range g.t.Validators {
-		if err := stopProc("validator "+v, g.chainPidFile(i), "chaind"); err != nil {
-			errs = append(errs, err)
-		}
-		fmt.Fprintf(g.o.Out, "validator %s stopped\n", v)
+		ps[i] = proc{"validator " + v, g.chainPidFile(i), "chaind"}
 	}
-	return errs
+	return g.stopAll("stopping validators", ps)
 }
 
 // ValidatorStatus is one validator as gridctl status shows it.
 type ValidatorStatus struct {
-	Host   string
-	PID    int
-	RPC    string
-	Height int64
-	Err    string
+	Host       string
+	PID        int
+	RPC        string
+	Height     int64
+	CatchingUp bool
+	Err        string
 }
 
-// Validators reports every validator's process and latest block height.
+// Healthy reports whether the validator answers its RPC with a chain of its own and has caught up.
+func (v ValidatorStatus) Healthy() bool { return v.Err == "" && v.Height >= 1 && !v.CatchingUp }
+
+// Validators reports every validator's process, latest block height and sync state, from its
+// CometBFT RPC's /status.
 func (g *Grid) Validators() []ValidatorStatus {
-	var out []ValidatorStatus
-	for i, v := range g.t.Validators {
+	out := make([]ValidatorStatus, len(g.t.Validators))
+	each(len(g.t.Validators), func(i int) {
+		v := g.t.Validators[i]
 		vs := ValidatorStatus{Host: v, PID: procPid(g.chainPidFile(i), "chaind"), RPC: g.validatorRPC(i)}
 		if vs.PID == 0 {
 			vs.Err = "not running"
-		} else if h, err := g.chainHeight(i); err != nil {
+		} else if h, cu, err := g.chainStatus(i); err != nil {
 			vs.Err = err.Error()
 		} else {
-			vs.Height = h
+			vs.Height, vs.CatchingUp = h, cu
 		}
-		out = append(out, vs)
-	}
+		out[i] = vs
+	})
 	return out
 }
 

@@ -38,6 +38,8 @@ func (g *Grid) registerTwins(ctx context.Context) error {
 	op := chainclient.NewSigner(key)
 	var pending []*chainclient.Pending
 	var missing []int
+	bar := g.phase("twins checked or sent to the chain", len(g.t.Twins))
+	defer bar.Done() // on errors; Done twice is harmless
 	for i, tw := range g.t.Twins {
 		id := uint64(i + 1)
 		k, err := seal.ReadKeyFile(g.TwinKeyFile(tw.Name))
@@ -54,6 +56,7 @@ func (g *Grid) registerTwins(ctx context.Context) error {
 			if !ed25519.PublicKey(on.Key[:]).Equal(k.SigningPublic()) {
 				return fmt.Errorf("twin %s: id %d on the chain belongs to other keys (a chain from another grid?)", tw.Name, id)
 			}
+			bar.Add(1)
 			continue
 		case !errors.Is(err, chainclient.ErrNotFound):
 			return fmt.Errorf("twin %s: %w", tw.Name, err)
@@ -71,7 +74,9 @@ func (g *Grid) registerTwins(ctx context.Context) error {
 		}
 		pending = append(pending, p)
 		missing = append(missing, i)
+		bar.Add(1)
 	}
+	bar.Done()
 	for j, p := range pending {
 		if _, err := p.Wait(ctx); err != nil {
 			return fmt.Errorf("register twin %s: %w", g.t.Twins[missing[j]].Name, err)
@@ -85,7 +90,7 @@ func (g *Grid) registerTwins(ctx context.Context) error {
 		}
 	}
 	if len(missing) > 0 {
-		fmt.Fprintf(g.o.Out, "chain: %d twins registered\n", len(missing))
+		g.say("chain: %d twins registered", len(missing))
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/freeflowuniverse/planetary/internal/netns"
+	"github.com/freeflowuniverse/planetary/internal/progress"
 	"github.com/freeflowuniverse/planetary/pnic"
 )
 
@@ -37,7 +38,8 @@ const (
 type Options struct {
 	// StateDir holds every network's keys, logs and pids (default .grid).
 	StateDir string
-	// Backend is local or netns.
+	// Backend is local or netns; empty means the backend recorded in the state directory by the
+	// last up (so down, status and chaos act where the network runs), else local.
 	Backend Backend
 	// Pnicd is the pnicd binary (default: beside this executable, else on PATH).
 	Pnicd string
@@ -60,9 +62,12 @@ type Grid struct {
 	o   Options
 	dir string
 
-	mu     sync.Mutex
-	owners map[string]*ownerConn // websockets to twinds, logged in as their owners
-	exits  map[string]string     // how a process this grid started ended, by pid file
+	mu      sync.Mutex
+	owners  map[string]*ownerConn // websockets to twinds, logged in as their owners
+	exits   map[string]string     // how the last process this grid started ended, by pid file
+	started map[string]int        // the pid of the last process this grid started, by pid file
+	bar     *progress.Bar         // the progress bar of the step under way, for notes above it
+	tty     bool                  // Out is a terminal: progress bars redraw one line
 }
 
 // reap waits for a process this grid started and records how it ended.
@@ -70,6 +75,9 @@ func (g *Grid) reap(pidFile string, cmd *exec.Cmd) {
 	err := cmd.Wait()
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.started[pidFile] != cmd.Process.Pid {
+		return // a later start owns the pid file now
+	}
 	if g.exits == nil {
 		g.exits = make(map[string]string)
 	}
@@ -78,12 +86,18 @@ func (g *Grid) reap(pidFile string, cmd *exec.Cmd) {
 
 // exitOf says how the last process recorded in pidFile and started by this grid ended, if it did.
 func (g *Grid) exitOf(pidFile string) string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if e, ok := g.exits[pidFile]; ok {
+	if e, ok := g.ended(pidFile); ok {
 		return e
 	}
 	return "not seen to end here"
+}
+
+// ended reports how the last process this grid started for pidFile ended, and whether it has.
+func (g *Grid) ended(pidFile string) (string, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e, ok := g.exits[pidFile]
+	return e, ok
 }
 
 // New prepares a grid; nothing starts until Up.
@@ -94,11 +108,25 @@ func New(t Topology, o Options) (*Grid, error) {
 	if o.StateDir == "" {
 		o.StateDir = ".grid"
 	}
-	if o.Backend == "" {
-		o.Backend = Local
+	dir, err := filepath.Abs(filepath.Join(o.StateDir, t.Name))
+	if err != nil {
+		return nil, err
 	}
-	if o.Backend != Local && o.Backend != Netns {
+	if o.Backend != "" && o.Backend != Local && o.Backend != Netns {
 		return nil, fmt.Errorf("backend %q: want local or netns", o.Backend)
+	}
+	recorded, err := recordedBackend(dir)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case o.Backend == "" && recorded != "":
+		o.Backend = recorded
+	case o.Backend == "":
+		o.Backend = Local
+	case recorded != "" && recorded != o.Backend:
+		return nil, fmt.Errorf("network %s was brought up on the %s backend (recorded in %s), not %s: leave out --backend, or run gridctl down first",
+			t.Name, recorded, filepath.Join(dir, backendFile), o.Backend)
 	}
 	if o.Backend == Netns && os.Geteuid() != 0 {
 		return nil, errors.New("backend netns needs root (namespaces, bridges, TUN devices)")
@@ -127,11 +155,28 @@ func New(t Topology, o Options) (*Grid, error) {
 	if o.BasePort-chainPorts < 1024 {
 		return nil, fmt.Errorf("base port %d: want at least %d (the chain's ports lie below it)", o.BasePort, 1024+chainPorts)
 	}
-	dir, err := filepath.Abs(filepath.Join(o.StateDir, t.Name))
-	if err != nil {
-		return nil, err
+	return &Grid{t: t, o: o, dir: dir, tty: progress.IsTerminal(o.Out)}, nil
+}
+
+// backendFile, in a network's state directory, names the backend its hosts were brought up on. It
+// is written by up before anything starts and removed by a down that left nothing behind.
+const backendFile = "backend"
+
+// recordedBackend returns the backend recorded in a network's state directory, or "" if none is.
+func recordedBackend(dir string) (Backend, error) {
+	b, err := os.ReadFile(filepath.Join(dir, backendFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
 	}
-	return &Grid{t: t, o: o, dir: dir}, nil
+	if err != nil {
+		return "", fmt.Errorf("recorded backend: %w", err)
+	}
+	switch r := Backend(strings.TrimSpace(string(b))); r {
+	case Local, Netns:
+		return r, nil
+	default:
+		return "", fmt.Errorf("%s says backend %q: want local or netns", filepath.Join(dir, backendFile), r)
+	}
 }
 
 func findBinary(name string) string {
@@ -147,59 +192,70 @@ func findBinary(name string) string {
 	return name
 }
 
-// Up brings every host up (those already running are left alone) and waits until all are ready.
+// Up brings every host, validator and twin up (those already running are left alone), waits until
+// all are ready, and ends with a summary line.
 func (g *Grid) Up(ctx context.Context) error {
-	if err := os.MkdirAll(g.dir, 0o700); err != nil {
-		return fmt.Errorf("state directory: %w", err)
-	}
-	if err := g.checkBackend(); err != nil {
+	start := time.Now()
+	sum, err := g.up(ctx)
+	if err != nil {
 		return err
+	}
+	g.say("network %s up on the %s backend in %s: %s", g.t.Name, g.o.Backend, took(start), sum)
+	return nil
+}
+
+func (g *Grid) up(ctx context.Context) (upSummary, error) {
+	sum := upSummary{twinds: !g.o.NoTwind}
+	if err := os.MkdirAll(g.dir, 0o700); err != nil {
+		return sum, fmt.Errorf("state directory: %w", err)
+	}
+	if err := g.recordBackend(); err != nil {
+		return sum, fmt.Errorf("state directory: %w", err)
 	}
 	if g.o.Backend == Netns {
 		if err := g.buildNetwork(); err != nil {
-			return err
+			return sum, err
 		}
 	}
 	if err := g.prepareTwins(); err != nil {
-		return fmt.Errorf("twins: %w", err)
+		return sum, fmt.Errorf("twins: %w", err)
 	}
-	if err := g.upChain(ctx); err != nil {
-		return fmt.Errorf("chain: %w", err)
+	var err error
+	if sum.validators, err = g.upChain(ctx); err != nil {
+		return sum, fmt.Errorf("chain: %w", err)
 	}
 	if err := g.registerTwins(ctx); err != nil {
-		return fmt.Errorf("chain: %w", err)
+		return sum, fmt.Errorf("chain: %w", err)
 	}
+	sum.hosts.all = len(g.t.Hosts)
+	bar := g.phase("starting pnicd", len(g.t.Hosts))
 	for i, h := range g.t.Hosts {
 		if g.running(h.Name) {
-			fmt.Fprintf(g.o.Out, "[%d/%d] %s already running\n", i+1, len(g.t.Hosts), h.Name)
-			continue
+			sum.hosts.already++
+		} else if err := g.start(i, h); err != nil {
+			return sum, err
+		} else {
+			sum.hosts.acted++
 		}
-		if err := g.start(i, h); err != nil {
-			return err
-		}
-		fmt.Fprintf(g.o.Out, "[%d/%d] %s started\n", i+1, len(g.t.Hosts), h.Name)
+		bar.Add(1)
 	}
-	for i, h := range g.t.Hosts {
+	bar.Done()
+	bar = g.phase("pnicd ready", len(g.t.Hosts))
+	for _, h := range g.t.Hosts {
 		if err := g.waitReady(ctx, h); err != nil {
-			return err
+			return sum, err
 		}
-		fmt.Fprintf(g.o.Out, "[%d/%d] %s ready\n", i+1, len(g.t.Hosts), h.Name)
+		bar.Add(1)
 	}
-	return g.upTwins(ctx)
+	bar.Done()
+	sum.twins, err = g.upTwins(ctx)
+	return sum, err
 }
 
-// checkBackend refuses to mix backends in one state directory while hosts run.
-func (g *Grid) checkBackend() error {
-	path := filepath.Join(g.dir, "backend")
-	b, err := os.ReadFile(path)
-	if err == nil && strings.TrimSpace(string(b)) != string(g.o.Backend) {
-		for _, h := range g.t.Hosts {
-			if g.running(h.Name) {
-				return fmt.Errorf("network %s runs on the %s backend; run gridctl down first", g.t.Name, strings.TrimSpace(string(b)))
-			}
-		}
-	}
-	return os.WriteFile(path, []byte(g.o.Backend+"\n"), 0o600)
+// recordBackend notes in the state directory which backend the network runs on, so later commands
+// (down, status, chaos) act there whatever their flags; New refuses a contradicting one.
+func (g *Grid) recordBackend() error {
+	return os.WriteFile(filepath.Join(g.dir, backendFile), []byte(g.o.Backend+"\n"), 0o600)
 }
 
 func (g *Grid) hostNS(h string) string { return "g" + g.t.Name + "-" + h }
@@ -353,6 +409,13 @@ func (g *Grid) spawn(what, logPath, pidFile, name string, args ...string) error 
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", what, err)
 	}
+	g.mu.Lock()
+	if g.started == nil {
+		g.started = make(map[string]int)
+	}
+	g.started[pidFile] = cmd.Process.Pid
+	delete(g.exits, pidFile)
+	g.mu.Unlock()
 	go g.reap(pidFile, cmd) // reap it if it dies while we are still running, and remember why
 	return os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
 }
@@ -367,19 +430,35 @@ func procPid(pidFile, exe string) int {
 		return 0
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
+	if err != nil || pid <= 0 || !runs(pid, exe) {
 		return 0
 	}
+	return pid
+}
+
+// runs reports whether process pid is alive and runs exe (or is becoming it).
+func runs(pid int, exe string) bool {
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !strings.Contains(string(cmdline), exe) {
-		return 0
+	if err != nil {
+		return false
+	}
+	if len(cmdline) == 0 {
+		// In the middle of an exec (ours of the program, or ip netns exec becoming it) the command
+		// line reads empty for a moment; the executable, old or new, tells. A kernel thread or a
+		// zombie has none.
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		if name := filepath.Base(strings.TrimSuffix(target, " (deleted)")); err != nil || (name != exe && name != "ip") {
+			return false
+		}
+	} else if !strings.Contains(string(cmdline), exe) {
+		return false
 	}
 	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
 		if f := strings.Fields(string(st)); len(f) > 2 && f[2] == "Z" {
-			return 0
+			return false
 		}
 	}
-	return pid
+	return true
 }
 
 func (g *Grid) running(h string) bool { return g.pid(h) != 0 }
@@ -433,10 +512,12 @@ func (g *Grid) waitReady(ctx context.Context, h Host) error {
 		if !g.running(h.Name) {
 			last := tail(g.LogFile(h.Name), 15)
 			// Rarely (seen twice in many CI runs, right after a stop) a pnicd ends at once without
-			// a word; start it once more and say so, rather than fail the whole network.
-			if lines := strings.Split(last, "\n"); again > 0 && strings.HasPrefix(lines[len(lines)-1], "--- gridctl starts ") {
+			// a word; start it once more and say so, rather than fail the whole network. Only one
+			// seen to end: a second pnicd beside a live one would fight it for its TUN and lock.
+			_, gone := g.ended(g.pidFile(h.Name))
+			if lines := strings.Split(last, "\n"); again > 0 && gone && strings.HasPrefix(lines[len(lines)-1], "--- gridctl starts ") {
 				again--
-				fmt.Fprintf(g.o.Out, "pnicd of %s ended at once without a word (%s); starting it again\n", h.Name, g.exitOf(g.pidFile(h.Name)))
+				g.say("pnicd of %s ended at once without a word (%s); starting it again", h.Name, g.exitOf(g.pidFile(h.Name)))
 				i, _, _ := g.t.host(h.Name)
 				if err := g.start(i, h); err != nil {
 					return err
@@ -465,58 +546,99 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// Down stops every host and validator and removes namespaces and bridges; purge also deletes keys,
-// chain state and logs.
+// Down stops every twin, validator and host and removes namespaces and bridges, ending with a
+// summary line; purge also deletes keys, chain state and logs.
 func (g *Grid) Down(purge bool) error {
-	errs := g.downTwins()
-	errs = append(errs, g.downChain()...)
-	ps := make([]proc, len(g.t.Hosts))
-	for i, h := range g.t.Hosts {
-		ps[i] = proc{h.Name, g.pidFile(h.Name), "pnicd"}
+	start := time.Now()
+	sum, err := g.down(purge)
+	if err != nil {
+		return err
 	}
-	for i, err := range stopProcs(ps) {
-		if err != nil {
-			errs = append(errs, err)
-		}
-		fmt.Fprintf(g.o.Out, "%s stopped\n", g.t.Hosts[i].Name)
-	}
-	if g.o.Backend == Netns {
-		for _, h := range g.t.Hosts {
-			if nsExists(g.hostNS(h.Name)) {
-				errs = append(errs, ip("netns", "del", g.hostNS(h.Name)))
-			}
-		}
-		for _, i := range g.t.ISPs {
-			if nsExists(g.ispNS(i)) {
-				errs = append(errs, ip("netns", "del", g.ispNS(i)))
-			}
-		}
-	}
-	if purge {
-		errs = append(errs, os.RemoveAll(g.dir))
-	}
-	return errors.Join(errs...)
+	g.say("network %s down in %s: %s", g.t.Name, took(start), sum)
+	return nil
 }
 
-// stop ends a host's pnicd: SIGTERM, then SIGKILL after 10 s.
+func (g *Grid) down(purge bool) (downSummary, error) {
+	var sum downSummary
+	var errs []error
+	sum.twins, errs = g.downTwins()
+	vals, verrs := g.downChain()
+	sum.validators, errs = vals, append(errs, verrs...)
+	ps := make([]proc, len(g.t.Hosts))
+	for i, h := range g.t.Hosts {
+		ps[i] = proc{"pnicd of " + h.Name, g.pidFile(h.Name), "pnicd"}
+	}
+	sum.hosts, verrs = g.stopAll("stopping pnicd", ps)
+	errs = append(errs, verrs...)
+	if g.o.Backend == Netns {
+		for _, ns := range g.namespaces() {
+			if nsExists(ns) {
+				if err := ip("netns", "del", ns); err != nil {
+					errs = append(errs, err)
+				} else {
+					sum.namespaces++
+				}
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return sum, err // the backend stays recorded, so the next down cleans up the same place
+	}
+	if purge {
+		return sum, os.RemoveAll(g.dir)
+	}
+	if err := os.Remove(filepath.Join(g.dir, backendFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return sum, fmt.Errorf("state directory: %w", err)
+	}
+	return sum, nil
+}
 
-// stopProc ends the process recorded in pidFile: SIGTERM, then SIGKILL after 10 s.
-func stopProc(what, pidFile, exe string) error {
-	return stopProcs([]proc{{what, pidFile, exe}})[0]
+// namespaces lists the network namespaces of the netns backend: one per host, one per ISP.
+func (g *Grid) namespaces() []string {
+	var out []string
+	for _, h := range g.t.Hosts {
+		out = append(out, g.hostNS(h.Name))
+	}
+	for _, i := range g.t.ISPs {
+		out = append(out, g.ispNS(i))
+	}
+	return out
+}
+
+// stopAll stops processes with a progress bar and counts those that were running.
+func (g *Grid) stopAll(label string, ps []proc) (count, []error) {
+	c := count{all: len(ps)}
+	if len(ps) == 0 {
+		return c, nil
+	}
+	bar := g.phase(label, len(ps))
+	running, errs := stopProcs(ps, func() { bar.Add(1) })
+	bar.Done()
+	c.acted = running
+	var out []error
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, err)
+		}
+	}
+	return c, out
 }
 
 // proc names a process by its pid file and executable name.
 type proc struct{ what, pidFile, exe string }
 
 // stopProcs sends SIGTERM to every process at once, waits up to 10 s for all of them, then kills
-// what is left. The error for each is nil, or says it had to be killed.
-func stopProcs(ps []proc) []error {
+// what is left, calling step as each is seen gone. It returns how many were running and, for each,
+// nil or an error saying it had to be killed.
+func stopProcs(ps []proc, step func()) (int, []error) {
 	errs := make([]error, len(ps))
 	pids := make([]int, len(ps))
+	running := 0
 	for i, p := range ps {
 		pids[i] = procPid(p.pidFile, p.exe)
 		os.Remove(p.pidFile)
 		if pids[i] != 0 {
+			running++
 			syscall.Kill(pids[i], syscall.SIGTERM)
 		}
 	}
@@ -529,47 +651,91 @@ func stopProcs(ps []proc) []error {
 			syscall.Kill(pid, syscall.SIGKILL)
 			errs[i] = fmt.Errorf("%s did not stop within 10 s; killed", ps[i].what)
 		}
+		step()
 	}
-	return errs
+	return running, errs
 }
 
-// Restart stops every host, keeping keys and state, and brings them up again.
+// Restart stops everything, keeping keys and state, and brings it up again, ending with a summary.
 func (g *Grid) Restart(ctx context.Context) error {
-	if err := g.Down(false); err != nil {
+	start := time.Now()
+	if _, err := g.down(false); err != nil {
 		return err
 	}
-	return g.Up(ctx)
+	downTook := took(start)
+	sum, err := g.up(ctx)
+	if err != nil {
+		return err
+	}
+	g.say("network %s restarted on the %s backend in %s (down %s): %s", g.t.Name, g.o.Backend, took(start), downTook, sum)
+	return nil
 }
 
 // HostStatus is one host as gridctl status shows it.
 type HostStatus struct {
 	Name    string
 	PID     int
-	Ready   bool
+	Healthy bool // its /healthz answers 200: the daemon runs
+	Ready   bool // its /readyz answers 200: a link is up
 	Address string
 	LinksUp int
 	Err     string
 }
 
-// Status reports every host's process, readiness, overlay address and links.
+// Status reports every host's process, health (/healthz), readiness (/readyz), overlay address and
+// links, asking up to 32 hosts at a time.
 func (g *Grid) Status() []HostStatus {
-	var out []HostStatus
-	for _, h := range g.t.Hosts {
+	out := make([]HostStatus, len(g.t.Hosts))
+	each(len(g.t.Hosts), func(i int) {
+		h := g.t.Hosts[i]
 		hs := HostStatus{Name: h.Name, PID: g.pid(h.Name)}
+		defer func() { out[i] = hs }()
 		if hs.PID == 0 {
 			hs.Err = "not running"
-			out = append(out, hs)
-			continue
+			return
 		}
+		health, err := g.get(h.Name, "/healthz", nil)
+		if err != nil {
+			hs.Err = err.Error()
+			return
+		}
+		hs.Healthy = health == http.StatusOK
+		ready, err := g.get(h.Name, "/readyz", nil)
+		if err != nil {
+			hs.Err = err.Error()
+			return
+		}
+		hs.Ready = ready == http.StatusOK
 		var s pnic.Status
 		if _, err := g.get(h.Name, "/v1/status", &s); err != nil {
 			hs.Err = err.Error()
+			return
 		}
-		hs.Ready, hs.Address = s.Ready, s.Address
-		hs.LinksUp = s.LinksUp()
-		out = append(out, hs)
-	}
+		hs.Address, hs.LinksUp = s.Address, s.LinksUp()
+		switch {
+		case !hs.Healthy:
+			hs.Err = fmt.Sprintf("/healthz answered %d", health)
+		case !hs.Ready && g.linked(h):
+			hs.Err = fmt.Sprintf("no link up (/readyz answered %d)", ready)
+		}
+	})
 	return out
+}
+
+// each calls fn(0..n-1), up to 32 at a time, and returns when all have returned.
+func each(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }
 
 // Ping sends one ICMPv6 echo from host from to host to's overlay address.
@@ -675,6 +841,9 @@ func (g *Grid) StartHost(ctx context.Context, host string) error {
 	}
 	return g.waitReady(ctx, h)
 }
+
+// Backend is where this grid's hosts run: the one recorded by up, else the one asked for.
+func (g *Grid) Backend() Backend { return g.o.Backend }
 
 // Topology is the grid's topology.
 func (g *Grid) Topology() Topology { return g.t }

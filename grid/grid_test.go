@@ -3,9 +3,12 @@ package grid
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,6 +54,87 @@ func TestTopology(t *testing.T) {
 	}
 }
 
+// TestRecordedBackend: the backend up records in the state directory is the one every later
+// command uses; a flag that contradicts it is refused, and a clean down forgets it.
+func TestRecordedBackend(t *testing.T) {
+	state := t.TempDir()
+	record := func(b string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(state, "dev"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(state, "dev", "backend"), []byte(b+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g, err := New(Default(), Options{StateDir: state}); err != nil || g.Backend() != Local {
+		t.Fatalf("nothing recorded, no backend asked: %v, %v; want local", g, err)
+	}
+	record("netns")
+	if _, err := New(Default(), Options{StateDir: state, Backend: Local}); err == nil || !strings.Contains(err.Error(), "brought up on the netns backend") {
+		t.Fatalf("local asked, netns recorded: err = %v, want a refusal naming netns", err)
+	}
+	g, err := New(Default(), Options{StateDir: state})
+	switch {
+	case os.Geteuid() == 0 && (err != nil || g.Backend() != Netns):
+		t.Fatalf("netns recorded, none asked: %v, %v; want netns", g, err)
+	case os.Geteuid() != 0 && (err == nil || !strings.Contains(err.Error(), "root")):
+		t.Fatalf("netns recorded, none asked, not root: err = %v, want netns's need for root", err)
+	}
+	record("local")
+	if _, err := New(Default(), Options{StateDir: state, Backend: Netns}); err == nil || !strings.Contains(err.Error(), "brought up on the local backend") {
+		t.Fatalf("netns asked, local recorded: err = %v, want a refusal naming local", err)
+	}
+	g, err = New(Default(), Options{StateDir: state})
+	if err != nil || g.Backend() != Local {
+		t.Fatalf("local recorded, none asked: %v, %v; want local", g, err)
+	}
+	// A down that stops everything forgets the backend: the next up may choose another.
+	if err := g.Down(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(state, "dev", "backend")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("backend still recorded after down: %v", err)
+	}
+	record("docker")
+	if _, err := New(Default(), Options{StateDir: state}); err == nil || !strings.Contains(err.Error(), "docker") {
+		t.Fatalf("garbage recorded: err = %v, want it named", err)
+	}
+}
+
+// TestRunsThroughExec: a process just started is recognised while its exec completes, when its
+// command line reads empty for a moment (this made a starting pnicd look dead, and a second one
+// was started beside it); once it has ended, it is not.
+func TestRunsThroughExec(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	pidFile := filepath.Join(t.TempDir(), "sleep.pid")
+	for i := 0; i < 200; i++ {
+		cmd := exec.Command(sleep, "30")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < 20; j++ {
+			if !runs(cmd.Process.Pid, "sleep") {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("start %d, look %d: a running sleep not recognised", i, j)
+			}
+		}
+		os.WriteFile(pidFile, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600)
+		if pid := procPid(pidFile, "sleep"); pid != cmd.Process.Pid {
+			t.Fatalf("procPid = %d, want %d", pid, cmd.Process.Pid)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		if pid := procPid(pidFile, "sleep"); pid != 0 {
+			t.Fatalf("an ended sleep recognised as pid %d", pid)
+		}
+	}
+}
+
 // TestLocalBackend: the default line a–b–c as processes on loopback, no root: up is
 // idempotent, a reaches c, a crashed host comes back, restart keeps keys, down leaves nothing.
 func TestLocalBackend(t *testing.T) {
@@ -75,16 +159,45 @@ func TestLocalBackend(t *testing.T) {
 	if _, err := g.WaitTwinReach(ctx, "alice", "carol"); err != nil {
 		t.Fatal(err)
 	}
+	// status: every pnicd healthy and ready, the validator synced, every twind on its PNIC.
+	for _, h := range g.Status() {
+		if !h.Healthy || !h.Ready || h.Err != "" || h.LinksUp == 0 {
+			t.Fatalf("host after up: %+v", h)
+		}
+	}
+	for _, v := range g.Validators() {
+		if !v.Healthy() {
+			t.Fatalf("validator after up: %+v", v)
+		}
+	}
+	for _, tw := range g.Twins() {
+		if !tw.Healthy || tw.Err != "" {
+			t.Fatalf("twin after up: %+v", tw)
+		}
+	}
 	before := addresses(g)
 	if err := g.Kill("b"); err != nil {
 		t.Fatal(err)
 	}
-	if st := g.Status(); st[1].PID != 0 {
+	if st := g.Status(); st[1].PID != 0 || st[1].Healthy || st[1].Err != "not running" {
 		t.Fatalf("b still running after kill: %+v", st[1])
 	}
+	// bob's twind lost its PNIC: its /healthz says so.
+	retry(t, ctx, "bob unhealthy without b's pnicd", func() error {
+		if tw := g.Twins()[1]; tw.Healthy || tw.PID == 0 {
+			return fmt.Errorf("bob: %+v", tw)
+		}
+		return nil
+	})
 	if err := g.StartHost(ctx, "b"); err != nil {
 		t.Fatal(err)
 	}
+	retry(t, ctx, "bob healthy again with b's pnicd back", func() error {
+		if tw := g.Twins()[1]; !tw.Healthy {
+			return fmt.Errorf("bob: %+v", tw)
+		}
+		return nil
+	})
 	if err := g.Restart(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -185,8 +298,72 @@ func chat(t *testing.T, ctx context.Context, g *Grid, a string, aID uint64, b st
 	})
 }
 
-// inHistory reports whether twin name's chat with twin peer holds text.
-func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64, text string) bool {
+// sendChats has twin from's owner send n chat messages to twin to, one every 50 ms, each with its
+// own text ("PHASE i"), and returns the texts. The twind accepts each into its PNIC's outbox.
+func sendChats(t *testing.T, ctx context.Context, g *Grid, from string, to uint64, phase string, n int) []string {
+	t.Helper()
+	w, err := g.Owner(ctx, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var texts []string
+	for i := 0; i < n; i++ {
+		text := fmt.Sprintf("%s %d", phase, i)
+		if _, err := w.Call(ctx, func(rq schema.WsRequest) error {
+			s, err := rq.NewSendChat()
+			if err != nil {
+				return err
+			}
+			s.SetTwin(to)
+			return s.SetText(text)
+		}); err != nil {
+			t.Fatalf("send %q from %s: %v", text, from, err)
+		}
+		texts = append(texts, text)
+		<-tick.C
+	}
+	return texts
+}
+
+// delivered waits until every one of texts is in twin name's chat with twin peer, received from
+// peer, and fails if any is there more than once or none arrives within a minute.
+func delivered(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64, texts []string) {
+	t.Helper()
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	retry(t, dctx, fmt.Sprintf("%d messages to %s", len(texts), name), func() error {
+		count := map[string]int{}
+		for _, m := range history(t, ctx, g, name, peer) {
+			if !m.outgoing {
+				count[m.text]++
+			}
+		}
+		var missing []string
+		for _, text := range texts {
+			switch count[text] {
+			case 0:
+				missing = append(missing, text)
+			case 1:
+			default:
+				t.Fatalf("%q is in %s's history %d times, want once", text, name, count[text])
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%d of %d not arrived, first %q", len(missing), len(texts), missing[0])
+		}
+		return nil
+	})
+}
+
+type chatEntry struct {
+	text     string
+	outgoing bool
+}
+
+// history returns up to 500 of the latest entries of twin name's chat with twin peer.
+func history(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64) []chatEntry {
 	t.Helper()
 	w, err := g.Owner(ctx, name)
 	if err != nil {
@@ -198,7 +375,7 @@ func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uin
 			return err
 		}
 		h.SetTwin(peer)
-		h.SetLimit(50)
+		h.SetLimit(500)
 		return nil
 	})
 	if err != nil {
@@ -208,8 +385,19 @@ func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uin
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < h.Len(); i++ {
-		if got, _ := h.At(i).Text(); got == text {
+	out := make([]chatEntry, h.Len())
+	for i := range out {
+		text, _ := h.At(i).Text()
+		out[i] = chatEntry{text, h.At(i).Outgoing()}
+	}
+	return out
+}
+
+// inHistory reports whether twin name's chat with twin peer holds text.
+func inHistory(t *testing.T, ctx context.Context, g *Grid, name string, peer uint64, text string) bool {
+	t.Helper()
+	for _, m := range history(t, ctx, g, name, peer) {
+		if m.text == text {
 			return true
 		}
 	}
@@ -244,6 +432,12 @@ func clearStale(t *testing.T, topo Topology) {
 	}
 }
 
+// lastLine is the last line of s.
+func lastLine(s string) string {
+	s = strings.TrimSuffix(s, "\n")
+	return s[strings.LastIndex(s, "\n")+1:]
+}
+
 func addresses(g *Grid) string {
 	var s []string
 	for _, h := range g.Status() {
@@ -276,9 +470,10 @@ twins:
 `
 
 // TestNetnsBackend: five hosts on two ISPs in namespaces with kernel TUNs, three chain validators,
-// ten twinds registered on the chain: all ready and reachable; an ISP uplink cut and traffic
-// continues over the other; restart keeps keys, twin ids and chat history; down leaves no
-// namespace, link or process behind.
+// ten twinds registered on the chain: all ready and reachable; an ISP uplink cut and restored with
+// gridctl's chaos words while a stream of chat messages crosses it, every message arriving exactly
+// once over the other ISP and back; restart keeps keys, twin ids and chat history; down (with the
+// recorded backend) leaves no namespace, link or process behind.
 func TestNetnsBackend(t *testing.T) {
 	testnet.RequireRoot(t)
 	topo, err := Parse(strings.NewReader(fiveHosts))
@@ -302,22 +497,54 @@ func TestNetnsBackend(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := g.SetUplink("a", "isp1", false); err != nil {
+	// t6 (on a) and t9 (on d, which has only isp1) become contacts: their chat crosses a's isp1
+	// uplink, the one to be cut. a dials b and c over both ISPs: four links.
+	chat(t, ctx, g, "t6", 6, "t9", 9, "before the cut")
+	linksOfA := func(want int) {
+		t.Helper()
+		lctx, lcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer lcancel()
+		retry(t, lctx, fmt.Sprintf("a with %d links up", want), func() error {
+			if st := g.Status()[0]; st.LinksUp != want {
+				return fmt.Errorf("a has %d links up", st.LinksUp)
+			}
+			return nil
+		})
+	}
+	linksOfA(4)
+	var sent []string
+	stream := func(phase string, n int) {
+		t.Helper()
+		sent = append(sent, sendChats(t, ctx, g, "t6", 9, phase, n)...)
+	}
+	stream("before the cut", 5)
+	// The cut goes through gridctl's own words, as `gridctl chaos cut a isp1` runs it; messages keep
+	// coming while a's isp1 links time out and traffic moves to isp2.
+	if err := g.Chaos(ctx, "cut", "a", "isp1"); err != nil {
 		t.Fatal(err)
 	}
-	// a's preferred uplink is gone; within a few seconds its traffic flows over isp2.
+	stream("while cut", 20)
+	linksOfA(2)
 	cctx, ccancel := context.WithTimeout(ctx, 15*time.Second)
 	_, err = g.WaitReach(cctx, "a", "d") // d is only on isp1: reached through b or c
 	ccancel()
 	if err != nil {
 		t.Fatalf("after cutting a's isp1 uplink: %v", err)
 	}
-	// Twins on a and d (one ISP apart) still talk over RMB.
 	if _, err := g.WaitTwinReach(ctx, "t6", "t9"); err != nil {
 		t.Fatalf("after cutting a's isp1 uplink: %v", err)
 	}
-	if err := g.SetUplink("a", "isp1", true); err != nil {
+	stream("over isp2", 5)
+	delivered(t, ctx, g, "t9", 6, sent)
+	if err := g.Chaos(ctx, "restore", "a", "isp1"); err != nil {
 		t.Fatal(err)
+	}
+	stream("while restoring", 20)
+	linksOfA(4)
+	stream("back on isp1", 5)
+	delivered(t, ctx, g, "t9", 6, sent)
+	if err := g.Chaos(ctx, "cut", "a", "isp9"); err == nil || !strings.Contains(err.Error(), "no uplink") {
+		t.Fatalf("chaos cut of an unknown uplink: err = %v", err)
 	}
 	// t1 and t7 become contacts and chat; the history must survive the restart.
 	chat(t, ctx, g, "t1", 1, "t7", 7, "said before the restart")
@@ -337,7 +564,16 @@ func TestNetnsBackend(t *testing.T) {
 			t.Fatalf("after restart: %v", err)
 		}
 	}
-	if err := g.Down(false); err != nil {
+	// Down as `gridctl down` runs it, without --backend: the backend recorded by up decides, so
+	// the namespaces and bridges go too.
+	gd, err := New(topo, Options{StateDir: filepath.Dir(g.Dir()), Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gd.Backend() != Netns {
+		t.Fatalf("a grid on the same state directory, no backend asked, chose %s; want netns (recorded by up)", gd.Backend())
+	}
+	if err := gd.Down(false); err != nil {
 		t.Fatal(err)
 	}
 	nss, _ := exec.Command("ip", "netns", "list").Output()
@@ -420,5 +656,134 @@ func TestLocalChain(t *testing.T) {
 	}
 	if v := g.Validators(); v[0].PID != 0 {
 		t.Fatalf("validator still running after down: %+v", v[0])
+	}
+}
+
+// twinIDOf asks a twin's twind, as its owner, which twin it is.
+func twinIDOf(t *testing.T, ctx context.Context, g *Grid, name string) uint64 {
+	t.Helper()
+	w, err := g.Owner(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Call(ctx, func(rq schema.WsRequest) error { rq.SetStatus(); return nil })
+	if err != nil {
+		t.Fatalf("status of twin %s: %v", name, err)
+	}
+	st, err := r.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Twin()
+}
+
+// TestLocalFiveHosts: the topology of TestNetnsBackend without its ISPs, on the local backend (no
+// root): five pnicd on loopback, three chain validators, ten twinds registered on the chain: all
+// ready; every twin pings the next and the one before; restart keeps twin ids, keys and chat
+// history; down leaves no process behind.
+func TestLocalFiveHosts(t *testing.T) {
+	topo, err := Parse(strings.NewReader(fiveHosts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo.Name, topo.ISPs = "l5", nil
+	for i := range topo.Hosts {
+		topo.Hosts[i].ISPs = nil
+	}
+	if err := topo.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	g, err := New(topo, Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), Chaind: chaind(t), BasePort: 27650, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Down(true) })
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	if err := g.Up(ctx); err != nil {
+		t.Fatalf("up: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "chain: 10 twins registered") {
+		t.Fatalf("twins not registered on the chain:\n%s", out.String())
+	}
+	// Progress of every step, then one summary line.
+	for _, want := range []string{"validators committing blocks: 3/3 in ", "pnicd ready: 5/5 in ", "starting twinds: 10/10 in ",
+		"twinds on their PNICs: 10/10 in ", "network l5 up on the local backend in "} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("up's output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if last := lastLine(out.String()); !strings.HasSuffix(last, ": 5 hosts, 3 validators, 10 twins") {
+		t.Fatalf("up's summary %q: want 5 hosts, 3 validators, 10 twins", last)
+	}
+	for _, h := range g.Status() {
+		if !h.Ready || h.Err != "" {
+			t.Fatalf("host %s not ready after up: %+v", h.Name, h)
+		}
+	}
+	for _, v := range g.Validators() {
+		if v.Err != "" || v.Height < 1 {
+			t.Fatalf("validator after up: %+v", v)
+		}
+	}
+	ring := func(when string) {
+		t.Helper()
+		n := len(topo.Twins)
+		for i, tw := range topo.Twins {
+			for _, j := range []int{(i + 1) % n, (i + n - 1) % n} {
+				if _, err := g.WaitTwinReach(ctx, tw.Name, topo.Twins[j].Name); err != nil {
+					t.Fatalf("%s: %v", when, err)
+				}
+			}
+		}
+	}
+	ring("after up")
+	// t1 (on a) and t5 (on e, two hops away through c) become contacts and chat.
+	chat(t, ctx, g, "t1", 1, "t5", 5, "said before the restart")
+	before := addresses(g)
+	if err := g.Restart(ctx); err != nil {
+		t.Fatalf("restart: %v\n%s", err, out.String())
+	}
+	if last := lastLine(out.String()); !strings.HasPrefix(last, "network l5 restarted on the local backend in ") || !strings.HasSuffix(last, ": 5 hosts, 3 validators, 10 twins") {
+		t.Fatalf("restart's summary %q", last)
+	}
+	if after := addresses(g); after != before {
+		t.Fatalf("addresses changed across restart: %s -> %s", before, after)
+	}
+	for i, tw := range topo.Twins {
+		if id := twinIDOf(t, ctx, g, tw.Name); id != uint64(i+1) {
+			t.Fatalf("after restart twin %s says it is twin %d, want %d", tw.Name, id, i+1)
+		}
+	}
+	if !inHistory(t, ctx, g, "t5", 1, "said before the restart") {
+		t.Fatal("t5's chat history lost the message across the restart")
+	}
+	ring("after restart")
+	var pids []int
+	for _, s := range g.Status() {
+		pids = append(pids, s.PID)
+	}
+	for _, s := range g.Validators() {
+		pids = append(pids, s.PID)
+	}
+	for _, s := range g.Twins() {
+		pids = append(pids, s.PID)
+	}
+	if err := g.Down(false); err != nil {
+		t.Fatal(err)
+	}
+	if last := lastLine(out.String()); !strings.HasSuffix(last, ": 5 of 5 hosts, 3 of 3 validators, 10 of 10 twinds were running and are stopped") {
+		t.Fatalf("down's summary %q", last)
+	}
+	for _, pid := range pids {
+		if pid == 0 || !exited(pid) {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			t.Fatalf("process %d (%s) not running before down, or still running after it", pid, b)
+		}
+	}
+	ps, _ := exec.Command("pgrep", "-f", g.Dir()).Output()
+	if len(bytes.TrimSpace(ps)) > 0 {
+		t.Fatalf("processes left after down: %s", ps)
 	}
 }

@@ -2,7 +2,9 @@ package grid
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -51,17 +53,36 @@ func (g *Grid) startTwin(i int) error {
 	return g.spawn("twind for "+tw.Name, g.TwinLogFile(tw.Name), g.twinPidFile(tw.Name), g.o.Twind, args...)
 }
 
-// waitTwin waits until a twin's web server answers.
+// twinHealth is what a twind's GET /healthz says.
+type twinHealth struct {
+	Twin      uint64 `json:"twin"`
+	Connected bool   `json:"pnic_connected"`
+}
+
+// twinHealth asks a twin's twind for its /healthz (served once it has reached its PNIC).
+func (g *Grid) twinHealth(name string) (twinHealth, error) {
+	var h twinHealth
+	hc := &http.Client{Timeout: 3 * time.Second}
+	resp, err := hc.Get("http://" + g.TwinHTTP(name) + "/healthz")
+	if err != nil {
+		return h, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&h); err != nil {
+		return h, fmt.Errorf("/healthz of twin %s (%s): %w", name, resp.Status, err)
+	}
+	return h, nil
+}
+
+// waitTwin waits until a twin's twind says on /healthz that it is connected to its PNIC.
 func (g *Grid) waitTwin(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	hc := &http.Client{Timeout: time.Second}
 	for {
 		if g.twindPid(name) == 0 {
 			return fmt.Errorf("twind of %s exited; last lines of %s:\n%s", name, g.TwinLogFile(name), tail(g.TwinLogFile(name), 15))
 		}
-		if resp, err := hc.Get("http://" + g.TwinHTTP(name) + "/session"); err == nil {
-			resp.Body.Close()
+		if h, err := g.twinHealth(name); err == nil && h.Connected {
 			return nil
 		}
 		select {
@@ -72,44 +93,43 @@ func (g *Grid) waitTwin(ctx context.Context, name string) error {
 	}
 }
 
-// upTwins starts every twind not already running and waits until all serve.
-func (g *Grid) upTwins(ctx context.Context) error {
+// upTwins starts every twind not already running and waits until all are on their PNICs.
+func (g *Grid) upTwins(ctx context.Context) (count, error) {
+	c := count{all: len(g.t.Twins)}
 	if g.o.NoTwind || len(g.t.Twins) == 0 {
-		return nil
+		return c, nil
 	}
-	started := 0
+	bar := g.phase("starting twinds", len(g.t.Twins))
 	for i, tw := range g.t.Twins {
 		if g.twindPid(tw.Name) != 0 {
-			continue
+			c.already++
+		} else if err := g.startTwin(i); err != nil {
+			return c, err
+		} else {
+			c.acted++
 		}
-		if err := g.startTwin(i); err != nil {
-			return err
-		}
-		started++
+		bar.Add(1)
 	}
+	bar.Done()
+	bar = g.phase("twinds on their PNICs", len(g.t.Twins))
 	for _, tw := range g.t.Twins {
 		if err := g.waitTwin(ctx, tw.Name); err != nil {
-			return err
+			return c, err
 		}
+		bar.Add(1)
 	}
-	fmt.Fprintf(g.o.Out, "twins up: %d started, %d in all\n", started, len(g.t.Twins))
-	return nil
+	bar.Done()
+	return c, nil
 }
 
 // downTwins stops every twind.
-func (g *Grid) downTwins() []error {
+func (g *Grid) downTwins() (count, []error) {
 	g.closeOwners()
 	ps := make([]proc, len(g.t.Twins))
 	for i, tw := range g.t.Twins {
 		ps[i] = proc{"twin " + tw.Name, g.twinPidFile(tw.Name), "twind"}
 	}
-	var errs []error
-	for _, err := range stopProcs(ps) {
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errs
+	return g.stopAll("stopping twinds", ps)
 }
 
 // LoginLink returns a fresh one-time login link for a twin's owner.

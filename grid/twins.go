@@ -72,21 +72,38 @@ type TwinStatus struct {
 	Address string // overlay IPv6 address inside its PNIC's /64
 	PID     int    // of its twind, 0 when not running
 	URL     string // where its owner's browser reaches it
+	Healthy bool   // its twind's /healthz answers 200: connected to its PNIC
+	Err     string
 }
 
-// Twins lists the twins with their ids and overlay addresses.
+// Twins lists the twins with their ids, overlay addresses and the health of their twinds (asked
+// up to 32 at a time).
 func (g *Grid) Twins() []TwinStatus {
-	out := make([]TwinStatus, 0, len(g.t.Twins))
-	for i, tw := range g.t.Twins {
+	out := make([]TwinStatus, len(g.t.Twins))
+	each(len(g.t.Twins), func(i int) {
+		tw := g.t.Twins[i]
 		ts := TwinStatus{Name: tw.Name, ID: uint64(i + 1), Host: tw.Host}
 		if hk, err := g.hostKey(tw.Host); err == nil {
 			ts.Address = pnic.TwinAddressOf(hk, ts.ID).String()
 		}
 		if !g.o.NoTwind {
 			ts.PID, ts.URL = g.twindPid(tw.Name), "http://"+g.TwinHTTP(tw.Name)
+			if ts.PID == 0 {
+				ts.Err = "not running"
+			} else if h, err := g.twinHealth(tw.Name); err != nil {
+				ts.Err = err.Error()
+			} else {
+				ts.Healthy = h.Connected && h.Twin == ts.ID
+				switch {
+				case h.Twin != ts.ID:
+					ts.Err = fmt.Sprintf("its twind says it is twin %d", h.Twin)
+				case !h.Connected:
+					ts.Err = "not connected to its PNIC"
+				}
+			}
 		}
-		out = append(out, ts)
-	}
+		out[i] = ts
+	})
 	return out
 }
 

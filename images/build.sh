@@ -12,9 +12,12 @@ for cmd in cmd/*/; do
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/freeflowuniverse/planetary/internal/version.Version=$version" \
 		-o "$root/usr/bin/$name" "./$cmd"
 done
-# A zinit service whose binary is not built yet (a program still to come) is left out.
+# A zinit service that runs a program not built (one still to come) is left out: every /usr/bin/
+# program its exec or test lines name must be in the tarball.
 for svc in "$root"/etc/zinit/*.yaml; do
-	[ -x "$root/usr/bin/$(basename "$svc" .yaml)" ] || rm "$svc"
+	for prog in $(grep -o '/usr/bin/[a-z0-9-]*' "$svc" | sort -u); do
+		[ -x "$root$prog" ] || { echo "leaving out $(basename "$svc"): no $prog"; rm "$svc"; break; }
+	done
 done
 tar -C "$root" --owner=0 --group=0 -czf "$out/planetary-rootfs.tar.gz" .
 echo "built $out/planetary-rootfs.tar.gz: $(ls "$root/usr/bin" | tr '\n' ' ')"

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -23,7 +25,8 @@ commands:
   up                        start every host (idempotent) and wait until all are ready
   down [--purge]            stop everything, remove namespaces and bridges (--purge: keys and logs too)
   restart                   down and up, keeping keys
-  status                    each host's process, readiness, address and links; validators; twins
+  status                    every component's health: pnicd (/healthz, /readyz), validators
+                            (CometBFT /status height), twinds (/healthz); addresses and links
   ping TWIN TWIN            RMB ping from one twin to another, through the first one's twind
   login TWIN                a fresh one-time login link for a twin's owner
   logs NAME [N]             the last N (default 50) lines of a host's pnicd log, a twin's twind log
@@ -32,6 +35,8 @@ commands:
   chaos cut|restore HOST ISP   cut or restore an uplink (netns backend)
   chaos kill|start HOST        crash a host's pnicd or start it again
   chaos kill-validator|start-validator HOST   crash a host's chain validator or start it again
+  probe URL                 exit 0 if URL answers 2xx within 3 s, else 1: a health check for
+                            supervisors (the flist's zinit test lines) of any component's endpoint
   version
 flags:`
 
@@ -42,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	topo := fs.String("topology", "", "topology YAML file (default: the embedded three-host line a–b–c)")
 	state := fs.String("state", ".grid", "state directory: keys, logs and pids of every network")
-	backend := fs.String("backend", "local", "local (processes on loopback) or netns (root: namespaces, kernel TUN)")
+	backend := fs.String("backend", "", "local (processes on loopback) or netns (root: namespaces, kernel TUN); default: the one the network was brought up on, else local")
 	pnicd := fs.String("pnicd", "", "pnicd binary (default: beside gridctl, else on PATH)")
 	chaind := fs.String("chaind", "", "chaind binary, for topologies with validators (default: beside gridctl, else on PATH)")
 	twind := fs.String("twind", "", "twind binary, run for every twin (default: beside gridctl, else on PATH)")
@@ -58,9 +63,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cli.Usage(errors.New("missing command"))
 	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
-	if cmd == "version" {
+	switch cmd {
+	case "version":
 		fmt.Fprintln(stdout, "gridctl", version.Version)
 		return nil
+	case "probe":
+		return probe(rest, stdout)
 	}
 	t := grid.Default()
 	if *topo != "" {
@@ -77,12 +85,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	switch cmd {
 	case "up":
-		start := time.Now()
-		if err := g.Up(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "network %s up: %d hosts in %s\n", t.Name, len(t.Hosts), time.Since(start).Round(time.Millisecond))
-		return nil
+		return g.Up(ctx)
 	case "down":
 		purge := len(rest) == 1 && rest[0] == "--purge"
 		if len(rest) > 0 && !purge {
@@ -117,7 +120,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "run":
 		return runInteractive(ctx, g, stdout)
 	case "chaos":
-		return chaos(ctx, g, rest)
+		return g.Chaos(ctx, rest...)
 	case "login":
 		if len(rest) != 1 {
 			return cli.Usage(errors.New("login wants a twin name"))
@@ -162,29 +165,68 @@ func splitLines(s string) []string {
 
 func printStatus(w io.Writer, g *grid.Grid) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "HOST\tPID\tREADY\tLINKS\tADDRESS\tSTATUS URL\tERROR")
+	fmt.Fprintln(tw, "HOST\tPID\tHEALTH\tLINKS\tADDRESS\tSTATUS URL\tERROR")
 	for _, s := range g.Status() {
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%d\t%s\thttp://%s/v1/status\t%s\n", s.Name, s.PID, s.Ready, s.LinksUp, s.Address, g.HTTPAddr(s.Name), s.Err)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\thttp://%s/v1/status\t%s\n", s.Name, s.PID, hostHealth(s), s.LinksUp, s.Address, g.HTTPAddr(s.Name), s.Err)
 	}
 	tw.Flush()
 	if vals := g.Validators(); len(vals) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "VALIDATOR\tPID\tHEIGHT\tRPC\tERROR")
+		fmt.Fprintln(tw, "VALIDATOR\tPID\tHEALTH\tHEIGHT\tRPC\tERROR")
 		for _, v := range vals {
-			fmt.Fprintf(tw, "%s\t%d\t%d\thttp://%s\t%s\n", v.Host, v.PID, v.Height, v.RPC, v.Err)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\thttp://%s\t%s\n", v.Host, v.PID, validatorHealth(v), v.Height, v.RPC, v.Err)
 		}
 		tw.Flush()
 	}
 	if twins := g.Twins(); len(twins) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TWIN\tID\tHOST\tPID\tURL\tADDRESS")
+		fmt.Fprintln(tw, "TWIN\tID\tHOST\tPID\tHEALTH\tURL\tADDRESS\tERROR")
 		for _, t := range twins {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\n", t.Name, t.ID, t.Host, t.PID, t.URL, t.Address)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.ID, t.Host, t.PID, twinHealth(t), t.URL, t.Address, t.Err)
 		}
 		tw.Flush()
 	}
+}
+
+// hostHealth says in a word what a pnicd's /healthz and /readyz answered.
+func hostHealth(s grid.HostStatus) string {
+	switch {
+	case s.PID == 0:
+		return "stopped"
+	case s.Healthy && s.Ready:
+		return "ready"
+	case s.Healthy:
+		return "no-link"
+	}
+	return "failing"
+}
+
+// validatorHealth says in a word what a validator's CometBFT /status answered.
+func validatorHealth(v grid.ValidatorStatus) string {
+	switch {
+	case v.PID == 0:
+		return "stopped"
+	case v.Healthy():
+		return "ok"
+	case v.Err == "" && v.CatchingUp:
+		return "catching-up"
+	}
+	return "failing"
+}
+
+// twinHealth says in a word what a twind's /healthz answered.
+func twinHealth(t grid.TwinStatus) string {
+	switch {
+	case t.URL == "":
+		return "-" // no twinds in this grid
+	case t.PID == 0:
+		return "stopped"
+	case t.Healthy:
+		return "ok"
+	}
+	return "failing"
 }
 
 // runInteractive is make run: up, check the first host reaches every other, show, wait, down.
@@ -238,24 +280,25 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 	return nil
 }
 
-func chaos(ctx context.Context, g *grid.Grid, args []string) error {
-	if len(args) < 2 {
-		return cli.Usage(errors.New("chaos wants cut|restore HOST ISP, kill|start HOST or kill-validator|start-validator HOST"))
+// probe GETs one http URL and succeeds if it answers 2xx within 3 s.
+func probe(args []string, w io.Writer) error {
+	if len(args) != 1 {
+		return cli.Usage(errors.New("probe wants one URL"))
 	}
-	switch args[0] {
-	case "cut", "restore":
-		if len(args) != 3 {
-			return cli.Usage(fmt.Errorf("chaos %s wants HOST ISP", args[0]))
-		}
-		return g.SetUplink(args[1], args[2], args[0] == "restore")
-	case "kill":
-		return g.Kill(args[1])
-	case "start":
-		return g.StartHost(ctx, args[1])
-	case "kill-validator":
-		return g.KillValidator(args[1])
-	case "start-validator":
-		return g.StartValidator(ctx, args[1])
+	u, err := url.Parse(args[0])
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cli.Usage(fmt.Errorf("probe %q: want an http:// or https:// URL", args[0]))
 	}
-	return cli.Usage(fmt.Errorf("unknown chaos action %q", args[0]))
+	c := &http.Client{Timeout: 3 * time.Second}
+	resp, err := c.Get(u.String())
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("probe %s: %s", u, resp.Status)
+	}
+	fmt.Fprintf(w, "%s: %s\n", u, resp.Status)
+	return nil
 }

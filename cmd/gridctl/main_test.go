@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,5 +48,56 @@ func TestStatusOfStoppedNetwork(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "not running") || strings.Count(out.String(), "\n") != 12 || !strings.Contains(out.String(), "carol") {
 		t.Fatalf("status of a stopped a–b–c network:\n%s", out.String())
+	}
+}
+
+// TestBackendContradicted: a --backend other than the one the network was brought up on is a
+// usage error naming both, not a silent act on the wrong place.
+func TestBackendContradicted(t *testing.T) {
+	state := t.TempDir()
+	os.MkdirAll(filepath.Join(state, "dev"), 0o700)
+	if err := os.WriteFile(filepath.Join(state, "dev", "backend"), []byte("local\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"down"}, {"status"}, {"chaos", "kill", "a"}} {
+		args := append([]string{"--state", state, "--backend", "netns"}, cmd...)
+		err := run(args, &bytes.Buffer{}, &bytes.Buffer{})
+		if cli.Code(err) != 2 || !strings.Contains(err.Error(), "local backend") || !strings.Contains(err.Error(), "netns") {
+			t.Errorf("gridctl %v: err=%v code=%d, want code 2 naming the local backend and netns", args, err, cli.Code(err))
+		}
+	}
+}
+
+// TestProbe: gridctl probe succeeds on a 2xx answer, fails (status 1) on any other or none, and
+// refuses what is not an http URL (status 2).
+func TestProbe(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+		}
+	}))
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	defer srv.Close()
+	cases := []struct {
+		args []string
+		code int
+	}{
+		{[]string{"probe", srv.URL + "/healthz"}, 0},
+		{[]string{"probe", srv.URL + "/readyz"}, 1},
+		{[]string{"probe", closed.URL + "/healthz"}, 1},
+		{[]string{"probe"}, 2},
+		{[]string{"probe", "127.0.0.1:9652/healthz"}, 2},
+		{[]string{"probe", "ftp://127.0.0.1/x"}, 2},
+	}
+	for _, c := range cases {
+		var out bytes.Buffer
+		err := run(c.args, &out, &bytes.Buffer{})
+		if cli.Code(err) != c.code {
+			t.Errorf("gridctl %v: err=%v code=%d, want %d", c.args, err, cli.Code(err), c.code)
+		}
+		if c.code == 0 && !strings.Contains(out.String(), "200 OK") {
+			t.Errorf("gridctl %v printed %q", c.args, out.String())
+		}
 	}
 }

@@ -12,6 +12,12 @@ provider "grid" {
   network   = var.network
 }
 
+locals {
+  # The first VM is the chain's validator: zinit's chaind-init makes a dev chain there on its first
+  # start, its RPC on the grid network. Every VM's pnicd and twind find twins on it.
+  chain_rpc = "${var.first_ip}:26657"
+}
+
 resource "grid_network" "planetary" {
   name          = "planetary"
   description   = "Planetary PNICs"
@@ -41,9 +47,16 @@ resource "grid_deployment" "pnic" {
       disk_name   = "state"
       mount_point = "/var/lib/planetary"
     }
+    # Read by the zinit services of the flist (images/rootfs/etc/zinit).
     env_vars = {
-      # Every PNIC peers the first one over the grid network; add more --peer for more paths.
-      PNICD_ARGS = count.index == 0 ? "" : "--peer quic://${var.first_ip}:9651"
+      # Every PNIC peers the first one over the grid network (add more --peer for more paths) and
+      # resolves twins through the chain.
+      PNICD_ARGS = count.index == 0 ? "--chain http://${local.chain_rpc}" : "--peer quic://${var.first_ip}:9651 --chain http://${local.chain_rpc}"
+      # chaind runs on the first VM only; the others idle it.
+      CHAIND     = count.index == 0 ? "on" : "off"
+      CHAIND_RPC = local.chain_rpc
+      # The owner's twin registers and finds twins on the chain; its web UI stays on loopback.
+      TWIND_ARGS = "--chain http://${local.chain_rpc}"
     }
   }
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -353,8 +354,11 @@ func Run(ctx context.Context, cfg Config) error {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ws := wsapi.New(wsapi.Config{Twin: t, Auth: au, Version: cfg.Version, Socket: cfg.Socket, Logger: log})
-	srv := &http.Server{Handler: web.Handler(web.Config{Auth: au, WS: ws, Logger: log,
-		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}), ReadHeaderTimeout: 10 * time.Second,
+	mux := http.NewServeMux()
+	mux.Handle("/", web.Handler(web.Config{Auth: au, WS: ws, Logger: log,
+		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}))
+	mux.Handle("GET /healthz", healthz(t))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return rctx }}
 	// The link is printed before the server answers, so whoever sees it answer can find it.
 	if sessions, err := au.Sessions(); err == nil && len(sessions) == 0 {
@@ -387,6 +391,27 @@ func Run(ctx context.Context, cfg Config) error {
 	ws.Wait() // websockets end with rctx; they use the store closed below
 	log.Info("twin stopped", "twin", keys.ID)
 	return err
+}
+
+// healthz answers GET /healthz without a login, for supervisors and gridctl status: 200 while the
+// twin's PNIC answers it, else 503, with {"twin": ID, "pnic_connected": BOOL}.
+func healthz(t *services.Twin) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !wsapi.LocalHost(r.Host) {
+			http.Error(w, "this twin answers only on its loopback address", http.StatusForbidden)
+			return
+		}
+		st := t.Status(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if !st.Connected {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		json.NewEncoder(w).Encode(struct {
+			Twin      uint64 `json:"twin"`
+			Connected bool   `json:"pnic_connected"`
+		}{st.Twin, st.Connected})
+	})
 }
 
 // Relocate moves the twin to the PNIC at cfg.Socket (key cfg.PNICKey, or its pnic.key) with one
