@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/internal/batchwrite"
 	"github.com/freeflowuniverse/planetary/rmb/frame"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
@@ -363,31 +364,8 @@ func (cn *conn) write(f schema.Frame) error {
 // error closes the connection, which ends readLoop.
 func (c *Client) writeLoop(cn *conn) {
 	defer c.wg.Done()
-	bw := bufio.NewWriterSize(cn.nc, 32<<10)
-	for {
-		var b []byte
-		select {
-		case b = <-cn.out:
-		case <-cn.done:
-			return
-		}
-		_, err := bw.Write(b)
-	more:
-		for err == nil {
-			select {
-			case b = <-cn.out:
-				_, err = bw.Write(b)
-			default:
-				break more
-			}
-		}
-		if err == nil {
-			err = bw.Flush()
-		}
-		if err != nil {
-			cn.nc.Close()
-			return
-		}
+	if err := batchwrite.Pump(cn.nc, 32<<10, cn.out, cn.done); err != nil {
+		cn.nc.Close()
 	}
 }
 

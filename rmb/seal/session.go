@@ -111,12 +111,7 @@ func (o *Opener) Open(senderSigning ed25519.PublicKey, e *Envelope) ([]byte, err
 	}
 	// Only remember sessions that opened a genuine envelope.
 	o.mu.Lock()
-	if len(o.sessions) >= o.max {
-		for k := range o.sessions {
-			delete(o.sessions, k)
-			break
-		}
-	}
+	makeRoom(o.sessions, o.max)
 	o.sessions[e.Ephemeral] = s
 	o.mu.Unlock()
 	return pt, nil
@@ -162,13 +157,19 @@ func (v *Verifier) Verify(senderSigning ed25519.PublicKey, e *Envelope) error {
 		return err
 	}
 	v.mu.Lock()
-	if len(v.sessions) >= v.max {
-		for k := range v.sessions {
-			delete(v.sessions, k)
-			break
-		}
-	}
+	makeRoom(v.sessions, v.max)
 	v.sessions[e.Ephemeral] = want
 	v.mu.Unlock()
 	return nil
+}
+
+// makeRoom removes an arbitrary entry from m when it holds max, so one more fits.
+func makeRoom[K comparable, V any](m map[K]V, max int) {
+	if len(m) < max {
+		return
+	}
+	for k := range m {
+		delete(m, k)
+		return
+	}
 }

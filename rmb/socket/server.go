@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/internal/batchwrite"
 	"github.com/freeflowuniverse/planetary/rmb/bus"
 	"github.com/freeflowuniverse/planetary/rmb/frame"
 	"github.com/freeflowuniverse/planetary/rmb/resolve"
@@ -360,34 +361,8 @@ func (cl *client) ok(seq uint64) {
 
 func (cl *client) writeLoop() {
 	defer cl.wg.Done()
-	bw := bufio.NewWriterSize(cl.conn, 32<<10)
-	for {
-		var b []byte
-		select {
-		case b = <-cl.out:
-		case <-cl.ctx.Done():
-			return
-		}
-		if _, err := bw.Write(b); err != nil {
-			cl.stop()
-			return
-		}
-	more:
-		for {
-			select {
-			case b = <-cl.out:
-				if _, err := bw.Write(b); err != nil {
-					cl.stop()
-					return
-				}
-			default:
-				break more
-			}
-		}
-		if err := bw.Flush(); err != nil {
-			cl.stop()
-			return
-		}
+	if err := batchwrite.Pump(cl.conn, 32<<10, cl.out, cl.ctx.Done()); err != nil {
+		cl.stop()
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 
 	"github.com/quic-go/quic-go"
 
+	"github.com/freeflowuniverse/planetary/internal/batchwrite"
 	"github.com/freeflowuniverse/planetary/internal/nodecert"
 )
 
@@ -387,38 +388,8 @@ func (s *session) forget(tag uint64) {
 
 func (s *session) writeLoop() {
 	defer s.t.wg.Done()
-	if err := writeFrames(s.st, s.out, s.done); err != nil {
+	if err := batchwrite.Pump(s.st, 64<<10, s.out, s.done); err != nil {
 		s.fail(err)
-	}
-}
-
-// writeFrames copies frames from out to w, flushing whenever out runs dry.
-func writeFrames(w io.Writer, out <-chan []byte, done <-chan struct{}) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	for {
-		var f []byte
-		select {
-		case f = <-out:
-		case <-done:
-			return nil
-		}
-		if _, err := bw.Write(f); err != nil {
-			return err
-		}
-	more:
-		for {
-			select {
-			case f = <-out:
-				if _, err := bw.Write(f); err != nil {
-					return err
-				}
-			default:
-				break more
-			}
-		}
-		if err := bw.Flush(); err != nil {
-			return err
-		}
 	}
 }
 
@@ -521,7 +492,7 @@ func (t *Transport) serveStream(conn *quic.Conn, st *quic.Stream, from ed25519.P
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
-		if err := writeFrames(st, out, done); err != nil {
+		if err := batchwrite.Pump(st, 64<<10, out, done); err != nil {
 			cancel()
 			st.CancelRead(0)
 		}
