@@ -140,7 +140,7 @@ func loginLink(args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(cfg.DataDir); err != nil {
 		return fmt.Errorf("no twin data at %s (start twind first): %w", cfg.DataDir, err)
 	}
-	link, err := daemon.LoginLink(cfg.DataDir, daemon.WebURL(cfg.DataDir, httpAddr))
+	link, err := daemon.LoginLink(cfg.DataDir, httpAddr)
 	if err != nil {
 		return err
 	}

@@ -142,9 +142,13 @@ func WebURL(dataDir, httpAddr string) string {
 	return scheme + "://" + host
 }
 
-// LoginLink mints a one-time login link for the twin whose web server is at base
-// (http://127.0.0.1:9700, or https:// under TLS).
-func LoginLink(dataDir, base string) (string, error) {
+// LoginLink mints a one-time login link for the twin whose web server is at httpAddr (where twind
+// last served when empty), https when it serves TLS.
+func LoginLink(dataDir, httpAddr string) (string, error) {
+	return loginLink(dataDir, WebURL(dataDir, httpAddr))
+}
+
+func loginLink(dataDir, base string) (string, error) {
 	s, err := auth.NewLoginSecret(LoginDir(dataDir))
 	if err != nil {
 		return "", err
@@ -431,7 +435,7 @@ func Run(ctx context.Context, cfg Config) error {
 		ErrorLog:    slog.NewLogLogger(log.With("part", "web").Handler(), slog.LevelDebug)}
 	// The link is printed before the server answers, so whoever sees it answer can find it.
 	if sessions, err := au.Sessions(); err == nil && len(sessions) == 0 {
-		link, err := LoginLink(cfg.DataDir, base)
+		link, err := loginLink(cfg.DataDir, base)
 		if err != nil {
 			return err
 		}

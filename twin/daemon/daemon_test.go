@@ -170,7 +170,7 @@ func TestTLS(t *testing.T) {
 	if got := WebURL(data, ""); got != base {
 		t.Fatalf("WebURL = %q, want %q", got, base)
 	}
-	link2, err := LoginLink(data, WebURL(data, ""))
+	link2, err := LoginLink(data, "")
 	if err != nil {
 		t.Fatal(err)
 	}
