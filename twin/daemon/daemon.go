@@ -258,10 +258,13 @@ func register(ctx context.Context, cfg Config, d directory.Directory, k seal.Twi
 	return nil
 }
 
+// circleIndex is where a twin on the chain remembers its circles' chain ids.
+func circleIndex(dataDir string) string { return filepath.Join(dataDir, "chain-circles.json") }
+
 // chainIdentity loads the twin's keys, or on first start makes them and registers the twin on the
 // chain, which assigns its id; the twin's own signing key is its chain account.
 func chainIdentity(ctx context.Context, cfg Config, cc *chainclient.Client, log *slog.Logger) (seal.TwinKeys, directory.Directory, error) {
-	circles := directory.NewFile(filepath.Join(cfg.DataDir, "circles.json"))
+	circles := circleIndex(cfg.DataDir)
 	k, err := seal.ReadKeyFile(cfg.KeyFile)
 	if err == nil {
 		d := directory.NewChain(cc, k.Signing, circles)
@@ -495,7 +498,7 @@ func Relocate(ctx context.Context, cfg Config) (uint64, ed25519.PublicKey, error
 			return 0, nil, fmt.Errorf("chain at %s: %w", cfg.Chain, err)
 		}
 		defer cc.Close()
-		dir = directory.NewChain(cc, k.Signing, directory.NewFile(filepath.Join(cfg.DataDir, "circles.json")))
+		dir = directory.NewChain(cc, k.Signing, circleIndex(cfg.DataDir))
 	}
 	rec, err := dir.FindTwin(ctx, k.ID)
 	if err != nil {

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -91,24 +92,60 @@ func encodeChunk(offset, size int64, data []byte, refusal string) ([]byte, error
 	return msg.Marshal()
 }
 
-// Share imports a file and offers it to the twins in access, the only ones allowed to download it.
-func (t *Twin) Share(ctx context.Context, r io.Reader, name string, access []uint64) (store.File, error) {
+// checkAccess refuses an access list with the twin itself, twin 0, or a circle it does not have.
+func (t *Twin) checkAccess(ctx context.Context, twins []uint64, circles []string) error {
+	for _, id := range twins {
+		if id == 0 || id == t.cfg.Self {
+			return fmt.Errorf("twin %d cannot be given access: it is not another twin", id)
+		}
+	}
+	for _, c := range circles {
+		if err := t.hasCircle(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// union returns a and b together, sorted, each once.
+func union[T cmp.Ordered](a, b []T) []T {
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Share imports a file, lets the twins and the circles' members download it, and offers it to them.
+// Sharing a file again adds to its access list.
+func (t *Twin) Share(ctx context.Context, r io.Reader, name string, twins []uint64, circles []string) (store.File, error) {
 	if t.cfg.Files == nil {
 		return store.File{}, errors.New("this twin keeps no files")
 	}
 	if name == "" || len(name) > 255 {
 		return store.File{}, errors.New("a shared file needs a name of 1 to 255 bytes")
 	}
+	if err := t.checkAccess(ctx, twins, circles); err != nil {
+		return store.File{}, err
+	}
 	sha, size, err := t.cfg.Files.Import(r)
 	if err != nil {
 		return store.File{}, err
 	}
-	f := store.File{SHA256: sha, Name: name, Size: size, Have: size, Access: slices.Clone(access), Added: time.Now()}
+	f := store.File{SHA256: sha, Name: name, Size: size, Have: size, Added: time.Now()}
+	t.filesMu.Lock()
+	defer t.filesMu.Unlock()
 	if old, err := t.st.File(sha); err == nil && old.From == 0 {
-		f.Circles = old.Circles
-		f.Access = append(old.Access, access...)
-		slices.Sort(f.Access)
-		f.Access = slices.Compact(f.Access)
+		f.Access, f.Circles = old.Access, old.Circles
+	}
+	return t.grant(ctx, f, twins, circles)
+}
+
+// grant adds twins and circles to f's access list, stores and publishes it, and offers the file
+// to the twins and the circles' members.
+func (t *Twin) grant(ctx context.Context, f store.File, twins []uint64, circles []string) (store.File, error) {
+	f.Access, f.Circles = union(f.Access, twins), union(f.Circles, circles)
+	to, err := t.audience(ctx, twins, circles)
+	if err != nil {
+		return f, err
 	}
 	if err := t.st.PutFile(f); err != nil {
 		return store.File{}, err
@@ -118,12 +155,63 @@ func (t *Twin) Share(ctx context.Context, r io.Reader, name string, access []uin
 	if err != nil {
 		return f, err
 	}
-	for _, to := range access {
-		if _, err := t.send(ctx, to, CmdFileOffer, schema.FileInfo_TypeID, body); err != nil {
+	for _, id := range to {
+		if _, err := t.send(ctx, id, CmdFileOffer, schema.FileInfo_TypeID, body); err != nil {
 			return f, err
 		}
 	}
 	return f, nil
+}
+
+// SharedFile returns the entry of a file this twin shares, with its access list.
+func (t *Twin) SharedFile(sha [32]byte) (store.File, error) {
+	f, err := t.st.File(sha)
+	if err != nil || f.From != 0 {
+		return store.File{}, fmt.Errorf("file %x: %w", sha[:8], errNotShared)
+	}
+	return f, nil
+}
+
+// GrantAccess lets more twins and circles download a file this twin shares, and offers it to them.
+func (t *Twin) GrantAccess(ctx context.Context, sha [32]byte, twins []uint64, circles []string) (store.File, error) {
+	if err := t.checkAccess(ctx, twins, circles); err != nil {
+		return store.File{}, err
+	}
+	t.filesMu.Lock()
+	defer t.filesMu.Unlock()
+	f, err := t.SharedFile(sha)
+	if err != nil {
+		return f, err
+	}
+	return t.grant(ctx, f, twins, circles)
+}
+
+// ReplaceAccess makes twins and circles the whole access list of a file this twin shares: whoever
+// is left out is refused from its next chunk request on; whoever is new is offered the file.
+func (t *Twin) ReplaceAccess(ctx context.Context, sha [32]byte, twins []uint64, circles []string) (store.File, error) {
+	if err := t.checkAccess(ctx, twins, circles); err != nil {
+		return store.File{}, err
+	}
+	t.filesMu.Lock()
+	defer t.filesMu.Unlock()
+	f, err := t.SharedFile(sha)
+	if err != nil {
+		return f, err
+	}
+	var newTwins []uint64
+	for _, id := range twins {
+		if !slices.Contains(f.Access, id) {
+			newTwins = append(newTwins, id)
+		}
+	}
+	var newCircles []string
+	for _, c := range circles {
+		if !slices.Contains(f.Circles, c) {
+			newCircles = append(newCircles, c)
+		}
+	}
+	f.Access, f.Circles = union(nil, twins), union(nil, circles)
+	return t.grant(ctx, f, newTwins, newCircles)
 }
 
 // Files lists the files this twin shares or was offered.

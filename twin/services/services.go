@@ -39,6 +39,9 @@ type Event struct {
 	Chat    *store.Message
 	Contact *Contact
 	File    *store.File
+	Circle  *directory.Circle
+	// CircleDeleted names a circle the owner deleted.
+	CircleDeleted string
 }
 
 // Config describes a Twin.
@@ -65,6 +68,7 @@ type Twin struct {
 	log *slog.Logger
 
 	mu       sync.Mutex // serialises contact state changes
+	filesMu  sync.Mutex // serialises changes of shared files' access lists
 	subsMu   sync.Mutex
 	subs     map[chan Event]struct{}
 	inflight sync.Map     // seal.ID → outgoing chat, until the bus's receipt
@@ -292,7 +296,7 @@ func (t *Twin) handleChat(ctx context.Context, m *client.Message) error {
 		t.log.Info("refused chat from a twin that is not a contact", "from", m.From, "state", c.State)
 	} else {
 		msg, added, err := t.st.AddMessage(store.Message{Peer: m.From, ID: in.id, Text: in.text,
-			Sent: time.Unix(0, in.sent), State: schema.ChatState_delivered})
+			Sent: time.Unix(0, in.sent), State: schema.ChatState_delivered, Circle: in.circle})
 		if err != nil {
 			return err
 		}
@@ -455,6 +459,13 @@ func (t *Twin) Unblock(ctx context.Context, other uint64) error {
 // SendChat stores a chat message to another twin and hands it to the PNIC. The message's later
 // states (delivered, read, refused, failed) arrive as events.
 func (t *Twin) SendChat(ctx context.Context, to uint64, text string) (store.Message, error) {
+	var id store.MessageID
+	rand.Read(id[:])
+	return t.sendChat(ctx, to, text, "", id)
+}
+
+// sendChat sends one chat message with the given id, to a circle's member when circle is set.
+func (t *Twin) sendChat(ctx context.Context, to uint64, text, circle string, id store.MessageID) (store.Message, error) {
 	if text == "" {
 		return store.Message{}, errors.New("empty chat message")
 	}
@@ -464,9 +475,7 @@ func (t *Twin) SendChat(ctx context.Context, to uint64, text string) (store.Mess
 	if to == t.cfg.Self {
 		return store.Message{}, errors.New("a twin cannot chat with itself")
 	}
-	var id store.MessageID
-	rand.Read(id[:])
-	m, _, err := t.st.AddMessage(store.Message{Peer: to, ID: id, Outgoing: true, Text: text, Sent: time.Now(), State: schema.ChatState_pending})
+	m, _, err := t.st.AddMessage(store.Message{Peer: to, ID: id, Outgoing: true, Text: text, Sent: time.Now(), State: schema.ChatState_pending, Circle: circle})
 	if err != nil {
 		return store.Message{}, err
 	}

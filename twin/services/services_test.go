@@ -198,7 +198,7 @@ func TestFiles(t *testing.T) {
 	content := make([]byte, 5*ChunkSize+1234)
 	rand.Read(content)
 	sum := sha256.Sum256(content)
-	f, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{2})
+	f, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{2}, nil)
 	if err != nil || f.SHA256 != sum || f.Size != int64(len(content)) {
 		t.Fatalf("share: %+v %v", f, err)
 	}
@@ -234,7 +234,7 @@ func TestFiles(t *testing.T) {
 
 	// Granted access, twin 3 starts on a corrupt partial: the SHA-256 check fails and drops it, so
 	// a retry starts over and succeeds.
-	f2, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{3})
+	f2, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{3}, nil)
 	if err != nil || len(f2.Access) != 2 {
 		t.Fatalf("share again: %+v %v", f2, err)
 	}

@@ -53,6 +53,8 @@ type Message struct {
 	Sent     time.Time        `json:"sent"`
 	State    schema.ChatState `json:"state"`
 	Reason   string           `json:"reason,omitempty"`
+	// Circle is the circle the message went to: the owner's when outgoing, the sender's when incoming.
+	Circle string `json:"circle,omitempty"`
 }
 
 // Session is a logged-in browser of the owner; Hash is the SHA-256 of its cookie.
