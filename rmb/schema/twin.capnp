@@ -8,7 +8,8 @@ $Go.import("github.com/freeflowuniverse/planetary/rmb/schema");
 
 # ---- twin to twin, over RMB ----
 
-# Body of twin.contact.invite, twin.contact.accept, twin.contact.decline and twin.contact.remove.
+# Body of twin.contact.invite, twin.contact.accept, twin.contact.decline and twin.contact.remove;
+# a decline's note says why.
 struct ContactNote {
   note @0 :Text;
 }
@@ -45,6 +46,12 @@ struct FileInfo {
   size @2 :UInt64;
 }
 
+# Body of twin.file.refused: the receiver of an offer does not take it (not a contact, blocked).
+struct FileRefusal {
+  sha256 @0 :Data;
+  reason @1 :Text;
+}
+
 # Body of the twin.file.get request, answered with a FileChunk.
 struct FileChunkRequest {
   sha256 @0 :Data;
@@ -67,6 +74,7 @@ enum ContactState {
   invitedBy @2;           # they invited us
   contact @3;
   blocked @4;
+  declined @5;            # they declined our invitation, or take none from us (note says why)
 }
 
 struct Contact {
@@ -129,6 +137,13 @@ struct HistoryQuery {
   limit @2 :UInt32;
 }
 
+# A twin that refused this twin's offer of a file, and why.
+struct OfferRefusal {
+  twin @0 :UInt64;
+  reason @1 :Text;
+  at @2 :Int64;
+}
+
 # A file this twin shares (from 0) or was offered by twin `from`, with what it has of it.
 struct FileEntry {
   sha256 @0 :Data;
@@ -138,6 +153,7 @@ struct FileEntry {
   have @4 :UInt64;        # bytes stored here
   access @5 :List(UInt64); # twins allowed to download a shared file
   circles @6 :List(Text); # circles whose members (as they are when they ask) may download it
+  refusals @7 :List(OfferRefusal); # twins that refused the offer of a shared file
 }
 
 struct FileRef {

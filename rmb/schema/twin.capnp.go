@@ -489,6 +489,101 @@ func (f FileInfo_Future) Struct() (FileInfo, error) {
 	return FileInfo(p.Struct()), err
 }
 
+type FileRefusal capnp.Struct
+
+// FileRefusal_TypeID is the unique identifier for the type FileRefusal.
+const FileRefusal_TypeID = 0xd5cc72e8ddeb3f9a
+
+func NewFileRefusal(s *capnp.Segment) (FileRefusal, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return FileRefusal(st), err
+}
+
+func NewRootFileRefusal(s *capnp.Segment) (FileRefusal, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return FileRefusal(st), err
+}
+
+func ReadRootFileRefusal(msg *capnp.Message) (FileRefusal, error) {
+	root, err := msg.Root()
+	return FileRefusal(root.Struct()), err
+}
+
+func (s FileRefusal) String() string {
+	str, _ := text.Marshal(0xd5cc72e8ddeb3f9a, capnp.Struct(s))
+	return str
+}
+
+func (s FileRefusal) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (FileRefusal) DecodeFromPtr(p capnp.Ptr) FileRefusal {
+	return FileRefusal(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s FileRefusal) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s FileRefusal) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s FileRefusal) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s FileRefusal) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s FileRefusal) Sha256() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s FileRefusal) HasSha256() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s FileRefusal) SetSha256(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s FileRefusal) Reason() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s FileRefusal) HasReason() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s FileRefusal) ReasonBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s FileRefusal) SetReason(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+// FileRefusal_List is a list of FileRefusal.
+type FileRefusal_List = capnp.StructList[FileRefusal]
+
+// NewFileRefusal creates a new list of FileRefusal.
+func NewFileRefusal_List(s *capnp.Segment, sz int32) (FileRefusal_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	return capnp.StructList[FileRefusal](l), err
+}
+
+// FileRefusal_Future is a wrapper for a FileRefusal promised by a client call.
+type FileRefusal_Future struct{ *capnp.Future }
+
+func (f FileRefusal_Future) Struct() (FileRefusal, error) {
+	p, err := f.Future.Ptr()
+	return FileRefusal(p.Struct()), err
+}
+
 type FileChunkRequest capnp.Struct
 
 // FileChunkRequest_TypeID is the unique identifier for the type FileChunkRequest.
@@ -705,6 +800,7 @@ const (
 	ContactState_invitedBy ContactState = 2
 	ContactState_contact   ContactState = 3
 	ContactState_blocked   ContactState = 4
+	ContactState_declined  ContactState = 5
 )
 
 // String returns the enum's constant name.
@@ -720,6 +816,8 @@ func (c ContactState) String() string {
 		return "contact"
 	case ContactState_blocked:
 		return "blocked"
+	case ContactState_declined:
+		return "declined"
 
 	default:
 		return ""
@@ -740,6 +838,8 @@ func ContactStateFromString(c string) ContactState {
 		return ContactState_contact
 	case "blocked":
 		return ContactState_blocked
+	case "declined":
+		return ContactState_declined
 
 	default:
 		return 0
@@ -1692,18 +1792,116 @@ func (f HistoryQuery_Future) Struct() (HistoryQuery, error) {
 	return HistoryQuery(p.Struct()), err
 }
 
+type OfferRefusal capnp.Struct
+
+// OfferRefusal_TypeID is the unique identifier for the type OfferRefusal.
+const OfferRefusal_TypeID = 0xbce8431ce1f1ad58
+
+func NewOfferRefusal(s *capnp.Segment) (OfferRefusal, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return OfferRefusal(st), err
+}
+
+func NewRootOfferRefusal(s *capnp.Segment) (OfferRefusal, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return OfferRefusal(st), err
+}
+
+func ReadRootOfferRefusal(msg *capnp.Message) (OfferRefusal, error) {
+	root, err := msg.Root()
+	return OfferRefusal(root.Struct()), err
+}
+
+func (s OfferRefusal) String() string {
+	str, _ := text.Marshal(0xbce8431ce1f1ad58, capnp.Struct(s))
+	return str
+}
+
+func (s OfferRefusal) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OfferRefusal) DecodeFromPtr(p capnp.Ptr) OfferRefusal {
+	return OfferRefusal(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OfferRefusal) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OfferRefusal) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OfferRefusal) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OfferRefusal) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OfferRefusal) Twin() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s OfferRefusal) SetTwin(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s OfferRefusal) Reason() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s OfferRefusal) HasReason() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s OfferRefusal) ReasonBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s OfferRefusal) SetReason(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s OfferRefusal) At() int64 {
+	return int64(capnp.Struct(s).Uint64(8))
+}
+
+func (s OfferRefusal) SetAt(v int64) {
+	capnp.Struct(s).SetUint64(8, uint64(v))
+}
+
+// OfferRefusal_List is a list of OfferRefusal.
+type OfferRefusal_List = capnp.StructList[OfferRefusal]
+
+// NewOfferRefusal creates a new list of OfferRefusal.
+func NewOfferRefusal_List(s *capnp.Segment, sz int32) (OfferRefusal_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1}, sz)
+	return capnp.StructList[OfferRefusal](l), err
+}
+
+// OfferRefusal_Future is a wrapper for a OfferRefusal promised by a client call.
+type OfferRefusal_Future struct{ *capnp.Future }
+
+func (f OfferRefusal_Future) Struct() (OfferRefusal, error) {
+	p, err := f.Future.Ptr()
+	return OfferRefusal(p.Struct()), err
+}
+
 type FileEntry capnp.Struct
 
 // FileEntry_TypeID is the unique identifier for the type FileEntry.
 const FileEntry_TypeID = 0xc8ad4b8341f5abf7
 
 func NewFileEntry(s *capnp.Segment) (FileEntry, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 4})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 5})
 	return FileEntry(st), err
 }
 
 func NewRootFileEntry(s *capnp.Segment) (FileEntry, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 4})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 5})
 	return FileEntry(st), err
 }
 
@@ -1840,13 +2038,36 @@ func (s FileEntry) NewCircles(n int32) (capnp.TextList, error) {
 	err = capnp.Struct(s).SetPtr(3, l.ToPtr())
 	return l, err
 }
+func (s FileEntry) Refusals() (OfferRefusal_List, error) {
+	p, err := capnp.Struct(s).Ptr(4)
+	return OfferRefusal_List(p.List()), err
+}
+
+func (s FileEntry) HasRefusals() bool {
+	return capnp.Struct(s).HasPtr(4)
+}
+
+func (s FileEntry) SetRefusals(v OfferRefusal_List) error {
+	return capnp.Struct(s).SetPtr(4, v.ToPtr())
+}
+
+// NewRefusals sets the refusals field to a newly
+// allocated OfferRefusal_List, preferring placement in s's segment.
+func (s FileEntry) NewRefusals(n int32) (OfferRefusal_List, error) {
+	l, err := NewOfferRefusal_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OfferRefusal_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(4, l.ToPtr())
+	return l, err
+}
 
 // FileEntry_List is a list of FileEntry.
 type FileEntry_List = capnp.StructList[FileEntry]
 
 // NewFileEntry creates a new list of FileEntry.
 func NewFileEntry_List(s *capnp.Segment, sz int32) (FileEntry_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 4}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 5}, sz)
 	return capnp.StructList[FileEntry](l), err
 }
 

@@ -19,9 +19,52 @@ import (
 
 // File commands.
 const (
-	CmdFileOffer = "twin.file.offer"
-	CmdFileGet   = "twin.file.get"
+	CmdFileOffer   = "twin.file.offer"
+	CmdFileRefused = "twin.file.refused"
+	CmdFileGet     = "twin.file.get"
 )
+
+// FileRefusalText is the reason given to a twin that is not a contact and offers a file.
+func FileRefusalText(self uint64) string {
+	return fmt.Sprintf("twin %d accepts files only from its contacts: send it an invitation first", self)
+}
+
+func encodeFileRefusal(sha [32]byte, reason string) ([]byte, error) {
+	msg, seg := capnp.NewSingleSegmentMessage(nil)
+	r, err := schema.NewRootFileRefusal(seg)
+	if err == nil {
+		err = errors.Join(r.SetSha256(sha[:]), r.SetReason(reason))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encode file refusal: %w", err)
+	}
+	return msg.Marshal()
+}
+
+func decodeFileRefusal(b []byte) ([32]byte, string, error) {
+	var sha [32]byte
+	msg, err := capnp.Unmarshal(b)
+	if err != nil {
+		return sha, "", fmt.Errorf("decode file refusal: %w", err)
+	}
+	r, err := schema.ReadRootFileRefusal(msg)
+	if err != nil {
+		return sha, "", fmt.Errorf("decode file refusal: %w", err)
+	}
+	raw, err := r.Sha256()
+	if err != nil || len(raw) != 32 {
+		return sha, "", errors.New("decode file refusal: sha256 must be 32 bytes")
+	}
+	copy(sha[:], raw)
+	reason, err := r.Reason()
+	if err != nil {
+		return sha, "", fmt.Errorf("decode file refusal: %w", err)
+	}
+	if len(reason) > MaxNote {
+		reason = reason[:MaxNote]
+	}
+	return sha, reason, nil
+}
 
 // ChunkSize is the most a twin sends of a file in one response; an envelope holds at most 64 KiB.
 const ChunkSize = 48 << 10
@@ -134,7 +177,7 @@ func (t *Twin) Share(ctx context.Context, r io.Reader, name string, twins []uint
 	t.filesMu.Lock()
 	defer t.filesMu.Unlock()
 	if old, err := t.st.File(sha); err == nil && old.From == 0 {
-		f.Access, f.Circles = old.Access, old.Circles
+		f.Access, f.Circles, f.Refusals = old.Access, old.Circles, old.Refusals
 	}
 	return t.grant(ctx, f, twins, circles)
 }
@@ -147,6 +190,8 @@ func (t *Twin) grant(ctx context.Context, f store.File, twins []uint64, circles 
 	if err != nil {
 		return f, err
 	}
+	// A new offer asks again whoever refused the last one.
+	f.Refusals = slices.DeleteFunc(f.Refusals, func(r store.Refusal) bool { return slices.Contains(to, r.Twin) })
 	if err := t.st.PutFile(f); err != nil {
 		return store.File{}, err
 	}
@@ -217,7 +262,7 @@ func (t *Twin) ReplaceAccess(ctx context.Context, sha [32]byte, twins []uint64, 
 // Files lists the files this twin shares or was offered.
 func (t *Twin) Files() ([]store.File, error) { return t.st.Files() }
 
-func (t *Twin) handleFileOffer(m *client.Message) error {
+func (t *Twin) handleFileOffer(ctx context.Context, m *client.Message) error {
 	f, err := decodeFileInfo(m.Body)
 	if err != nil {
 		t.log.Warn("dropped a malformed file offer", "from", m.From, "err", err)
@@ -228,8 +273,13 @@ func (t *Twin) handleFileOffer(m *client.Message) error {
 		return err
 	}
 	if c.State != schema.ContactState_contact {
-		t.log.Info("ignored a file offer from a twin that is not a contact", "from", m.From)
-		return nil
+		t.log.Info("refused a file offer from a twin that is not a contact", "from", m.From, "state", c.State)
+		body, err := encodeFileRefusal(f.SHA256, FileRefusalText(t.cfg.Self))
+		if err != nil {
+			return err
+		}
+		_, err = t.send(ctx, m.From, CmdFileRefused, schema.FileRefusal_TypeID, body)
+		return err
 	}
 	if old, err := t.st.File(f.SHA256); err == nil && (old.From == 0 || old.Have == old.Size) {
 		return nil // ours already, or complete
@@ -241,6 +291,30 @@ func (t *Twin) handleFileOffer(m *client.Message) error {
 	if err := t.st.PutFile(f); err != nil {
 		return err
 	}
+	t.publish(Event{File: &f})
+	return nil
+}
+
+// handleFileRefused records that a twin refused this twin's offer of a file, for the owner to see.
+func (t *Twin) handleFileRefused(m *client.Message) error {
+	sha, reason, err := decodeFileRefusal(m.Body)
+	if err != nil {
+		t.log.Warn("dropped a malformed file refusal", "from", m.From, "err", err)
+		return nil
+	}
+	t.filesMu.Lock()
+	defer t.filesMu.Unlock()
+	f, err := t.st.File(sha)
+	if err != nil || f.From != 0 {
+		t.log.Warn("refusal of a file this twin does not share", "from", m.From, "sha256", fmt.Sprintf("%x", sha[:8]))
+		return nil
+	}
+	f.Refusals = append(slices.DeleteFunc(f.Refusals, func(r store.Refusal) bool { return r.Twin == m.From }),
+		store.Refusal{Twin: m.From, Reason: reason, At: time.Now()})
+	if err := t.st.PutFile(f); err != nil {
+		return err
+	}
+	t.log.Info("a twin refused a file offer", "from", m.From, "file", f.Name, "reason", reason)
 	t.publish(Event{File: &f})
 	return nil
 }

@@ -18,7 +18,8 @@ func FuzzPayloads(f *testing.F) {
 	receipt, _ := encodeReceipt(store.MessageID{2}, schema.ChatState_read, 5, "")
 	offer, _ := encodeFileInfo(store.File{SHA256: [32]byte{3}, Name: "a.txt", Size: 10})
 	chunk, _ := encodeChunk(0, 10, []byte("0123456789"), "")
-	for _, b := range [][]byte{note, chat, circleChat, receipt, offer, chunk, {}, []byte("garbage")} {
+	refusal, _ := encodeFileRefusal([32]byte{5}, FileRefusalText(2))
+	for _, b := range [][]byte{note, chat, circleChat, receipt, offer, chunk, refusal, {}, []byte("garbage")} {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -33,6 +34,9 @@ func FuzzPayloads(f *testing.F) {
 		}
 		if fi, err := decodeFileInfo(b); err == nil && (len(fi.Name) > 255 || fi.Size < 0) {
 			t.Fatalf("file offer %+v accepted", fi)
+		}
+		if _, reason, err := decodeFileRefusal(b); err == nil && len(reason) > MaxNote {
+			t.Fatalf("refusal reason of %d bytes accepted", len(reason))
 		}
 		(&Twin{}).chunkData(&client.Message{Schema: schema.FileChunk_TypeID, Body: b}, 0)
 	})

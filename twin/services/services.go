@@ -1,8 +1,9 @@
 // Package services is what a twin does over the message bus: ping, finding twins, its trusted
 // network (invite, accept or decline, remove, block) and 1:1 chat with delivery and read receipts.
 //
-// Only contacts may chat: a chat message from any other twin is refused with a receipt that says
-// why, so the sender sees a clear error instead of silence. Every change is stored before it is
+// Only contacts may chat or offer files: a chat message or file offer from any other twin is
+// refused with an answer that says why, and so is an invitation from a blocked twin, so the sender
+// sees a clear error instead of silence. Every change is stored before it is
 // acknowledged to the bus, and published to subscribers (the owner's browsers).
 package services
 
@@ -207,7 +208,9 @@ func (t *Twin) handle(ctx context.Context, m *client.Message) error {
 		}
 		return nil
 	case CmdFileOffer:
-		return t.handleFileOffer(m)
+		return t.handleFileOffer(ctx, m)
+	case CmdFileRefused:
+		return t.handleFileRefused(m)
 	case CmdFileGet:
 		if m.Kind != seal.KindRequest {
 			return nil
@@ -233,9 +236,10 @@ func (t *Twin) handleContact(ctx context.Context, from uint64, command, note str
 	case CmdInvite:
 		switch c.State {
 		case schema.ContactState_blocked:
+			// A clear answer rather than silence: the inviter sees why nothing will come of it.
 			t.log.Info("refused an invitation from a blocked twin", "from", from)
-			return nil
-		case schema.ContactState_none:
+			return t.sendNote(ctx, from, CmdDecline, BlockedInvitationText(t.cfg.Self, from))
+		case schema.ContactState_none, schema.ContactState_declined:
 			next = store.Contact{Twin: from, State: schema.ContactState_invitedBy, Note: note, Since: now}
 		case schema.ContactState_invited:
 			// Both invited each other: that is agreement.
@@ -251,10 +255,17 @@ func (t *Twin) handleContact(ctx context.Context, from uint64, command, note str
 		}
 		next = store.Contact{Twin: from, State: schema.ContactState_contact, Note: c.Note, Since: now}
 	case CmdDecline, CmdRemove:
-		if c.State == schema.ContactState_blocked || c.State == schema.ContactState_none {
+		switch {
+		case c.State == schema.ContactState_blocked || c.State == schema.ContactState_none || c.State == schema.ContactState_declined:
 			return nil
+		case command == CmdDecline && c.State == schema.ContactState_invited:
+			if note == "" {
+				note = fmt.Sprintf("twin %d declined the invitation", from)
+			}
+			next = store.Contact{Twin: from, State: schema.ContactState_declined, Note: note, Since: now}
+		default:
+			next = store.Contact{Twin: from, State: schema.ContactState_none}
 		}
-		next = store.Contact{Twin: from, State: schema.ContactState_none}
 	}
 	if next != c {
 		if err := t.st.PutContact(next); err != nil {
@@ -264,15 +275,24 @@ func (t *Twin) handleContact(ctx context.Context, from uint64, command, note str
 		t.publishContact(next)
 	}
 	if reply != "" {
-		body, err := encodeNote("")
-		if err != nil {
-			return err
-		}
-		if _, err := t.send(ctx, from, reply, schema.ContactNote_TypeID, body); err != nil {
-			return err
-		}
+		return t.sendNote(ctx, from, reply, "")
 	}
 	return nil
+}
+
+// sendNote sends a contact command with its note.
+func (t *Twin) sendNote(ctx context.Context, to uint64, command, note string) error {
+	body, err := encodeNote(note)
+	if err != nil {
+		return err
+	}
+	_, err = t.send(ctx, to, command, schema.ContactNote_TypeID, body)
+	return err
+}
+
+// BlockedInvitationText is the answer a twin that blocked another gives to its invitation.
+func BlockedInvitationText(self, from uint64) string {
+	return fmt.Sprintf("twin %d does not accept invitations from twin %d", self, from)
 }
 
 // RefusalText is the reason given to a twin that is not a contact and sends a chat message.
@@ -413,7 +433,8 @@ func (t *Twin) Decline(ctx context.Context, from uint64) error {
 	if _, err := t.expect(from, schema.ContactState_invitedBy, "decline"); err != nil {
 		return err
 	}
-	return t.change(ctx, from, store.Contact{Twin: from, State: schema.ContactState_none}, CmdDecline, "")
+	return t.change(ctx, from, store.Contact{Twin: from, State: schema.ContactState_none}, CmdDecline,
+		fmt.Sprintf("twin %d declined the invitation", t.cfg.Self))
 }
 
 // Remove ends a relation (a contact, or an invitation either way) and tells the other twin.
@@ -426,6 +447,10 @@ func (t *Twin) Remove(ctx context.Context, other uint64) error {
 	}
 	if c.State == schema.ContactState_none || c.State == schema.ContactState_blocked {
 		return fmt.Errorf("remove twin %d: its state is %s", other, c.State)
+	}
+	if c.State == schema.ContactState_declined {
+		// Only forgotten here: the other twin already ended it.
+		return t.change(ctx, other, store.Contact{Twin: other, State: schema.ContactState_none}, "", "")
 	}
 	return t.change(ctx, other, store.Contact{Twin: other, State: schema.ContactState_none}, CmdRemove, "")
 }

@@ -362,5 +362,17 @@ func fillFile(e schema.FileEntry, f store.File) error {
 			return err
 		}
 	}
+	rl, err := e.NewRefusals(int32(len(f.Refusals)))
+	if err != nil {
+		return err
+	}
+	for i, r := range f.Refusals {
+		x := rl.At(i)
+		x.SetTwin(r.Twin)
+		x.SetAt(r.At.UnixNano())
+		if err := x.SetReason(r.Reason); err != nil {
+			return err
+		}
+	}
 	return errors.Join(e.SetSha256(f.SHA256[:]), e.SetName(f.Name))
 }

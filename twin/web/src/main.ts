@@ -6,7 +6,10 @@ import {
 } from "./gen/twin.js";
 
 type Contact = { twin: bigint; state: number; note: string; since: bigint; unread: number };
-type FileItem = { sha: string; name: string; size: bigint; from: bigint; have: bigint; access: bigint[]; circles: string[] };
+type FileItem = {
+  sha: string; name: string; size: bigint; from: bigint; have: bigint; access: bigint[]; circles: string[];
+  refusals: { twin: bigint; reason: string }[];
+};
 type Chat = { peer: bigint; seq: bigint; id: string; outgoing: boolean; text: string; sent: bigint; state: number; reason: string; circle: string };
 type CircleItem = { name: string; members: bigint[]; chainId: bigint };
 
@@ -82,7 +85,9 @@ function toFile(f: FileEntry): FileItem {
   const access: bigint[] = [], names: string[] = [];
   for (let i = 0; i < f.access.length; i++) access.push(f.access.get(i));
   for (let i = 0; i < f.circles.length; i++) names.push(f.circles.get(i));
-  return { sha: hex(f.sha256.toUint8Array()), name: f.name, size: f.size, from: f.from, have: f.have, access, circles: names };
+  const refusals: FileItem["refusals"] = [];
+  for (let i = 0; i < f.refusals.length; i++) refusals.push({ twin: f.refusals.get(i).twin, reason: f.refusals.get(i).reason });
+  return { sha: hex(f.sha256.toUint8Array()), name: f.name, size: f.size, from: f.from, have: f.have, access, circles: names, refusals };
 }
 
 function toCircle(c: WireCircle): CircleItem {
@@ -117,7 +122,8 @@ function renderFiles(): void {
   for (const f of all) {
     const done = f.have >= f.size;
     const mine = f.from === 0n;
-    const what = mine ? `shared by you · ${audience(f)}` : `from twin ${f.from}`;
+    const refused = f.refusals.length ? ` · refused by ${f.refusals.map((r) => `twin ${r.twin}`).join(", ")}` : "";
+    const what = mine ? `shared by you · ${audience(f)}${refused}` : `from twin ${f.from}`;
     const pct = f.size > 0n ? Number((f.have * 100n) / f.size) : 100;
     const actions: HTMLElement[] = [];
     if (mine) actions.push(h("button", { class: "ghost", "data-testid": `access-${f.name}`, title: "Who may download it",
@@ -181,6 +187,7 @@ function accessPanel(f: FileItem): HTMLElement {
   };
   return h("div", { class: "access", "data-testid": `access-panel-${f.name}` },
     h("div", { class: "chips" }, ...chips),
+    ...f.refusals.map((r) => h("small", { class: "refusal", "data-testid": `refusal-${r.twin}` }, `Twin ${r.twin} refused it: ${r.reason}`)),
     h("div", { class: "access-add" }, pick, h("button", { class: "ghost", "data-testid": `allow-${f.name}`, onclick: allow }, "Allow")));
 }
 
@@ -266,6 +273,17 @@ function renderContacts(): void {
         h("div", { class: "avatar dim" }, String(c.twin)),
         h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`), h("small", {}, "invited")),
         h("button", { class: "ghost", onclick: () => act("Cancel", () => api.call((r) => (r.remove = c.twin))) }, "Cancel")));
+    }
+  }
+  const declined = byState(ContactState.DECLINED);
+  if (declined.length) {
+    list.append(h("h3", {}, "Declined"));
+    for (const c of declined) {
+      list.append(h("div", { class: "row", "data-testid": `declined-${c.twin}` },
+        h("div", { class: "avatar dim" }, String(c.twin)),
+        h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`), h("small", { title: c.note }, c.note || "declined")),
+        h("button", { class: "ghost", onclick: () => act("Invite", () => api.call((q) => { const i = q._initInvite(); i.twin = c.twin; i.note = `Twin ${self} would like to connect`; })) }, "Ask again"),
+        h("button", { class: "ghost", onclick: () => act("Dismiss", () => api.call((r) => (r.remove = c.twin))) }, "Dismiss")));
     }
   }
   const blocked = byState(ContactState.BLOCKED);
@@ -548,6 +566,7 @@ function onEvent(e: WsEvent): void {
     }
     case WsEvent_Which.CONTACT: {
       const c = toContact(e.contact);
+      if (c.state === ContactState.DECLINED && contacts.get(c.twin)?.state !== ContactState.DECLINED) toast(c.note || `Twin ${c.twin} declined`, true);
       if (c.state === ContactState.NONE) {
         contacts.delete(c.twin);
         if (selected === c.twin) { selected = null; renderChat(); }
@@ -558,6 +577,11 @@ function onEvent(e: WsEvent): void {
     }
     case WsEvent_Which.FILE: {
       const f = toFile(e.file);
+      const before = files.get(f.sha)?.refusals.length ?? 0;
+      if (f.refusals.length > before) {
+        const r = f.refusals[f.refusals.length - 1];
+        toast(`Twin ${r.twin} refused ${f.name}: ${r.reason}`, true);
+      }
       files.set(f.sha, f);
       renderFiles();
       break;

@@ -190,6 +190,38 @@ export class FileInfo extends $.Struct {
   }
   toString(): string { return "FileInfo_" + super.toString(); }
 }
+export class FileRefusal extends $.Struct {
+  static readonly _capnp = {
+    displayName: "FileRefusal",
+    id: "d5cc72e8ddeb3f9a",
+    size: new $.ObjectSize(0, 2),
+  };
+  _adoptSha256(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSha256(): $.Orphan<$.Data> {
+    return $.utils.disown(this.sha256);
+  }
+  get sha256(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasSha256(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSha256(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set sha256(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get reason(): string {
+    return $.utils.getText(1, this);
+  }
+  set reason(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  toString(): string { return "FileRefusal_" + super.toString(); }
+}
 export class FileChunkRequest extends $.Struct {
   static readonly _capnp = {
     displayName: "FileChunkRequest",
@@ -293,7 +325,12 @@ export const ContactState = {
 */
   INVITED_BY: 2,
   CONTACT: 3,
-  BLOCKED: 4
+  BLOCKED: 4,
+  /**
+* they declined our invitation, or take none from us (note says why)
+*
+*/
+  DECLINED: 5
 } as const;
 export type ContactState = (typeof ContactState)[keyof typeof ContactState];
 export class Contact extends $.Struct {
@@ -640,12 +677,39 @@ export class HistoryQuery extends $.Struct {
   }
   toString(): string { return "HistoryQuery_" + super.toString(); }
 }
+export class OfferRefusal extends $.Struct {
+  static readonly _capnp = {
+    displayName: "OfferRefusal",
+    id: "bce8431ce1f1ad58",
+    size: new $.ObjectSize(16, 1),
+  };
+  get twin(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set twin(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  get reason(): string {
+    return $.utils.getText(0, this);
+  }
+  set reason(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  get at(): bigint {
+    return $.utils.getInt64(8, this);
+  }
+  set at(value: bigint) {
+    $.utils.setInt64(8, value, this);
+  }
+  toString(): string { return "OfferRefusal_" + super.toString(); }
+}
 export class FileEntry extends $.Struct {
   static readonly _capnp = {
     displayName: "FileEntry",
     id: "c8ad4b8341f5abf7",
-    size: new $.ObjectSize(24, 4),
+    size: new $.ObjectSize(24, 5),
   };
+  static _Refusals: $.ListCtor<OfferRefusal>;
   _adoptSha256(value: $.Orphan<$.Data>): void {
     $.utils.adopt(value, $.utils.getPointer(0, this));
   }
@@ -735,6 +799,28 @@ export class FileEntry extends $.Struct {
   }
   set circles(value: $.List<string>) {
     $.utils.copyFrom(value, $.utils.getPointer(3, this));
+  }
+  _adoptRefusals(value: $.Orphan<$.List<OfferRefusal>>): void {
+    $.utils.adopt(value, $.utils.getPointer(4, this));
+  }
+  _disownRefusals(): $.Orphan<$.List<OfferRefusal>> {
+    return $.utils.disown(this.refusals);
+  }
+  /**
+* twins that refused the offer of a shared file
+*
+*/
+  get refusals(): $.List<OfferRefusal> {
+    return $.utils.getList(4, FileEntry._Refusals, this);
+  }
+  _hasRefusals(): boolean {
+    return !$.utils.isNull($.utils.getPointer(4, this));
+  }
+  _initRefusals(length: number): $.List<OfferRefusal> {
+    return $.utils.initList(4, FileEntry._Refusals, length, this);
+  }
+  set refusals(value: $.List<OfferRefusal>) {
+    $.utils.copyFrom(value, $.utils.getPointer(4, this));
   }
   toString(): string { return "FileEntry_" + super.toString(); }
 }
@@ -2097,6 +2183,7 @@ export class WsFrame extends $.Struct {
     return $.utils.getUint16(8, this) as WsFrame_Which;
   }
 }
+FileEntry._Refusals = $.CompositeList(OfferRefusal);
 WsResponse._Contacts = $.CompositeList(Contact);
 WsResponse._History = $.CompositeList(ChatEntry);
 WsResponse._Sessions = $.CompositeList(Session);
