@@ -103,6 +103,7 @@ struct TwinStatus {
   address @2 :Text;
   version @3 :Text;
   socket @4 :Text;
+  chunksServed @5 :UInt64; # file chunks this twin sent other twins since it started
 }
 
 struct TwinRecord {

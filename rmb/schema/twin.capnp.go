@@ -1143,12 +1143,12 @@ type TwinStatus capnp.Struct
 const TwinStatus_TypeID = 0x97f7cf12c03e85af
 
 func NewTwinStatus(s *capnp.Segment) (TwinStatus, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 3})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
 	return TwinStatus(st), err
 }
 
 func NewRootTwinStatus(s *capnp.Segment) (TwinStatus, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 3})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
 	return TwinStatus(st), err
 }
 
@@ -1254,12 +1254,20 @@ func (s TwinStatus) SetSocket(v string) error {
 	return capnp.Struct(s).SetText(2, v)
 }
 
+func (s TwinStatus) ChunksServed() uint64 {
+	return capnp.Struct(s).Uint64(16)
+}
+
+func (s TwinStatus) SetChunksServed(v uint64) {
+	capnp.Struct(s).SetUint64(16, v)
+}
+
 // TwinStatus_List is a list of TwinStatus.
 type TwinStatus_List = capnp.StructList[TwinStatus]
 
 // NewTwinStatus creates a new list of TwinStatus.
 func NewTwinStatus_List(s *capnp.Segment, sz int32) (TwinStatus_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 3}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3}, sz)
 	return capnp.StructList[TwinStatus](l), err
 }
 

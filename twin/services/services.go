@@ -585,6 +585,8 @@ type Status struct {
 	Twin      uint64
 	Connected bool
 	Address   netip.Addr
+	// ChunksServed counts the file chunks this twin sent other twins since it started.
+	ChunksServed uint64
 }
 
 // Status asks the PNIC for the twin's overlay address: any answer, even a refusal (a PNIC without
@@ -594,5 +596,5 @@ func (t *Twin) Status(ctx context.Context) Status {
 	defer cancel()
 	a, err := t.c.Address(ctx, 0)
 	var refused *client.Error
-	return Status{Twin: t.cfg.Self, Connected: err == nil || errors.As(err, &refused), Address: a}
+	return Status{Twin: t.cfg.Self, Connected: err == nil || errors.As(err, &refused), Address: a, ChunksServed: uint64(t.served.Load())}
 }

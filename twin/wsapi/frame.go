@@ -317,6 +317,7 @@ func fillCircle(c schema.Circle, v directory.Circle) error {
 func fillStatus(s schema.TwinStatus, st services.Status, version, socket string) error {
 	s.SetTwin(st.Twin)
 	s.SetPnicConnected(st.Connected)
+	s.SetChunksServed(st.ChunksServed)
 	addr := ""
 	if st.Address.IsValid() {
 		addr = st.Address.String()

@@ -457,7 +457,7 @@ export class TwinStatus extends $.Struct {
   static readonly _capnp = {
     displayName: "TwinStatus",
     id: "97f7cf12c03e85af",
-    size: new $.ObjectSize(16, 3),
+    size: new $.ObjectSize(24, 3),
   };
   get twin(): bigint {
     return $.utils.getUint64(0, this);
@@ -488,6 +488,16 @@ export class TwinStatus extends $.Struct {
   }
   set socket(value: string) {
     $.utils.setText(2, value, this);
+  }
+  /**
+* file chunks this twin sent other twins since it started
+*
+*/
+  get chunksServed(): bigint {
+    return $.utils.getUint64(16, this);
+  }
+  set chunksServed(value: bigint) {
+    $.utils.setUint64(16, value, this);
   }
   toString(): string { return "TwinStatus_" + super.toString(); }
 }
