@@ -49,7 +49,7 @@ func TestBrowserTwoOwners(t *testing.T) {
 	chromium := requireBrowser(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	_, tw := startNetwork(t, ctx, 2)
+	_, tw := startNetwork(t, ctx, 2, "")
 	link := func(tp *twinProc) string {
 		var out bytes.Buffer
 		if err := run([]string{"login-link", "--data", tp.data, "--http", tp.http}, &out, &bytes.Buffer{}); err != nil {
