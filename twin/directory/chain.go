@@ -84,7 +84,7 @@ func (d *Chain) RegisterNew(ctx context.Context, r Record) (uint64, error) {
 	m := &chain.RegisterTwin{X25519: r.EncryptionKey, Loc: chainLocation(r.Location)}
 	copy(m.Key[:], r.SigningKey)
 	copy(m.PNIC[:], r.PNIC)
-	res, err := d.c.Submit(ctx, d.owner, m)
+	res, err := d.send(ctx, m)
 	if err != nil {
 		return 0, fmt.Errorf("directory: register on the chain: %w", err)
 	}
@@ -92,6 +92,18 @@ func (d *Chain) RegisterNew(ctx context.Context, r Record) (uint64, error) {
 		return id, nil
 	}
 	return 0, errors.New("directory: the chain's registration named no twin id")
+}
+
+// send submits m signed by the owner. A sequence refusal at admission means the signer's count was
+// off (a broadcast that failed, e.g. while the chain node was down, used a number without a tx):
+// Submit has then reread it from the chain, and m is signed and sent once more.
+func (d *Chain) send(ctx context.Context, m chain.Msg) (chainclient.Result, error) {
+	res, err := d.c.Submit(ctx, d.owner, m)
+	var re *chainclient.RefusedError
+	if errors.As(err, &re) && re.Height == 0 && re.Code == chain.CodeSequence {
+		res, err = d.c.Submit(ctx, d.owner, m)
+	}
+	return res, err
 }
 
 // eventID returns the id attribute of the first event of type typ in a committed tx.
@@ -115,7 +127,7 @@ func eventID(res chainclient.Result, typ string) (uint64, bool) {
 func (d *Chain) Update(ctx context.Context, r Record) error {
 	m := &chain.UpdateTwin{ID: r.ID, Loc: chainLocation(r.Location)}
 	copy(m.PNIC[:], r.PNIC)
-	if _, err := d.c.Submit(ctx, d.owner, m); err != nil {
+	if _, err := d.send(ctx, m); err != nil {
 		return fmt.Errorf("directory: update twin %d on the chain: %w", r.ID, err)
 	}
 	return nil
@@ -198,7 +210,7 @@ func (d *Chain) forget(id uint64) {
 // submit sends a circle transaction and drops the circle's cached members.
 func (d *Chain) submit(ctx context.Context, id uint64, m chain.Msg, what string) (chainclient.Result, error) {
 	defer d.forget(id)
-	res, err := d.c.Submit(ctx, d.owner, m)
+	res, err := d.send(ctx, m)
 	if err != nil {
 		return res, fmt.Errorf("directory: %s on the chain: %w", what, err)
 	}
@@ -303,7 +315,7 @@ func (d *Chain) create(ctx context.Context, twin uint64, circle string) (uint64,
 	if _, ok := all[circleKey(twin, circle)]; ok {
 		return 0, fmt.Errorf("circle %q: %w", circle, ErrCircleExists)
 	}
-	res, err := d.c.Submit(ctx, d.owner, &chain.CreateCircle{Twin: twin, Name: circle})
+	res, err := d.send(ctx, &chain.CreateCircle{Twin: twin, Name: circle})
 	if err != nil {
 		return 0, fmt.Errorf("directory: create circle %q on the chain: %w", circle, err)
 	}
@@ -356,7 +368,7 @@ func (d *Chain) DeleteCircle(ctx context.Context, twin uint64, circle string) er
 
 // AppendAudit records the event in the twin's audit log on the chain.
 func (d *Chain) AppendAudit(ctx context.Context, e AuditEvent) error {
-	if _, err := d.c.Submit(ctx, d.owner, &chain.ReportAudit{Twin: e.Twin, Event: e.Action, Detail: e.Detail}); err != nil {
+	if _, err := d.send(ctx, &chain.ReportAudit{Twin: e.Twin, Event: e.Action, Detail: e.Detail}); err != nil {
 		return fmt.Errorf("directory: audit on the chain: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/chain"
 	"github.com/freeflowuniverse/planetary/chain/chaintest"
 	chainclient "github.com/freeflowuniverse/planetary/chain/client"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
@@ -94,6 +95,14 @@ func TestChainDirectory(t *testing.T) {
 	}
 	if err := d.AddMember(ctx, 1, "friends", 99); err == nil {
 		t.Fatal("the chain took an unregistered twin into a circle")
+	}
+	// A sequence number used without a tx reaching the chain (a broadcast that failed while the
+	// node was down) costs the next write nothing: it is signed again with the chain's count.
+	if _, err := c.Sign(ctx, d.owner, &chain.ReportAudit{Twin: 1, Event: "lost", Detail: "never broadcast"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AppendAudit(ctx, AuditEvent{Twin: 1, Action: "after_a_lost_sequence"}); err != nil {
+		t.Fatalf("write after a sequence number was lost: %v", err)
 	}
 	// Another start of the twin finds its circles through the index.
 	again := NewChain(c, k.Signing, d.index)
