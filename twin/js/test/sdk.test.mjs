@@ -24,12 +24,15 @@ test("two twins become contacts and chat through the SDK", async () => {
     await b.accept(A);
     await accepted;
 
+    // Both waiters are in place before the send: the receipt may come before send resolves.
     const got = b.waitFor((e) => { const c = chatEvent(e); return c && !c.outgoing && c.text === "hello from node" ? c.text : undefined; });
+    const delivered = a.waitFor((e) => {
+      const c = chatEvent(e);
+      return c && c.outgoing && c.peer === B && c.text === "hello from node" && c.state === ChatState.DELIVERED ? hexID(c) : undefined;
+    });
     const sent = await a.send(B, "hello from node");
-    const id = hexID(sent);
-    const delivered = a.waitFor((e) => { const c = chatEvent(e); return c && hexID(c) === id && c.state === ChatState.DELIVERED ? true : undefined; });
     assert.equal(await got, "hello from node");
-    await delivered;
+    assert.equal(await delivered, hexID(sent));
     const h = await b.history(A);
     assert.equal(h[h.length - 1].text, "hello from node");
     assert.ok((await a.ping(B)) > 0);
