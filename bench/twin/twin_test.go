@@ -1,6 +1,7 @@
 // Package twin_test measures the owner's path through twind: a chat message from one owner's
 // websocket, through two twinds and two PNICs, to the other owner's websocket, beside RMB alone
-// between the same PNICs in the same run; and twind's idle memory. Run with `make bench`.
+// between the same PNICs in the same run; and twind's idle memory, fresh and after the run. Run with
+// `make bench`.
 package twin_test
 
 import (
@@ -9,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +38,24 @@ func pair() grid.Topology {
 	return grid.Topology{Name: "bt", Hosts: []grid.Host{{Name: "a", Peers: []string{"b"}}, {Name: "b"}},
 		Twins: []grid.Twin{{Name: "alice", Host: "a"}, {Name: "bob", Host: "b"}}}
 }
+
+// rssAnon is the anonymous resident memory of a process in bytes (RssAnon in /proc/PID/status).
+func rssAnon(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "RssAnon:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// mib converts a size in bytes to MiB.
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
 func pct(d []time.Duration, p int) time.Duration {
 	slices.Sort(d)
@@ -100,6 +121,18 @@ func TestBenchOwnerPath(t *testing.T) {
 	if err := g.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// rss reads each twind's resident memory and its anonymous part (heap, stacks: the twind's own;
+	// the rest is the binary's file pages, shared by every twind of one binary).
+	rss := func() (all, anon []int64) {
+		for _, s := range g.Twins() {
+			all = append(all, testnet.RSS(s.PID))
+			anon = append(anon, rssAnon(s.PID))
+		}
+		return all, anon
+	}
+	// A fresh twind: started, connected to its PNIC, serving its web server, nobody logged in yet.
+	time.Sleep(2 * time.Second) // idle, for the memory figure
+	fresh, freshAnon := rss()
 	owner := func(name string) *wsclient.Conn {
 		link, err := g.LoginLink(name)
 		if err != nil {
@@ -180,11 +213,9 @@ func TestBenchOwnerPath(t *testing.T) {
 			}
 		}
 	}
-	time.Sleep(2 * time.Second) // idle, for the memory figure
-	var mem []int64
-	for _, s := range g.Twins() {
-		mem = append(mem, testnet.RSS(s.PID))
-	}
-	report(t, "owner path, local backend, 2 pnicd: %d messages one at a time; RMB twin client to twin client p50 %s p99 %s; owner websocket → twind → RMB → twind → owner websocket p50 %s p99 %s; twind idle RSS %.1f and %.1f MiB",
-		n, pct(rmbLat, 50), pct(rmbLat, 99), pct(wsLat, 50), pct(wsLat, 99), float64(mem[0])/(1<<20), float64(mem[1])/(1<<20))
+	time.Sleep(2 * time.Second) // idle again, for the memory figure after the run
+	after, afterAnon := rss()
+	report(t, "owner path, local backend, 2 pnicd: %d messages one at a time; RMB twin client to twin client p50 %s p99 %s; owner websocket → twind → RMB → twind → owner websocket p50 %s p99 %s; twind RSS fresh and idle %.1f and %.1f MiB (anonymous %.1f and %.1f), idle after the run %.1f and %.1f MiB (anonymous %.1f and %.1f)",
+		n, pct(rmbLat, 50), pct(rmbLat, 99), pct(wsLat, 50), pct(wsLat, 99),
+		mib(fresh[0]), mib(fresh[1]), mib(freshAnon[0]), mib(freshAnon[1]), mib(after[0]), mib(after[1]), mib(afterAnon[0]), mib(afterAnon[1]))
 }

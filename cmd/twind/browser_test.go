@@ -39,7 +39,8 @@ func requireBrowser(t *testing.T) string {
 }
 
 // TestBrowserTwoOwners runs twin/web/e2e/two-owners.mjs: two owners in two headless Chromium
-// contexts log in to their twins (on two pnicd processes), become contacts and chat live.
+// contexts log in to their twins (on two pnicd processes), become contacts and chat live, chat to a
+// circle and change a shared file's access list.
 // Screenshots are kept in twin/testdata/out.
 func TestBrowserTwoOwners(t *testing.T) {
 	if testing.Short() {
@@ -48,7 +49,7 @@ func TestBrowserTwoOwners(t *testing.T) {
 	chromium := requireBrowser(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	_, tw := startNetwork(t, ctx, 2)
+	_, tw := startNetwork(t, ctx, 2, "")
 	link := func(tp *twinProc) string {
 		var out bytes.Buffer
 		if err := run([]string{"login-link", "--data", tp.data, "--http", tp.http}, &out, &bytes.Buffer{}); err != nil {
@@ -71,7 +72,7 @@ func TestBrowserTwoOwners(t *testing.T) {
 	if err != nil {
 		t.Fatalf("browser run failed: %v", err)
 	}
-	for _, f := range []string{"owner-a.png", "owner-b.png"} {
+	for _, f := range []string{"owner-a.png", "owner-b.png", "owner-a-circle.png"} {
 		if st, err := os.Stat(filepath.Join(abs, f)); err != nil || st.Size() == 0 {
 			t.Fatalf("screenshot %s: %v", f, err)
 		}

@@ -6,14 +6,12 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/chain/chaintest"
-	"github.com/freeflowuniverse/planetary/internal/testnet"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 )
@@ -30,24 +28,12 @@ func TestChainRegistration(t *testing.T) {
 	defer cancel()
 
 	nodes := startPNICs(t, 3, "--chain", rpc) // the third is where twin 2 moves
-	twind := testnet.Build(t, module+"/cmd/twind")
 	var twins []*twinProc
 	for i, nd := range nodes[:2] {
 		tp := &twinProc{id: uint64(i + 1), data: t.TempDir(), http: fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp"))}
-		tp.proc = testnet.StartLocal(t, filepath.Join(tp.data, "twind.log"), twind, "--data", tp.data, "--pnic", nd.socket,
-			"--http", tp.http, "--chain", rpc, "--location", "Ghent, BE", "--pnic-key", hex.EncodeToString(nd.key))
-		t.Cleanup(func() {
-			if t.Failed() {
-				t.Logf("twind %d log:\n%s", tp.id, tp.proc.Output())
-			}
-		})
-		waitFor(t, 60*time.Second, fmt.Sprintf("twind %d web server", tp.id), tp.proc, func() bool {
-			resp, err := http.Get("http://" + tp.http + "/session")
-			if err == nil {
-				resp.Body.Close()
-			}
-			return err == nil
-		})
+		tp.args = []string{"--data", tp.data, "--pnic", nd.socket, "--http", tp.http, "--chain", rpc, "--location", "Ghent, BE",
+			"--pnic-key", hex.EncodeToString(nd.key)}
+		tp.start(t)
 		k, err := seal.ReadKeyFile(filepath.Join(tp.data, "twin.key"))
 		if err != nil || k.ID != tp.id {
 			t.Fatalf("twind %d: key file says id %d (%v), want the chain's %d", i+1, k.ID, err, tp.id)
@@ -118,21 +104,9 @@ func TestChainRegistration(t *testing.T) {
 		}
 	}
 	// Twin 2 comes back on PNIC 3 and gets both messages (the one PNIC 2 took is sent on to PNIC 3).
-	moved := &twinProc{id: 2, data: twins[1].data, http: twins[1].http}
-	moved.proc = testnet.StartLocal(t, filepath.Join(moved.data, "twind-moved.log"), twind, "--data", moved.data,
-		"--pnic", nodes[2].socket, "--http", moved.http, "--chain", rpc)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("twind 2 (moved) log:\n%s", moved.proc.Output())
-		}
-	})
-	waitFor(t, 60*time.Second, "twind 2 on PNIC 3", moved.proc, func() bool {
-		resp, err := http.Get("http://" + moved.http + "/session")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	})
+	moved := &twinProc{id: 2, data: twins[1].data, http: twins[1].http, starts: twins[1].starts,
+		args: []string{"--data", twins[1].data, "--pnic", nodes[2].socket, "--http", twins[1].http, "--chain", rpc}}
+	moved.start(t)
 	moved.ws = moved.connect(t, ctx)
 	// Either may arrive first (the one PNIC 2 took is forwarded when PNIC 2 sees the move).
 	pending := map[string]bool{string(during): true, string(after): true}

@@ -14,7 +14,8 @@ func TestCLI(t *testing.T) {
 	if err := run([]string{"version"}, &out, &errb); err != nil || !strings.HasPrefix(out.String(), "twind ") {
 		t.Fatalf("version: %v %q", err, out.String())
 	}
-	for _, args := range [][]string{{"--bogus"}, {"--http", "0.0.0.0:9700"}, {"extra"}, {"login-link", "--http", "10.0.0.1:1"}} {
+	for _, args := range [][]string{{"--bogus"}, {"--http", "0.0.0.0:9700"}, {"extra"}, {"login-link", "--http", "10.0.0.1:1"},
+		{"--tls-cert", "c.pem"}, {"--tls-key", "k.pem"}, {"--tls", "--tls-cert", "c.pem", "--tls-key", "k.pem"}} {
 		if err := run(args, &out, &errb); cli.Code(err) != 2 {
 			t.Errorf("twind %v: %v (exit %d), want a usage error", args, err, cli.Code(err))
 		}

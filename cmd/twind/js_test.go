@@ -38,7 +38,7 @@ func TestJSClient(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	_, tw := startNetwork(t, ctx, 2)
+	_, tw := startNetwork(t, ctx, 2, "")
 	link := func(tp *twinProc) string {
 		var out bytes.Buffer
 		if err := run([]string{"login-link", "--data", tp.data, "--http", tp.http}, &out, &bytes.Buffer{}); err != nil {

@@ -1,7 +1,7 @@
 // Command twind is a user's digital twin: it talks to other twins through its PNIC's message bus
 // and serves its owner's browser on the loopback interface.
 //
-//	twind [--data DIR] [--pnic SOCKET] [--http 127.0.0.1:PORT] [--key FILE] [--directory FILE] [--twin-id ID]
+//	twind [--data DIR] [--pnic SOCKET] [--http 127.0.0.1:PORT] [--tls | --tls-cert FILE --tls-key FILE] [--key FILE] [--directory FILE] [--twin-id ID]
 //	twind login-link [--data DIR] [--http 127.0.0.1:PORT]
 //	twind version
 package main
@@ -65,6 +65,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Chain, "chain", "", "the chain node's RPC address, where the twin registers and looks twins up (default http://127.0.0.1:26657 unless --directory or --twin-id)")
 	fs.StringVar(&cfg.PNICKey, "pnic-key", "", "the PNIC's public key in hex, to register a new twin (default: read pnic.key beside the socket)")
 	fs.StringVar(&cfg.Location, "location", "", "location to register in the directory")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve the browser over HTTPS with this PEM certificate chain (with --tls-key)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM key of --tls-cert")
+	fs.BoolVar(&cfg.TLS, "tls", false, "serve the browser over HTTPS with a self-signed certificate kept in <data>/tls")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -125,10 +128,11 @@ func loginLink(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var cfg daemon.Config
 	fs.StringVar(&cfg.DataDir, "data", "", "data directory (default ~/.planetary/twin)")
-	fs.StringVar(&cfg.HTTP, "http", daemon.DefaultHTTP, "the address twind serves the browser on")
+	fs.StringVar(&cfg.HTTP, "http", "", "the address twind serves the browser on (default: where it last served, else "+daemon.DefaultHTTP+")")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	httpAddr := cfg.HTTP
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return cli.Usage(err)
@@ -136,7 +140,7 @@ func loginLink(args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(cfg.DataDir); err != nil {
 		return fmt.Errorf("no twin data at %s (start twind first): %w", cfg.DataDir, err)
 	}
-	link, err := daemon.LoginLink(cfg.DataDir, cfg.HTTP)
+	link, err := daemon.LoginLink(cfg.DataDir, httpAddr)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,8 @@ $Go.import("github.com/freeflowuniverse/planetary/rmb/schema");
 
 # ---- twin to twin, over RMB ----
 
-# Body of twin.contact.invite, twin.contact.accept, twin.contact.decline and twin.contact.remove.
+# Body of twin.contact.invite, twin.contact.accept, twin.contact.decline and twin.contact.remove;
+# a decline's note says why.
 struct ContactNote {
   note @0 :Text;
 }
@@ -18,6 +19,7 @@ struct ChatMessage {
   id @0 :Data;            # 16 random bytes chosen by the sender
   text @1 :Text;
   sent @2 :Int64;         # unix nanoseconds at the sender
+  circle @3 :Text;        # the sender's circle the message went to, if it went to one
 }
 
 enum ChatState {
@@ -44,6 +46,12 @@ struct FileInfo {
   size @2 :UInt64;
 }
 
+# Body of twin.file.refused: the receiver of an offer does not take it (not a contact, blocked).
+struct FileRefusal {
+  sha256 @0 :Data;
+  reason @1 :Text;
+}
+
 # Body of the twin.file.get request, answered with a FileChunk.
 struct FileChunkRequest {
   sha256 @0 :Data;
@@ -66,6 +74,7 @@ enum ContactState {
   invitedBy @2;           # they invited us
   contact @3;
   blocked @4;
+  declined @5;            # they declined our invitation, or take none from us (note says why)
 }
 
 struct Contact {
@@ -85,6 +94,7 @@ struct ChatEntry {
   sent @5 :Int64;
   state @6 :ChatState;
   reason @7 :Text;
+  circle @8 :Text;        # the circle it went to: ours when outgoing, the sender's when incoming
 }
 
 struct TwinStatus {
@@ -93,6 +103,7 @@ struct TwinStatus {
   address @2 :Text;
   version @3 :Text;
   socket @4 :Text;
+  chunksServed @5 :UInt64; # file chunks this twin sent other twins since it started
 }
 
 struct TwinRecord {
@@ -127,6 +138,13 @@ struct HistoryQuery {
   limit @2 :UInt32;
 }
 
+# A twin that refused this twin's offer of a file, and why.
+struct OfferRefusal {
+  twin @0 :UInt64;
+  reason @1 :Text;
+  at @2 :Int64;
+}
+
 # A file this twin shares (from 0) or was offered by twin `from`, with what it has of it.
 struct FileEntry {
   sha256 @0 :Data;
@@ -135,11 +153,37 @@ struct FileEntry {
   from @3 :UInt64;
   have @4 :UInt64;        # bytes stored here
   access @5 :List(UInt64); # twins allowed to download a shared file
+  circles @6 :List(Text); # circles whose members (as they are when they ask) may download it
+  refusals @7 :List(OfferRefusal); # twins that refused the offer of a shared file
 }
 
 struct FileRef {
   twin @0 :UInt64;
   sha256 @1 :Data;
+}
+
+# One of the owner's circles: a named group of twins, on the chain when twind runs with --chain.
+struct Circle {
+  name @0 :Text;
+  members @1 :List(UInt64);
+  chainId @2 :UInt64;     # its id on the chain; 0 when it is kept in the twin's circles file
+}
+
+struct CircleMember {
+  circle @0 :Text;
+  twin @1 :UInt64;
+}
+
+struct CircleChat {
+  circle @0 :Text;
+  text @1 :Text;
+}
+
+# Who may download a file this twin shares: twins, and circles.
+struct FileAccess {
+  sha256 @0 :Data;
+  twins @1 :List(UInt64);
+  circles @2 :List(Text);
 }
 
 struct WsRequest {
@@ -161,6 +205,15 @@ struct WsRequest {
     revokeSession @14 :Text;
     files @15 :Void;
     download @16 :FileRef;  # fetch (or resume) a file offered by twin
+    circles @17 :Void;
+    createCircle @18 :Circle;       # its name and first members (chainId is ignored)
+    deleteCircle @19 :Text;
+    addMember @20 :CircleMember;
+    removeMember @21 :CircleMember;
+    circleChat @22 :CircleChat;     # one chat message to each member
+    accessList @23 :Data;           # a shared file's entry, with its access list, by sha256
+    shareFile @24 :FileAccess;      # let more twins and circles download a shared file, and offer it to them
+    replaceAccess @25 :FileAccess;  # replace a shared file's access list: whoever is left out is refused from now on
   }
 }
 
@@ -176,6 +229,10 @@ struct WsResponse {
     history @7 :List(ChatEntry);
     sessions @8 :List(Session);
     files @9 :List(FileEntry);
+    circles @10 :List(Circle);
+    circle @11 :Circle;
+    file @12 :FileEntry;
+    chats @13 :List(ChatEntry); # a circle chat: the message to each member
   }
 }
 
@@ -184,7 +241,9 @@ struct WsEvent {
     chat @0 :ChatEntry;   # a new message, or a change of state of one
     contact @1 :Contact;
     status @2 :TwinStatus;
-    file @3 :FileEntry;   # offered, progressing or complete
+    file @3 :FileEntry;   # offered, progressing, complete, or its access list changed
+    circle @4 :Circle;    # created or its members changed
+    circleDeleted @5 :Text;
   }
 }
 

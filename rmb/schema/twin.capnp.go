@@ -96,12 +96,12 @@ type ChatMessage capnp.Struct
 const ChatMessage_TypeID = 0x8f692a253f3d3c86
 
 func NewChatMessage(s *capnp.Segment) (ChatMessage, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 3})
 	return ChatMessage(st), err
 }
 
 func NewRootChatMessage(s *capnp.Segment) (ChatMessage, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 3})
 	return ChatMessage(st), err
 }
 
@@ -176,12 +176,30 @@ func (s ChatMessage) SetSent(v int64) {
 	capnp.Struct(s).SetUint64(0, uint64(v))
 }
 
+func (s ChatMessage) Circle() (string, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return p.Text(), err
+}
+
+func (s ChatMessage) HasCircle() bool {
+	return capnp.Struct(s).HasPtr(2)
+}
+
+func (s ChatMessage) CircleBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return p.TextBytes(), err
+}
+
+func (s ChatMessage) SetCircle(v string) error {
+	return capnp.Struct(s).SetText(2, v)
+}
+
 // ChatMessage_List is a list of ChatMessage.
 type ChatMessage_List = capnp.StructList[ChatMessage]
 
 // NewChatMessage creates a new list of ChatMessage.
 func NewChatMessage_List(s *capnp.Segment, sz int32) (ChatMessage_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 3}, sz)
 	return capnp.StructList[ChatMessage](l), err
 }
 
@@ -471,6 +489,101 @@ func (f FileInfo_Future) Struct() (FileInfo, error) {
 	return FileInfo(p.Struct()), err
 }
 
+type FileRefusal capnp.Struct
+
+// FileRefusal_TypeID is the unique identifier for the type FileRefusal.
+const FileRefusal_TypeID = 0xd5cc72e8ddeb3f9a
+
+func NewFileRefusal(s *capnp.Segment) (FileRefusal, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return FileRefusal(st), err
+}
+
+func NewRootFileRefusal(s *capnp.Segment) (FileRefusal, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return FileRefusal(st), err
+}
+
+func ReadRootFileRefusal(msg *capnp.Message) (FileRefusal, error) {
+	root, err := msg.Root()
+	return FileRefusal(root.Struct()), err
+}
+
+func (s FileRefusal) String() string {
+	str, _ := text.Marshal(0xd5cc72e8ddeb3f9a, capnp.Struct(s))
+	return str
+}
+
+func (s FileRefusal) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (FileRefusal) DecodeFromPtr(p capnp.Ptr) FileRefusal {
+	return FileRefusal(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s FileRefusal) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s FileRefusal) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s FileRefusal) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s FileRefusal) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s FileRefusal) Sha256() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s FileRefusal) HasSha256() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s FileRefusal) SetSha256(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s FileRefusal) Reason() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s FileRefusal) HasReason() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s FileRefusal) ReasonBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s FileRefusal) SetReason(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+// FileRefusal_List is a list of FileRefusal.
+type FileRefusal_List = capnp.StructList[FileRefusal]
+
+// NewFileRefusal creates a new list of FileRefusal.
+func NewFileRefusal_List(s *capnp.Segment, sz int32) (FileRefusal_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	return capnp.StructList[FileRefusal](l), err
+}
+
+// FileRefusal_Future is a wrapper for a FileRefusal promised by a client call.
+type FileRefusal_Future struct{ *capnp.Future }
+
+func (f FileRefusal_Future) Struct() (FileRefusal, error) {
+	p, err := f.Future.Ptr()
+	return FileRefusal(p.Struct()), err
+}
+
 type FileChunkRequest capnp.Struct
 
 // FileChunkRequest_TypeID is the unique identifier for the type FileChunkRequest.
@@ -687,6 +800,7 @@ const (
 	ContactState_invitedBy ContactState = 2
 	ContactState_contact   ContactState = 3
 	ContactState_blocked   ContactState = 4
+	ContactState_declined  ContactState = 5
 )
 
 // String returns the enum's constant name.
@@ -702,6 +816,8 @@ func (c ContactState) String() string {
 		return "contact"
 	case ContactState_blocked:
 		return "blocked"
+	case ContactState_declined:
+		return "declined"
 
 	default:
 		return ""
@@ -722,6 +838,8 @@ func ContactStateFromString(c string) ContactState {
 		return ContactState_contact
 	case "blocked":
 		return ContactState_blocked
+	case "declined":
+		return ContactState_declined
 
 	default:
 		return 0
@@ -854,12 +972,12 @@ type ChatEntry capnp.Struct
 const ChatEntry_TypeID = 0xe7eaf6e3fa4a16ba
 
 func NewChatEntry(s *capnp.Segment) (ChatEntry, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 32, PointerCount: 3})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 32, PointerCount: 4})
 	return ChatEntry(st), err
 }
 
 func NewRootChatEntry(s *capnp.Segment) (ChatEntry, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 32, PointerCount: 3})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 32, PointerCount: 4})
 	return ChatEntry(st), err
 }
 
@@ -984,12 +1102,30 @@ func (s ChatEntry) SetReason(v string) error {
 	return capnp.Struct(s).SetText(2, v)
 }
 
+func (s ChatEntry) Circle() (string, error) {
+	p, err := capnp.Struct(s).Ptr(3)
+	return p.Text(), err
+}
+
+func (s ChatEntry) HasCircle() bool {
+	return capnp.Struct(s).HasPtr(3)
+}
+
+func (s ChatEntry) CircleBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(3)
+	return p.TextBytes(), err
+}
+
+func (s ChatEntry) SetCircle(v string) error {
+	return capnp.Struct(s).SetText(3, v)
+}
+
 // ChatEntry_List is a list of ChatEntry.
 type ChatEntry_List = capnp.StructList[ChatEntry]
 
 // NewChatEntry creates a new list of ChatEntry.
 func NewChatEntry_List(s *capnp.Segment, sz int32) (ChatEntry_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 32, PointerCount: 3}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 32, PointerCount: 4}, sz)
 	return capnp.StructList[ChatEntry](l), err
 }
 
@@ -1007,12 +1143,12 @@ type TwinStatus capnp.Struct
 const TwinStatus_TypeID = 0x97f7cf12c03e85af
 
 func NewTwinStatus(s *capnp.Segment) (TwinStatus, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 3})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
 	return TwinStatus(st), err
 }
 
 func NewRootTwinStatus(s *capnp.Segment) (TwinStatus, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 3})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
 	return TwinStatus(st), err
 }
 
@@ -1118,12 +1254,20 @@ func (s TwinStatus) SetSocket(v string) error {
 	return capnp.Struct(s).SetText(2, v)
 }
 
+func (s TwinStatus) ChunksServed() uint64 {
+	return capnp.Struct(s).Uint64(16)
+}
+
+func (s TwinStatus) SetChunksServed(v uint64) {
+	capnp.Struct(s).SetUint64(16, v)
+}
+
 // TwinStatus_List is a list of TwinStatus.
 type TwinStatus_List = capnp.StructList[TwinStatus]
 
 // NewTwinStatus creates a new list of TwinStatus.
 func NewTwinStatus_List(s *capnp.Segment, sz int32) (TwinStatus_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 3}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3}, sz)
 	return capnp.StructList[TwinStatus](l), err
 }
 
@@ -1656,18 +1800,116 @@ func (f HistoryQuery_Future) Struct() (HistoryQuery, error) {
 	return HistoryQuery(p.Struct()), err
 }
 
+type OfferRefusal capnp.Struct
+
+// OfferRefusal_TypeID is the unique identifier for the type OfferRefusal.
+const OfferRefusal_TypeID = 0xbce8431ce1f1ad58
+
+func NewOfferRefusal(s *capnp.Segment) (OfferRefusal, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return OfferRefusal(st), err
+}
+
+func NewRootOfferRefusal(s *capnp.Segment) (OfferRefusal, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return OfferRefusal(st), err
+}
+
+func ReadRootOfferRefusal(msg *capnp.Message) (OfferRefusal, error) {
+	root, err := msg.Root()
+	return OfferRefusal(root.Struct()), err
+}
+
+func (s OfferRefusal) String() string {
+	str, _ := text.Marshal(0xbce8431ce1f1ad58, capnp.Struct(s))
+	return str
+}
+
+func (s OfferRefusal) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OfferRefusal) DecodeFromPtr(p capnp.Ptr) OfferRefusal {
+	return OfferRefusal(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OfferRefusal) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OfferRefusal) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OfferRefusal) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OfferRefusal) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OfferRefusal) Twin() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s OfferRefusal) SetTwin(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s OfferRefusal) Reason() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s OfferRefusal) HasReason() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s OfferRefusal) ReasonBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s OfferRefusal) SetReason(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s OfferRefusal) At() int64 {
+	return int64(capnp.Struct(s).Uint64(8))
+}
+
+func (s OfferRefusal) SetAt(v int64) {
+	capnp.Struct(s).SetUint64(8, uint64(v))
+}
+
+// OfferRefusal_List is a list of OfferRefusal.
+type OfferRefusal_List = capnp.StructList[OfferRefusal]
+
+// NewOfferRefusal creates a new list of OfferRefusal.
+func NewOfferRefusal_List(s *capnp.Segment, sz int32) (OfferRefusal_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1}, sz)
+	return capnp.StructList[OfferRefusal](l), err
+}
+
+// OfferRefusal_Future is a wrapper for a OfferRefusal promised by a client call.
+type OfferRefusal_Future struct{ *capnp.Future }
+
+func (f OfferRefusal_Future) Struct() (OfferRefusal, error) {
+	p, err := f.Future.Ptr()
+	return OfferRefusal(p.Struct()), err
+}
+
 type FileEntry capnp.Struct
 
 // FileEntry_TypeID is the unique identifier for the type FileEntry.
 const FileEntry_TypeID = 0xc8ad4b8341f5abf7
 
 func NewFileEntry(s *capnp.Segment) (FileEntry, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 5})
 	return FileEntry(st), err
 }
 
 func NewRootFileEntry(s *capnp.Segment) (FileEntry, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 5})
 	return FileEntry(st), err
 }
 
@@ -1781,13 +2023,59 @@ func (s FileEntry) NewAccess(n int32) (capnp.UInt64List, error) {
 	err = capnp.Struct(s).SetPtr(2, l.ToPtr())
 	return l, err
 }
+func (s FileEntry) Circles() (capnp.TextList, error) {
+	p, err := capnp.Struct(s).Ptr(3)
+	return capnp.TextList(p.List()), err
+}
+
+func (s FileEntry) HasCircles() bool {
+	return capnp.Struct(s).HasPtr(3)
+}
+
+func (s FileEntry) SetCircles(v capnp.TextList) error {
+	return capnp.Struct(s).SetPtr(3, v.ToPtr())
+}
+
+// NewCircles sets the circles field to a newly
+// allocated capnp.TextList, preferring placement in s's segment.
+func (s FileEntry) NewCircles(n int32) (capnp.TextList, error) {
+	l, err := capnp.NewTextList(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.TextList{}, err
+	}
+	err = capnp.Struct(s).SetPtr(3, l.ToPtr())
+	return l, err
+}
+func (s FileEntry) Refusals() (OfferRefusal_List, error) {
+	p, err := capnp.Struct(s).Ptr(4)
+	return OfferRefusal_List(p.List()), err
+}
+
+func (s FileEntry) HasRefusals() bool {
+	return capnp.Struct(s).HasPtr(4)
+}
+
+func (s FileEntry) SetRefusals(v OfferRefusal_List) error {
+	return capnp.Struct(s).SetPtr(4, v.ToPtr())
+}
+
+// NewRefusals sets the refusals field to a newly
+// allocated OfferRefusal_List, preferring placement in s's segment.
+func (s FileEntry) NewRefusals(n int32) (OfferRefusal_List, error) {
+	l, err := NewOfferRefusal_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OfferRefusal_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(4, l.ToPtr())
+	return l, err
+}
 
 // FileEntry_List is a list of FileEntry.
 type FileEntry_List = capnp.StructList[FileEntry]
 
 // NewFileEntry creates a new list of FileEntry.
 func NewFileEntry_List(s *capnp.Segment, sz int32) (FileEntry_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 5}, sz)
 	return capnp.StructList[FileEntry](l), err
 }
 
@@ -1884,6 +2172,433 @@ func (f FileRef_Future) Struct() (FileRef, error) {
 	return FileRef(p.Struct()), err
 }
 
+type Circle capnp.Struct
+
+// Circle_TypeID is the unique identifier for the type Circle.
+const Circle_TypeID = 0x933ed52e39622f3b
+
+func NewCircle(s *capnp.Segment) (Circle, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
+	return Circle(st), err
+}
+
+func NewRootCircle(s *capnp.Segment) (Circle, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
+	return Circle(st), err
+}
+
+func ReadRootCircle(msg *capnp.Message) (Circle, error) {
+	root, err := msg.Root()
+	return Circle(root.Struct()), err
+}
+
+func (s Circle) String() string {
+	str, _ := text.Marshal(0x933ed52e39622f3b, capnp.Struct(s))
+	return str
+}
+
+func (s Circle) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Circle) DecodeFromPtr(p capnp.Ptr) Circle {
+	return Circle(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Circle) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Circle) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Circle) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Circle) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Circle) Name() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s Circle) HasName() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Circle) NameBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s Circle) SetName(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s Circle) Members() (capnp.UInt64List, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return capnp.UInt64List(p.List()), err
+}
+
+func (s Circle) HasMembers() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s Circle) SetMembers(v capnp.UInt64List) error {
+	return capnp.Struct(s).SetPtr(1, v.ToPtr())
+}
+
+// NewMembers sets the members field to a newly
+// allocated capnp.UInt64List, preferring placement in s's segment.
+func (s Circle) NewMembers(n int32) (capnp.UInt64List, error) {
+	l, err := capnp.NewUInt64List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.UInt64List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(1, l.ToPtr())
+	return l, err
+}
+func (s Circle) ChainId() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s Circle) SetChainId(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+// Circle_List is a list of Circle.
+type Circle_List = capnp.StructList[Circle]
+
+// NewCircle creates a new list of Circle.
+func NewCircle_List(s *capnp.Segment, sz int32) (Circle_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, sz)
+	return capnp.StructList[Circle](l), err
+}
+
+// Circle_Future is a wrapper for a Circle promised by a client call.
+type Circle_Future struct{ *capnp.Future }
+
+func (f Circle_Future) Struct() (Circle, error) {
+	p, err := f.Future.Ptr()
+	return Circle(p.Struct()), err
+}
+
+type CircleMember capnp.Struct
+
+// CircleMember_TypeID is the unique identifier for the type CircleMember.
+const CircleMember_TypeID = 0xb1ed05faf1c3d424
+
+func NewCircleMember(s *capnp.Segment) (CircleMember, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return CircleMember(st), err
+}
+
+func NewRootCircleMember(s *capnp.Segment) (CircleMember, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return CircleMember(st), err
+}
+
+func ReadRootCircleMember(msg *capnp.Message) (CircleMember, error) {
+	root, err := msg.Root()
+	return CircleMember(root.Struct()), err
+}
+
+func (s CircleMember) String() string {
+	str, _ := text.Marshal(0xb1ed05faf1c3d424, capnp.Struct(s))
+	return str
+}
+
+func (s CircleMember) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (CircleMember) DecodeFromPtr(p capnp.Ptr) CircleMember {
+	return CircleMember(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s CircleMember) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s CircleMember) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s CircleMember) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s CircleMember) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s CircleMember) Circle() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s CircleMember) HasCircle() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s CircleMember) CircleBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s CircleMember) SetCircle(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s CircleMember) Twin() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s CircleMember) SetTwin(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+// CircleMember_List is a list of CircleMember.
+type CircleMember_List = capnp.StructList[CircleMember]
+
+// NewCircleMember creates a new list of CircleMember.
+func NewCircleMember_List(s *capnp.Segment, sz int32) (CircleMember_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
+	return capnp.StructList[CircleMember](l), err
+}
+
+// CircleMember_Future is a wrapper for a CircleMember promised by a client call.
+type CircleMember_Future struct{ *capnp.Future }
+
+func (f CircleMember_Future) Struct() (CircleMember, error) {
+	p, err := f.Future.Ptr()
+	return CircleMember(p.Struct()), err
+}
+
+type CircleChat capnp.Struct
+
+// CircleChat_TypeID is the unique identifier for the type CircleChat.
+const CircleChat_TypeID = 0x891b74618c885b14
+
+func NewCircleChat(s *capnp.Segment) (CircleChat, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return CircleChat(st), err
+}
+
+func NewRootCircleChat(s *capnp.Segment) (CircleChat, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return CircleChat(st), err
+}
+
+func ReadRootCircleChat(msg *capnp.Message) (CircleChat, error) {
+	root, err := msg.Root()
+	return CircleChat(root.Struct()), err
+}
+
+func (s CircleChat) String() string {
+	str, _ := text.Marshal(0x891b74618c885b14, capnp.Struct(s))
+	return str
+}
+
+func (s CircleChat) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (CircleChat) DecodeFromPtr(p capnp.Ptr) CircleChat {
+	return CircleChat(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s CircleChat) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s CircleChat) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s CircleChat) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s CircleChat) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s CircleChat) Circle() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s CircleChat) HasCircle() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s CircleChat) CircleBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s CircleChat) SetCircle(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s CircleChat) Text() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s CircleChat) HasText() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s CircleChat) TextBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s CircleChat) SetText(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+// CircleChat_List is a list of CircleChat.
+type CircleChat_List = capnp.StructList[CircleChat]
+
+// NewCircleChat creates a new list of CircleChat.
+func NewCircleChat_List(s *capnp.Segment, sz int32) (CircleChat_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	return capnp.StructList[CircleChat](l), err
+}
+
+// CircleChat_Future is a wrapper for a CircleChat promised by a client call.
+type CircleChat_Future struct{ *capnp.Future }
+
+func (f CircleChat_Future) Struct() (CircleChat, error) {
+	p, err := f.Future.Ptr()
+	return CircleChat(p.Struct()), err
+}
+
+type FileAccess capnp.Struct
+
+// FileAccess_TypeID is the unique identifier for the type FileAccess.
+const FileAccess_TypeID = 0xb838fc741e73e2dd
+
+func NewFileAccess(s *capnp.Segment) (FileAccess, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 3})
+	return FileAccess(st), err
+}
+
+func NewRootFileAccess(s *capnp.Segment) (FileAccess, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 3})
+	return FileAccess(st), err
+}
+
+func ReadRootFileAccess(msg *capnp.Message) (FileAccess, error) {
+	root, err := msg.Root()
+	return FileAccess(root.Struct()), err
+}
+
+func (s FileAccess) String() string {
+	str, _ := text.Marshal(0xb838fc741e73e2dd, capnp.Struct(s))
+	return str
+}
+
+func (s FileAccess) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (FileAccess) DecodeFromPtr(p capnp.Ptr) FileAccess {
+	return FileAccess(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s FileAccess) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s FileAccess) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s FileAccess) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s FileAccess) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s FileAccess) Sha256() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s FileAccess) HasSha256() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s FileAccess) SetSha256(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s FileAccess) Twins() (capnp.UInt64List, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return capnp.UInt64List(p.List()), err
+}
+
+func (s FileAccess) HasTwins() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s FileAccess) SetTwins(v capnp.UInt64List) error {
+	return capnp.Struct(s).SetPtr(1, v.ToPtr())
+}
+
+// NewTwins sets the twins field to a newly
+// allocated capnp.UInt64List, preferring placement in s's segment.
+func (s FileAccess) NewTwins(n int32) (capnp.UInt64List, error) {
+	l, err := capnp.NewUInt64List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.UInt64List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(1, l.ToPtr())
+	return l, err
+}
+func (s FileAccess) Circles() (capnp.TextList, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return capnp.TextList(p.List()), err
+}
+
+func (s FileAccess) HasCircles() bool {
+	return capnp.Struct(s).HasPtr(2)
+}
+
+func (s FileAccess) SetCircles(v capnp.TextList) error {
+	return capnp.Struct(s).SetPtr(2, v.ToPtr())
+}
+
+// NewCircles sets the circles field to a newly
+// allocated capnp.TextList, preferring placement in s's segment.
+func (s FileAccess) NewCircles(n int32) (capnp.TextList, error) {
+	l, err := capnp.NewTextList(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.TextList{}, err
+	}
+	err = capnp.Struct(s).SetPtr(2, l.ToPtr())
+	return l, err
+}
+
+// FileAccess_List is a list of FileAccess.
+type FileAccess_List = capnp.StructList[FileAccess]
+
+// NewFileAccess creates a new list of FileAccess.
+func NewFileAccess_List(s *capnp.Segment, sz int32) (FileAccess_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, sz)
+	return capnp.StructList[FileAccess](l), err
+}
+
+// FileAccess_Future is a wrapper for a FileAccess promised by a client call.
+type FileAccess_Future struct{ *capnp.Future }
+
+func (f FileAccess_Future) Struct() (FileAccess, error) {
+	p, err := f.Future.Ptr()
+	return FileAccess(p.Struct()), err
+}
+
 type WsRequest capnp.Struct
 type WsRequest_Which uint16
 
@@ -1905,10 +2620,19 @@ const (
 	WsRequest_Which_revokeSession WsRequest_Which = 14
 	WsRequest_Which_files         WsRequest_Which = 15
 	WsRequest_Which_download      WsRequest_Which = 16
+	WsRequest_Which_circles       WsRequest_Which = 17
+	WsRequest_Which_createCircle  WsRequest_Which = 18
+	WsRequest_Which_deleteCircle  WsRequest_Which = 19
+	WsRequest_Which_addMember     WsRequest_Which = 20
+	WsRequest_Which_removeMember  WsRequest_Which = 21
+	WsRequest_Which_circleChat    WsRequest_Which = 22
+	WsRequest_Which_accessList    WsRequest_Which = 23
+	WsRequest_Which_shareFile     WsRequest_Which = 24
+	WsRequest_Which_replaceAccess WsRequest_Which = 25
 )
 
 func (w WsRequest_Which) String() string {
-	const s = "statuspingfindTwincontactsinviteacceptdeclineremoveblockunblocksendChathistorymarkReadsessionsrevokeSessionfilesdownload"
+	const s = "statuspingfindTwincontactsinviteacceptdeclineremoveblockunblocksendChathistorymarkReadsessionsrevokeSessionfilesdownloadcirclescreateCircledeleteCircleaddMemberremoveMembercircleChataccessListshareFilereplaceAccess"
 	switch w {
 	case WsRequest_Which_status:
 		return s[0:6]
@@ -1944,6 +2668,24 @@ func (w WsRequest_Which) String() string {
 		return s[107:112]
 	case WsRequest_Which_download:
 		return s[112:120]
+	case WsRequest_Which_circles:
+		return s[120:127]
+	case WsRequest_Which_createCircle:
+		return s[127:139]
+	case WsRequest_Which_deleteCircle:
+		return s[139:151]
+	case WsRequest_Which_addMember:
+		return s[151:160]
+	case WsRequest_Which_removeMember:
+		return s[160:172]
+	case WsRequest_Which_circleChat:
+		return s[172:182]
+	case WsRequest_Which_accessList:
+		return s[182:192]
+	case WsRequest_Which_shareFile:
+		return s[192:201]
+	case WsRequest_Which_replaceAccess:
+		return s[201:214]
 
 	}
 	return "WsRequest_Which(" + strconv.FormatUint(uint64(w), 10) + ")"
@@ -2267,6 +3009,248 @@ func (s WsRequest) NewDownload() (FileRef, error) {
 	return ss, err
 }
 
+func (s WsRequest) SetCircles() {
+	capnp.Struct(s).SetUint16(0, 17)
+
+}
+
+func (s WsRequest) CreateCircle() (Circle, error) {
+	if capnp.Struct(s).Uint16(0) != 18 {
+		panic("Which() != createCircle")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return Circle(p.Struct()), err
+}
+
+func (s WsRequest) HasCreateCircle() bool {
+	if capnp.Struct(s).Uint16(0) != 18 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetCreateCircle(v Circle) error {
+	capnp.Struct(s).SetUint16(0, 18)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewCreateCircle sets the createCircle field to a newly
+// allocated Circle struct, preferring placement in s's segment.
+func (s WsRequest) NewCreateCircle() (Circle, error) {
+	capnp.Struct(s).SetUint16(0, 18)
+	ss, err := NewCircle(capnp.Struct(s).Segment())
+	if err != nil {
+		return Circle{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsRequest) DeleteCircle() (string, error) {
+	if capnp.Struct(s).Uint16(0) != 19 {
+		panic("Which() != deleteCircle")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s WsRequest) HasDeleteCircle() bool {
+	if capnp.Struct(s).Uint16(0) != 19 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) DeleteCircleBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s WsRequest) SetDeleteCircle(v string) error {
+	capnp.Struct(s).SetUint16(0, 19)
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s WsRequest) AddMember() (CircleMember, error) {
+	if capnp.Struct(s).Uint16(0) != 20 {
+		panic("Which() != addMember")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return CircleMember(p.Struct()), err
+}
+
+func (s WsRequest) HasAddMember() bool {
+	if capnp.Struct(s).Uint16(0) != 20 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetAddMember(v CircleMember) error {
+	capnp.Struct(s).SetUint16(0, 20)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewAddMember sets the addMember field to a newly
+// allocated CircleMember struct, preferring placement in s's segment.
+func (s WsRequest) NewAddMember() (CircleMember, error) {
+	capnp.Struct(s).SetUint16(0, 20)
+	ss, err := NewCircleMember(capnp.Struct(s).Segment())
+	if err != nil {
+		return CircleMember{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsRequest) RemoveMember() (CircleMember, error) {
+	if capnp.Struct(s).Uint16(0) != 21 {
+		panic("Which() != removeMember")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return CircleMember(p.Struct()), err
+}
+
+func (s WsRequest) HasRemoveMember() bool {
+	if capnp.Struct(s).Uint16(0) != 21 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetRemoveMember(v CircleMember) error {
+	capnp.Struct(s).SetUint16(0, 21)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewRemoveMember sets the removeMember field to a newly
+// allocated CircleMember struct, preferring placement in s's segment.
+func (s WsRequest) NewRemoveMember() (CircleMember, error) {
+	capnp.Struct(s).SetUint16(0, 21)
+	ss, err := NewCircleMember(capnp.Struct(s).Segment())
+	if err != nil {
+		return CircleMember{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsRequest) CircleChat() (CircleChat, error) {
+	if capnp.Struct(s).Uint16(0) != 22 {
+		panic("Which() != circleChat")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return CircleChat(p.Struct()), err
+}
+
+func (s WsRequest) HasCircleChat() bool {
+	if capnp.Struct(s).Uint16(0) != 22 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetCircleChat(v CircleChat) error {
+	capnp.Struct(s).SetUint16(0, 22)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewCircleChat sets the circleChat field to a newly
+// allocated CircleChat struct, preferring placement in s's segment.
+func (s WsRequest) NewCircleChat() (CircleChat, error) {
+	capnp.Struct(s).SetUint16(0, 22)
+	ss, err := NewCircleChat(capnp.Struct(s).Segment())
+	if err != nil {
+		return CircleChat{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsRequest) AccessList() ([]byte, error) {
+	if capnp.Struct(s).Uint16(0) != 23 {
+		panic("Which() != accessList")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s WsRequest) HasAccessList() bool {
+	if capnp.Struct(s).Uint16(0) != 23 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetAccessList(v []byte) error {
+	capnp.Struct(s).SetUint16(0, 23)
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s WsRequest) ShareFile() (FileAccess, error) {
+	if capnp.Struct(s).Uint16(0) != 24 {
+		panic("Which() != shareFile")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return FileAccess(p.Struct()), err
+}
+
+func (s WsRequest) HasShareFile() bool {
+	if capnp.Struct(s).Uint16(0) != 24 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetShareFile(v FileAccess) error {
+	capnp.Struct(s).SetUint16(0, 24)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewShareFile sets the shareFile field to a newly
+// allocated FileAccess struct, preferring placement in s's segment.
+func (s WsRequest) NewShareFile() (FileAccess, error) {
+	capnp.Struct(s).SetUint16(0, 24)
+	ss, err := NewFileAccess(capnp.Struct(s).Segment())
+	if err != nil {
+		return FileAccess{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsRequest) ReplaceAccess() (FileAccess, error) {
+	if capnp.Struct(s).Uint16(0) != 25 {
+		panic("Which() != replaceAccess")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return FileAccess(p.Struct()), err
+}
+
+func (s WsRequest) HasReplaceAccess() bool {
+	if capnp.Struct(s).Uint16(0) != 25 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetReplaceAccess(v FileAccess) error {
+	capnp.Struct(s).SetUint16(0, 25)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewReplaceAccess sets the replaceAccess field to a newly
+// allocated FileAccess struct, preferring placement in s's segment.
+func (s WsRequest) NewReplaceAccess() (FileAccess, error) {
+	capnp.Struct(s).SetUint16(0, 25)
+	ss, err := NewFileAccess(capnp.Struct(s).Segment())
+	if err != nil {
+		return FileAccess{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
 // WsRequest_List is a list of WsRequest.
 type WsRequest_List = capnp.StructList[WsRequest]
 
@@ -2295,6 +3279,24 @@ func (p WsRequest_Future) History() HistoryQuery_Future {
 func (p WsRequest_Future) Download() FileRef_Future {
 	return FileRef_Future{Future: p.Future.Field(0, nil)}
 }
+func (p WsRequest_Future) CreateCircle() Circle_Future {
+	return Circle_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsRequest_Future) AddMember() CircleMember_Future {
+	return CircleMember_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsRequest_Future) RemoveMember() CircleMember_Future {
+	return CircleMember_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsRequest_Future) CircleChat() CircleChat_Future {
+	return CircleChat_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsRequest_Future) ShareFile() FileAccess_Future {
+	return FileAccess_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsRequest_Future) ReplaceAccess() FileAccess_Future {
+	return FileAccess_Future{Future: p.Future.Field(0, nil)}
+}
 
 type WsResponse capnp.Struct
 type WsResponse_Which uint16
@@ -2310,10 +3312,14 @@ const (
 	WsResponse_Which_history  WsResponse_Which = 7
 	WsResponse_Which_sessions WsResponse_Which = 8
 	WsResponse_Which_files    WsResponse_Which = 9
+	WsResponse_Which_circles  WsResponse_Which = 10
+	WsResponse_Which_circle   WsResponse_Which = 11
+	WsResponse_Which_file     WsResponse_Which = 12
+	WsResponse_Which_chats    WsResponse_Which = 13
 )
 
 func (w WsResponse_Which) String() string {
-	const s = "okerrorstatusrtttwincontactschathistorysessionsfiles"
+	const s = "okerrorstatusrtttwincontactschathistorysessionsfilescirclescirclefilechats"
 	switch w {
 	case WsResponse_Which_ok:
 		return s[0:2]
@@ -2335,6 +3341,14 @@ func (w WsResponse_Which) String() string {
 		return s[39:47]
 	case WsResponse_Which_files:
 		return s[47:52]
+	case WsResponse_Which_circles:
+		return s[52:59]
+	case WsResponse_Which_circle:
+		return s[59:65]
+	case WsResponse_Which_file:
+		return s[65:69]
+	case WsResponse_Which_chats:
+		return s[69:74]
 
 	}
 	return "WsResponse_Which(" + strconv.FormatUint(uint64(w), 10) + ")"
@@ -2651,6 +3665,132 @@ func (s WsResponse) NewFiles(n int32) (FileEntry_List, error) {
 	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
 	return l, err
 }
+func (s WsResponse) Circles() (Circle_List, error) {
+	if capnp.Struct(s).Uint16(0) != 10 {
+		panic("Which() != circles")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return Circle_List(p.List()), err
+}
+
+func (s WsResponse) HasCircles() bool {
+	if capnp.Struct(s).Uint16(0) != 10 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsResponse) SetCircles(v Circle_List) error {
+	capnp.Struct(s).SetUint16(0, 10)
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewCircles sets the circles field to a newly
+// allocated Circle_List, preferring placement in s's segment.
+func (s WsResponse) NewCircles(n int32) (Circle_List, error) {
+	capnp.Struct(s).SetUint16(0, 10)
+	l, err := NewCircle_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return Circle_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+func (s WsResponse) Circle() (Circle, error) {
+	if capnp.Struct(s).Uint16(0) != 11 {
+		panic("Which() != circle")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return Circle(p.Struct()), err
+}
+
+func (s WsResponse) HasCircle() bool {
+	if capnp.Struct(s).Uint16(0) != 11 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsResponse) SetCircle(v Circle) error {
+	capnp.Struct(s).SetUint16(0, 11)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewCircle sets the circle field to a newly
+// allocated Circle struct, preferring placement in s's segment.
+func (s WsResponse) NewCircle() (Circle, error) {
+	capnp.Struct(s).SetUint16(0, 11)
+	ss, err := NewCircle(capnp.Struct(s).Segment())
+	if err != nil {
+		return Circle{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsResponse) File() (FileEntry, error) {
+	if capnp.Struct(s).Uint16(0) != 12 {
+		panic("Which() != file")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return FileEntry(p.Struct()), err
+}
+
+func (s WsResponse) HasFile() bool {
+	if capnp.Struct(s).Uint16(0) != 12 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsResponse) SetFile(v FileEntry) error {
+	capnp.Struct(s).SetUint16(0, 12)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewFile sets the file field to a newly
+// allocated FileEntry struct, preferring placement in s's segment.
+func (s WsResponse) NewFile() (FileEntry, error) {
+	capnp.Struct(s).SetUint16(0, 12)
+	ss, err := NewFileEntry(capnp.Struct(s).Segment())
+	if err != nil {
+		return FileEntry{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsResponse) Chats() (ChatEntry_List, error) {
+	if capnp.Struct(s).Uint16(0) != 13 {
+		panic("Which() != chats")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return ChatEntry_List(p.List()), err
+}
+
+func (s WsResponse) HasChats() bool {
+	if capnp.Struct(s).Uint16(0) != 13 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsResponse) SetChats(v ChatEntry_List) error {
+	capnp.Struct(s).SetUint16(0, 13)
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewChats sets the chats field to a newly
+// allocated ChatEntry_List, preferring placement in s's segment.
+func (s WsResponse) NewChats(n int32) (ChatEntry_List, error) {
+	capnp.Struct(s).SetUint16(0, 13)
+	l, err := NewChatEntry_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return ChatEntry_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
 
 // WsResponse_List is a list of WsResponse.
 type WsResponse_List = capnp.StructList[WsResponse]
@@ -2677,19 +3817,27 @@ func (p WsResponse_Future) Twin() TwinRecord_Future {
 func (p WsResponse_Future) Chat() ChatEntry_Future {
 	return ChatEntry_Future{Future: p.Future.Field(0, nil)}
 }
+func (p WsResponse_Future) Circle() Circle_Future {
+	return Circle_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsResponse_Future) File() FileEntry_Future {
+	return FileEntry_Future{Future: p.Future.Field(0, nil)}
+}
 
 type WsEvent capnp.Struct
 type WsEvent_Which uint16
 
 const (
-	WsEvent_Which_chat    WsEvent_Which = 0
-	WsEvent_Which_contact WsEvent_Which = 1
-	WsEvent_Which_status  WsEvent_Which = 2
-	WsEvent_Which_file    WsEvent_Which = 3
+	WsEvent_Which_chat          WsEvent_Which = 0
+	WsEvent_Which_contact       WsEvent_Which = 1
+	WsEvent_Which_status        WsEvent_Which = 2
+	WsEvent_Which_file          WsEvent_Which = 3
+	WsEvent_Which_circle        WsEvent_Which = 4
+	WsEvent_Which_circleDeleted WsEvent_Which = 5
 )
 
 func (w WsEvent_Which) String() string {
-	const s = "chatcontactstatusfile"
+	const s = "chatcontactstatusfilecirclecircleDeleted"
 	switch w {
 	case WsEvent_Which_chat:
 		return s[0:4]
@@ -2699,6 +3847,10 @@ func (w WsEvent_Which) String() string {
 		return s[11:17]
 	case WsEvent_Which_file:
 		return s[17:21]
+	case WsEvent_Which_circle:
+		return s[21:27]
+	case WsEvent_Which_circleDeleted:
+		return s[27:40]
 
 	}
 	return "WsEvent_Which(" + strconv.FormatUint(uint64(w), 10) + ")"
@@ -2881,6 +4033,63 @@ func (s WsEvent) NewFile() (FileEntry, error) {
 	return ss, err
 }
 
+func (s WsEvent) Circle() (Circle, error) {
+	if capnp.Struct(s).Uint16(0) != 4 {
+		panic("Which() != circle")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return Circle(p.Struct()), err
+}
+
+func (s WsEvent) HasCircle() bool {
+	if capnp.Struct(s).Uint16(0) != 4 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsEvent) SetCircle(v Circle) error {
+	capnp.Struct(s).SetUint16(0, 4)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewCircle sets the circle field to a newly
+// allocated Circle struct, preferring placement in s's segment.
+func (s WsEvent) NewCircle() (Circle, error) {
+	capnp.Struct(s).SetUint16(0, 4)
+	ss, err := NewCircle(capnp.Struct(s).Segment())
+	if err != nil {
+		return Circle{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsEvent) CircleDeleted() (string, error) {
+	if capnp.Struct(s).Uint16(0) != 5 {
+		panic("Which() != circleDeleted")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s WsEvent) HasCircleDeleted() bool {
+	if capnp.Struct(s).Uint16(0) != 5 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsEvent) CircleDeletedBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s WsEvent) SetCircleDeleted(v string) error {
+	capnp.Struct(s).SetUint16(0, 5)
+	return capnp.Struct(s).SetText(0, v)
+}
+
 // WsEvent_List is a list of WsEvent.
 type WsEvent_List = capnp.StructList[WsEvent]
 
@@ -2908,6 +4117,9 @@ func (p WsEvent_Future) Status() TwinStatus_Future {
 }
 func (p WsEvent_Future) File() FileEntry_Future {
 	return FileEntry_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsEvent_Future) Circle() Circle_Future {
+	return Circle_Future{Future: p.Future.Field(0, nil)}
 }
 
 type WsFrame capnp.Struct

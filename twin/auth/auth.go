@@ -99,9 +99,10 @@ func (a *Auth) Login(secret, userAgent string) (string, store.Session, error) {
 	return cookie, se, nil
 }
 
-// SetCookie sets the session cookie on a response: HttpOnly, SameSite=Strict, for the whole site.
-func SetCookie(w http.ResponseWriter, cookie string) {
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: cookie, Path: "/", HttpOnly: true,
+// SetCookie sets the session cookie on a response: HttpOnly, SameSite=Strict, for the whole site,
+// and Secure when the twin serves HTTPS, so the browser never sends it over plain HTTP.
+func SetCookie(w http.ResponseWriter, cookie string, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: cookie, Path: "/", HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: int((365 * 24 * time.Hour).Seconds())})
 }
 

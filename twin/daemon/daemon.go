@@ -5,6 +5,7 @@ package daemon
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
@@ -15,8 +16,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +32,7 @@ import (
 	"github.com/freeflowuniverse/planetary/twin/services"
 	"github.com/freeflowuniverse/planetary/twin/store"
 	"github.com/freeflowuniverse/planetary/twin/web"
+	"github.com/freeflowuniverse/planetary/twin/webtls"
 	"github.com/freeflowuniverse/planetary/twin/wsapi"
 )
 
@@ -57,6 +61,12 @@ type Config struct {
 	PNICKey string
 	// Location is registered in the directory.
 	Location string
+	// TLSCert and TLSKey, when set, are the PEM certificate chain and key the web server serves
+	// HTTPS with.
+	TLSCert, TLSKey string
+	// TLS, without TLSCert, serves HTTPS with a self-signed certificate kept in <DataDir>/tls
+	// (made on first start, reused after).
+	TLS bool
 	// Version is shown to the owner.
 	Version string
 	// Out receives the login link on first start; nil discards it.
@@ -100,19 +110,74 @@ func (cfg Config) Validate() error {
 	if !wsapi.LocalHost(host) {
 		return fmt.Errorf("--http %q: the twin serves only its owner, on a loopback address", cfg.HTTP)
 	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if cfg.TLS && cfg.TLSCert != "" {
+		return errors.New("--tls makes its own certificate: leave it out with --tls-cert and --tls-key")
+	}
 	return nil
 }
 
 // LoginDir is where login secrets of a data directory live.
 func LoginDir(dataDir string) string { return filepath.Join(dataDir, "login") }
 
-// LoginLink mints a one-time login link for the twin whose web server is at httpAddr.
+// TLSDir is where the self-signed certificate of a data directory lives.
+func TLSDir(dataDir string) string { return filepath.Join(dataDir, "tls") }
+
+// urlFile records the running web server's base URL, so `twind login-link` knows its scheme.
+func urlFile(dataDir string) string { return filepath.Join(dataDir, "web.url") }
+
+// WebURL returns the base URL of the twin's web server at httpAddr (its address as twind last
+// recorded it when httpAddr is empty): https when twind last served TLS, else http.
+func WebURL(dataDir, httpAddr string) string {
+	scheme, host := "http", DefaultHTTP
+	if b, err := os.ReadFile(urlFile(dataDir)); err == nil {
+		if u, err := url.Parse(strings.TrimSpace(string(b))); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			scheme, host = u.Scheme, u.Host
+		}
+	}
+	if httpAddr != "" {
+		host = httpAddr
+	}
+	return scheme + "://" + host
+}
+
+// LoginLink mints a one-time login link for the twin whose web server is at httpAddr (where twind
+// last served when empty), https when it serves TLS.
 func LoginLink(dataDir, httpAddr string) (string, error) {
+	return loginLink(dataDir, WebURL(dataDir, httpAddr))
+}
+
+func loginLink(dataDir, base string) (string, error) {
 	s, err := auth.NewLoginSecret(LoginDir(dataDir))
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("http://%s/login?s=%s", httpAddr, s), nil
+	return fmt.Sprintf("%s/login?s=%s", base, s), nil
+}
+
+// serverTLS returns the web server's certificate when cfg asks for TLS, or nil.
+func serverTLS(cfg Config, log *slog.Logger) (*tls.Certificate, error) {
+	switch {
+	case cfg.TLSCert != "":
+		c, err := webtls.Load(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, err
+		}
+		return &c, nil
+	case cfg.TLS:
+		host, _, _ := net.SplitHostPort(cfg.HTTP)
+		c, made, err := webtls.SelfSigned(TLSDir(cfg.DataDir), host)
+		if err != nil {
+			return nil, err
+		}
+		if made {
+			log.Info("made a self-signed TLS certificate", "dir", TLSDir(cfg.DataDir), "sha256", webtls.Fingerprint(c))
+		}
+		return &c, nil
+	}
+	return nil, nil
 }
 
 // loadKeys reads the twin's keys, creating them for cfg.TwinID when the file does not exist.
@@ -194,10 +259,13 @@ func register(ctx context.Context, cfg Config, d directory.Directory, k seal.Twi
 	return nil
 }
 
+// circleIndex is where a twin on the chain remembers its circles' chain ids.
+func circleIndex(dataDir string) string { return filepath.Join(dataDir, "chain-circles.json") }
+
 // chainIdentity loads the twin's keys, or on first start makes them and registers the twin on the
 // chain, which assigns its id; the twin's own signing key is its chain account.
 func chainIdentity(ctx context.Context, cfg Config, cc *chainclient.Client, log *slog.Logger) (seal.TwinKeys, directory.Directory, error) {
-	circles := directory.NewFile(filepath.Join(cfg.DataDir, "circles.json"))
+	circles := circleIndex(cfg.DataDir)
 	k, err := seal.ReadKeyFile(cfg.KeyFile)
 	if err == nil {
 		d := directory.NewChain(cc, k.Signing, circles)
@@ -323,12 +391,23 @@ func Run(ctx context.Context, cfg Config) error {
 	defer st.Close()
 	au := auth.New(LoginDir(cfg.DataDir), st)
 
+	cert, err := serverTLS(cfg, log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
+	if cert != nil {
+		base = "https://" + ln.Addr().String()
+		ln = tls.NewListener(ln, webtls.ServerConfig(*cert))
+	}
+	if err := os.WriteFile(urlFile(cfg.DataDir), []byte(base+"\n"), 0o600); err != nil {
+		return fmt.Errorf("web server: %w", err)
+	}
 
 	var tw atomic.Pointer[services.Twin]
 	c, err := dial(ctx, cfg, keys, func(r client.Receipt) {
@@ -359,14 +438,18 @@ func Run(ctx context.Context, cfg Config) error {
 		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}))
 	mux.Handle("GET /healthz", healthz(t))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return rctx }}
+		BaseContext: func(net.Listener) context.Context { return rctx },
+		ErrorLog:    slog.NewLogLogger(log.With("part", "web").Handler(), slog.LevelDebug)}
 	// The link is printed before the server answers, so whoever sees it answer can find it.
 	if sessions, err := au.Sessions(); err == nil && len(sessions) == 0 {
-		link, err := LoginLink(cfg.DataDir, ln.Addr().String())
+		link, err := loginLink(cfg.DataDir, base)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "Open this link once to log in to twin %d (it works one time; `twind login-link` makes another):\n  %s\n", keys.ID, link)
+		if cert != nil && cfg.TLS {
+			fmt.Fprintf(out, "The certificate is self-signed: your browser asks once whether to trust it. Its SHA-256 fingerprint:\n  %s\n", webtls.Fingerprint(*cert))
+		}
 	}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
@@ -440,7 +523,7 @@ func Relocate(ctx context.Context, cfg Config) (uint64, ed25519.PublicKey, error
 			return 0, nil, fmt.Errorf("chain at %s: %w", cfg.Chain, err)
 		}
 		defer cc.Close()
-		dir = directory.NewChain(cc, k.Signing, directory.NewFile(filepath.Join(cfg.DataDir, "circles.json")))
+		dir = directory.NewChain(cc, k.Signing, circleIndex(cfg.DataDir))
 	}
 	rec, err := dir.FindTwin(ctx, k.ID)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/chain"
 	"github.com/freeflowuniverse/planetary/chain/chaintest"
 	chainclient "github.com/freeflowuniverse/planetary/chain/client"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
@@ -29,7 +30,7 @@ func TestChainDirectory(t *testing.T) {
 	k, _ := seal.GenerateTwinKeys(0)
 	pnicA, _, _ := ed25519.GenerateKey(nil)
 	pnicB, _, _ := ed25519.GenerateKey(nil)
-	d := NewChain(c, k.Signing, NewFile(filepath.Join(t.TempDir(), "circles.json")))
+	d := NewChain(c, k.Signing, filepath.Join(t.TempDir(), "chain-circles.json"))
 	id, err := d.RegisterNew(ctx, Record{SigningKey: k.SigningPublic(), EncryptionKey: k.EncryptionPublic(), PNIC: pnicA, Location: "Ghent, BE"})
 	if err != nil || id != 1 {
 		t.Fatalf("register: id %d, %v", id, err)
@@ -70,10 +71,42 @@ func TestChainDirectory(t *testing.T) {
 	if !found {
 		t.Fatalf("audit log %+v lacks the report", log)
 	}
-	if err := d.SetCircle(ctx, 1, "friends", []uint64{2, 3}); err != nil {
+
+	// Circles on the chain: twins 2 and 3 register with their own accounts; twin 1's circles hold them.
+	for want := uint64(2); want <= 3; want++ {
+		o, _ := seal.GenerateTwinKeys(0)
+		od := NewChain(c, o.Signing, filepath.Join(t.TempDir(), "chain-circles.json"))
+		if id, err := od.RegisterNew(ctx, Record{SigningKey: o.SigningPublic(), EncryptionKey: o.EncryptionPublic(), PNIC: pnicA}); err != nil || id != want {
+			t.Fatalf("register twin %d: %d %v", want, id, err)
+		}
+	}
+	checkCircles(t, ctx, d, 1, 2, 3)
+	all, err := d.Circles(ctx, 1)
+	if err != nil || len(all) != 1 || all[0].ChainID == 0 {
+		t.Fatalf("circles: %+v %v", all, err)
+	}
+	// The chain holds them: its members, proven, and the circle's name and owner.
+	members, err := c.CircleMembers(ctx, all[0].ChainID)
+	if err != nil || len(members) != 2 {
+		t.Fatalf("chain members of circle %d: %+v %v", all[0].ChainID, members, err)
+	}
+	if ci, err := c.Circle(ctx, all[0].ChainID); err != nil || ci.Name != "friends" || ci.Owner != 1 {
+		t.Fatalf("chain circle: %+v %v", ci, err)
+	}
+	if err := d.AddMember(ctx, 1, "friends", 99); err == nil {
+		t.Fatal("the chain took an unregistered twin into a circle")
+	}
+	// A sequence number used without a tx reaching the chain (a broadcast that failed while the
+	// node was down) costs the next write nothing: it is signed again with the chain's count.
+	if _, err := c.Sign(ctx, d.owner, &chain.ReportAudit{Twin: 1, Event: "lost", Detail: "never broadcast"}); err != nil {
 		t.Fatal(err)
 	}
-	if m, err := d.Circle(ctx, 1, "friends"); err != nil || len(m) != 2 {
-		t.Fatalf("circle: %v %v", m, err)
+	if err := d.AppendAudit(ctx, AuditEvent{Twin: 1, Action: "after_a_lost_sequence"}); err != nil {
+		t.Fatalf("write after a sequence number was lost: %v", err)
+	}
+	// Another start of the twin finds its circles through the index.
+	again := NewChain(c, k.Signing, d.index)
+	if m, err := again.Circle(ctx, 1, "friends"); err != nil || len(m) != 1 || m[0] != 2 {
+		t.Fatalf("circle after a restart: %v %v", m, err)
 	}
 }

@@ -1,6 +1,6 @@
 // Package directory is where a twin registers itself and looks other twins up: its keys, the PNIC
-// hosting it, its location, its circles and its audit log. The chain will hold all of this; until it
-// is available, File keeps it beside the PNIC's resolver file.
+// hosting it, its location, its circles and its audit log: Chain keeps them on the chain, File beside
+// the PNIC's resolver file.
 package directory
 
 import (
@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -39,6 +40,20 @@ type AuditEvent struct {
 	Detail string    `json:"detail,omitempty"`
 }
 
+// Circle is one of a twin's circles: a named group of other twins.
+type Circle struct {
+	Name    string
+	Members []uint64 // in id order, without the owning twin
+	// ChainID is the circle's id on the chain; 0 for a circle kept in a file.
+	ChainID uint64
+}
+
+// ErrNoCircle is returned for a circle the twin does not have.
+var ErrNoCircle = errors.New("directory: no such circle")
+
+// ErrCircleExists is returned when creating a circle whose name the twin already uses.
+var ErrCircleExists = errors.New("directory: the twin already has a circle of that name")
+
 // Directory registers twins and answers lookups.
 type Directory interface {
 	// Register adds the twin's record; it fails if the id is taken by other keys.
@@ -47,10 +62,20 @@ type Directory interface {
 	Update(ctx context.Context, r Record) error
 	// FindTwin returns the record of a twin or an error wrapping ErrNotFound.
 	FindTwin(ctx context.Context, id uint64) (Record, error)
-	// SetCircle replaces the members of one of the twin's circles.
+	// SetCircle replaces the members of one of the twin's circles, creating it if needed.
 	SetCircle(ctx context.Context, twin uint64, circle string, members []uint64) error
-	// Circle returns the members of one of the twin's circles.
+	// Circle returns the members of one of the twin's circles; none for a circle it does not have.
 	Circle(ctx context.Context, twin uint64, circle string) ([]uint64, error)
+	// Circles lists the twin's circles by name.
+	Circles(ctx context.Context, twin uint64) ([]Circle, error)
+	// CreateCircle makes a circle with members, or fails with ErrCircleExists.
+	CreateCircle(ctx context.Context, twin uint64, circle string, members []uint64) (Circle, error)
+	// AddMember puts member in one of the twin's circles (ErrNoCircle if it has none of that name).
+	AddMember(ctx context.Context, twin uint64, circle string, member uint64) error
+	// RemoveMember takes member out of one of the twin's circles.
+	RemoveMember(ctx context.Context, twin uint64, circle string, member uint64) error
+	// DeleteCircle removes one of the twin's circles.
+	DeleteCircle(ctx context.Context, twin uint64, circle string) error
 	// AppendAudit adds an event to the twin's audit log.
 	AppendAudit(ctx context.Context, e AuditEvent) error
 }
@@ -197,8 +222,26 @@ func (f *File) FindTwin(_ context.Context, id uint64) (Record, error) {
 
 func (f *File) circlesPath() string { return f.path + ".circles" }
 
-// SetCircle stores the circle's members in the circles file.
-func (f *File) SetCircle(_ context.Context, twin uint64, circle string, members []uint64) error {
+func circleKey(twin uint64, circle string) string { return fmt.Sprintf("%d/%s", twin, circle) }
+
+// loadCircles reads the circles file: "twin/name" → members.
+func (f *File) loadCircles() (map[string][]uint64, error) {
+	all := map[string][]uint64{}
+	b, err := os.ReadFile(f.circlesPath())
+	if errors.Is(err, os.ErrNotExist) {
+		return all, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("directory: %w", err)
+	}
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, fmt.Errorf("directory %s: %w", f.circlesPath(), err)
+	}
+	return all, nil
+}
+
+// editCircles runs edit on the circles file under its lock and writes the result.
+func (f *File) editCircles(edit func(all map[string][]uint64) error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	unlock, err := f.lock()
@@ -206,32 +249,110 @@ func (f *File) SetCircle(_ context.Context, twin uint64, circle string, members 
 		return err
 	}
 	defer unlock()
-	all := map[string][]uint64{}
-	if b, err := os.ReadFile(f.circlesPath()); err == nil {
-		if err := json.Unmarshal(b, &all); err != nil {
-			return fmt.Errorf("directory %s: %w", f.circlesPath(), err)
-		}
+	all, err := f.loadCircles()
+	if err != nil {
+		return err
 	}
-	all[fmt.Sprintf("%d/%s", twin, circle)] = slices.Clone(members)
+	if err := edit(all); err != nil {
+		return err
+	}
 	return writeJSON(f.circlesPath(), all)
+}
+
+// memberSet returns members sorted, without duplicates or the owning twin.
+func memberSet(twin uint64, members []uint64) []uint64 {
+	out := slices.DeleteFunc(slices.Clone(members), func(m uint64) bool { return m == twin || m == 0 })
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// SetCircle stores the circle's members in the circles file.
+func (f *File) SetCircle(_ context.Context, twin uint64, circle string, members []uint64) error {
+	return f.editCircles(func(all map[string][]uint64) error {
+		all[circleKey(twin, circle)] = memberSet(twin, members)
+		return nil
+	})
 }
 
 // Circle reads the circle's members from the circles file.
 func (f *File) Circle(_ context.Context, twin uint64, circle string) ([]uint64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b, err := os.ReadFile(f.circlesPath())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	all, err := f.loadCircles()
 	if err != nil {
-		return nil, fmt.Errorf("directory: %w", err)
+		return nil, err
 	}
-	all := map[string][]uint64{}
-	if err := json.Unmarshal(b, &all); err != nil {
-		return nil, fmt.Errorf("directory %s: %w", f.circlesPath(), err)
+	return all[circleKey(twin, circle)], nil
+}
+
+// Circles lists the twin's circles in the circles file.
+func (f *File) Circles(_ context.Context, twin uint64) ([]Circle, error) {
+	f.mu.Lock()
+	all, err := f.loadCircles()
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
-	return all[fmt.Sprintf("%d/%s", twin, circle)], nil
+	prefix := fmt.Sprintf("%d/", twin)
+	var out []Circle
+	for k, m := range all {
+		if name, ok := strings.CutPrefix(k, prefix); ok {
+			out = append(out, Circle{Name: name, Members: m})
+		}
+	}
+	slices.SortFunc(out, func(a, b Circle) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// CreateCircle adds a circle to the circles file.
+func (f *File) CreateCircle(_ context.Context, twin uint64, circle string, members []uint64) (Circle, error) {
+	c := Circle{Name: circle, Members: memberSet(twin, members)}
+	err := f.editCircles(func(all map[string][]uint64) error {
+		if _, ok := all[circleKey(twin, circle)]; ok {
+			return fmt.Errorf("circle %q: %w", circle, ErrCircleExists)
+		}
+		all[circleKey(twin, circle)] = c.Members
+		return nil
+	})
+	return c, err
+}
+
+// AddMember adds a member to a circle in the circles file.
+func (f *File) AddMember(_ context.Context, twin uint64, circle string, member uint64) error {
+	return f.editCircles(func(all map[string][]uint64) error {
+		m, ok := all[circleKey(twin, circle)]
+		if !ok {
+			return fmt.Errorf("circle %q: %w", circle, ErrNoCircle)
+		}
+		all[circleKey(twin, circle)] = memberSet(twin, append(m, member))
+		return nil
+	})
+}
+
+// RemoveMember removes a member from a circle in the circles file.
+func (f *File) RemoveMember(_ context.Context, twin uint64, circle string, member uint64) error {
+	return f.editCircles(func(all map[string][]uint64) error {
+		m, ok := all[circleKey(twin, circle)]
+		if !ok {
+			return fmt.Errorf("circle %q: %w", circle, ErrNoCircle)
+		}
+		if !slices.Contains(m, member) {
+			return fmt.Errorf("twin %d is not in circle %q", member, circle)
+		}
+		all[circleKey(twin, circle)] = slices.DeleteFunc(m, func(x uint64) bool { return x == member })
+		return nil
+	})
+}
+
+// DeleteCircle removes a circle from the circles file.
+func (f *File) DeleteCircle(_ context.Context, twin uint64, circle string) error {
+	return f.editCircles(func(all map[string][]uint64) error {
+		if _, ok := all[circleKey(twin, circle)]; !ok {
+			return fmt.Errorf("circle %q: %w", circle, ErrNoCircle)
+		}
+		delete(all, circleKey(twin, circle))
+		return nil
+	})
 }
 
 // AppendAudit appends the event as one JSON line to the audit file.

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,9 +19,52 @@ import (
 
 // File commands.
 const (
-	CmdFileOffer = "twin.file.offer"
-	CmdFileGet   = "twin.file.get"
+	CmdFileOffer   = "twin.file.offer"
+	CmdFileRefused = "twin.file.refused"
+	CmdFileGet     = "twin.file.get"
 )
+
+// FileRefusalText is the reason given to a twin that is not a contact and offers a file.
+func FileRefusalText(self uint64) string {
+	return fmt.Sprintf("twin %d accepts files only from its contacts: send it an invitation first", self)
+}
+
+func encodeFileRefusal(sha [32]byte, reason string) ([]byte, error) {
+	msg, seg := capnp.NewSingleSegmentMessage(nil)
+	r, err := schema.NewRootFileRefusal(seg)
+	if err == nil {
+		err = errors.Join(r.SetSha256(sha[:]), r.SetReason(reason))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encode file refusal: %w", err)
+	}
+	return msg.Marshal()
+}
+
+func decodeFileRefusal(b []byte) ([32]byte, string, error) {
+	var sha [32]byte
+	msg, err := capnp.Unmarshal(b)
+	if err != nil {
+		return sha, "", fmt.Errorf("decode file refusal: %w", err)
+	}
+	r, err := schema.ReadRootFileRefusal(msg)
+	if err != nil {
+		return sha, "", fmt.Errorf("decode file refusal: %w", err)
+	}
+	raw, err := r.Sha256()
+	if err != nil || len(raw) != 32 {
+		return sha, "", errors.New("decode file refusal: sha256 must be 32 bytes")
+	}
+	copy(sha[:], raw)
+	reason, err := r.Reason()
+	if err != nil {
+		return sha, "", fmt.Errorf("decode file refusal: %w", err)
+	}
+	if len(reason) > MaxNote {
+		reason = reason[:MaxNote]
+	}
+	return sha, reason, nil
+}
 
 // ChunkSize is the most a twin sends of a file in one response; an envelope holds at most 64 KiB.
 const ChunkSize = 48 << 10
@@ -91,25 +135,63 @@ func encodeChunk(offset, size int64, data []byte, refusal string) ([]byte, error
 	return msg.Marshal()
 }
 
-// Share imports a file and offers it to the twins in access, the only ones allowed to download it.
-func (t *Twin) Share(ctx context.Context, r io.Reader, name string, access []uint64) (store.File, error) {
+// checkAccess refuses an access list with the twin itself, twin 0, or a circle it does not have.
+func (t *Twin) checkAccess(ctx context.Context, twins []uint64, circles []string) error {
+	for _, id := range twins {
+		if id == 0 || id == t.cfg.Self {
+			return fmt.Errorf("twin %d cannot be given access: it is not another twin", id)
+		}
+	}
+	for _, c := range circles {
+		if err := t.hasCircle(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// union returns a and b together, sorted, each once.
+func union[T cmp.Ordered](a, b []T) []T {
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Share imports a file, lets the twins and the circles' members download it, and offers it to them.
+// Sharing a file again adds to its access list.
+func (t *Twin) Share(ctx context.Context, r io.Reader, name string, twins []uint64, circles []string) (store.File, error) {
 	if t.cfg.Files == nil {
 		return store.File{}, errors.New("this twin keeps no files")
 	}
 	if name == "" || len(name) > 255 {
 		return store.File{}, errors.New("a shared file needs a name of 1 to 255 bytes")
 	}
+	if err := t.checkAccess(ctx, twins, circles); err != nil {
+		return store.File{}, err
+	}
 	sha, size, err := t.cfg.Files.Import(r)
 	if err != nil {
 		return store.File{}, err
 	}
-	f := store.File{SHA256: sha, Name: name, Size: size, Have: size, Access: slices.Clone(access), Added: time.Now()}
+	f := store.File{SHA256: sha, Name: name, Size: size, Have: size, Added: time.Now()}
+	t.filesMu.Lock()
+	defer t.filesMu.Unlock()
 	if old, err := t.st.File(sha); err == nil && old.From == 0 {
-		f.Circles = old.Circles
-		f.Access = append(old.Access, access...)
-		slices.Sort(f.Access)
-		f.Access = slices.Compact(f.Access)
+		f.Access, f.Circles, f.Refusals = old.Access, old.Circles, old.Refusals
 	}
+	return t.grant(ctx, f, twins, circles)
+}
+
+// grant adds twins and circles to f's access list, stores and publishes it, and offers the file
+// to the twins and the circles' members.
+func (t *Twin) grant(ctx context.Context, f store.File, twins []uint64, circles []string) (store.File, error) {
+	f.Access, f.Circles = union(f.Access, twins), union(f.Circles, circles)
+	to, err := t.audience(ctx, twins, circles)
+	if err != nil {
+		return f, err
+	}
+	// A new offer asks again whoever refused the last one.
+	f.Refusals = slices.DeleteFunc(f.Refusals, func(r store.Refusal) bool { return slices.Contains(to, r.Twin) })
 	if err := t.st.PutFile(f); err != nil {
 		return store.File{}, err
 	}
@@ -118,18 +200,69 @@ func (t *Twin) Share(ctx context.Context, r io.Reader, name string, access []uin
 	if err != nil {
 		return f, err
 	}
-	for _, to := range access {
-		if _, err := t.send(ctx, to, CmdFileOffer, schema.FileInfo_TypeID, body); err != nil {
+	for _, id := range to {
+		if _, err := t.send(ctx, id, CmdFileOffer, schema.FileInfo_TypeID, body); err != nil {
 			return f, err
 		}
 	}
 	return f, nil
 }
 
+// SharedFile returns the entry of a file this twin shares, with its access list.
+func (t *Twin) SharedFile(sha [32]byte) (store.File, error) {
+	f, err := t.st.File(sha)
+	if err != nil || f.From != 0 {
+		return store.File{}, fmt.Errorf("file %x: %w", sha[:8], errNotShared)
+	}
+	return f, nil
+}
+
+// GrantAccess lets more twins and circles download a file this twin shares, and offers it to them.
+func (t *Twin) GrantAccess(ctx context.Context, sha [32]byte, twins []uint64, circles []string) (store.File, error) {
+	if err := t.checkAccess(ctx, twins, circles); err != nil {
+		return store.File{}, err
+	}
+	t.filesMu.Lock()
+	defer t.filesMu.Unlock()
+	f, err := t.SharedFile(sha)
+	if err != nil {
+		return f, err
+	}
+	return t.grant(ctx, f, twins, circles)
+}
+
+// ReplaceAccess makes twins and circles the whole access list of a file this twin shares: whoever
+// is left out is refused from its next chunk request on; whoever is new is offered the file.
+func (t *Twin) ReplaceAccess(ctx context.Context, sha [32]byte, twins []uint64, circles []string) (store.File, error) {
+	if err := t.checkAccess(ctx, twins, circles); err != nil {
+		return store.File{}, err
+	}
+	t.filesMu.Lock()
+	defer t.filesMu.Unlock()
+	f, err := t.SharedFile(sha)
+	if err != nil {
+		return f, err
+	}
+	var newTwins []uint64
+	for _, id := range twins {
+		if !slices.Contains(f.Access, id) {
+			newTwins = append(newTwins, id)
+		}
+	}
+	var newCircles []string
+	for _, c := range circles {
+		if !slices.Contains(f.Circles, c) {
+			newCircles = append(newCircles, c)
+		}
+	}
+	f.Access, f.Circles = union(nil, twins), union(nil, circles)
+	return t.grant(ctx, f, newTwins, newCircles)
+}
+
 // Files lists the files this twin shares or was offered.
 func (t *Twin) Files() ([]store.File, error) { return t.st.Files() }
 
-func (t *Twin) handleFileOffer(m *client.Message) error {
+func (t *Twin) handleFileOffer(ctx context.Context, m *client.Message) error {
 	f, err := decodeFileInfo(m.Body)
 	if err != nil {
 		t.log.Warn("dropped a malformed file offer", "from", m.From, "err", err)
@@ -140,8 +273,13 @@ func (t *Twin) handleFileOffer(m *client.Message) error {
 		return err
 	}
 	if c.State != schema.ContactState_contact {
-		t.log.Info("ignored a file offer from a twin that is not a contact", "from", m.From)
-		return nil
+		t.log.Info("refused a file offer from a twin that is not a contact", "from", m.From, "state", c.State)
+		body, err := encodeFileRefusal(f.SHA256, FileRefusalText(t.cfg.Self))
+		if err != nil {
+			return err
+		}
+		_, err = t.send(ctx, m.From, CmdFileRefused, schema.FileRefusal_TypeID, body)
+		return err
 	}
 	if old, err := t.st.File(f.SHA256); err == nil && (old.From == 0 || old.Have == old.Size) {
 		return nil // ours already, or complete
@@ -153,6 +291,30 @@ func (t *Twin) handleFileOffer(m *client.Message) error {
 	if err := t.st.PutFile(f); err != nil {
 		return err
 	}
+	t.publish(Event{File: &f})
+	return nil
+}
+
+// handleFileRefused records that a twin refused this twin's offer of a file, for the owner to see.
+func (t *Twin) handleFileRefused(m *client.Message) error {
+	sha, reason, err := decodeFileRefusal(m.Body)
+	if err != nil {
+		t.log.Warn("dropped a malformed file refusal", "from", m.From, "err", err)
+		return nil
+	}
+	t.filesMu.Lock()
+	defer t.filesMu.Unlock()
+	f, err := t.st.File(sha)
+	if err != nil || f.From != 0 {
+		t.log.Warn("refusal of a file this twin does not share", "from", m.From, "sha256", fmt.Sprintf("%x", sha[:8]))
+		return nil
+	}
+	f.Refusals = append(slices.DeleteFunc(f.Refusals, func(r store.Refusal) bool { return r.Twin == m.From }),
+		store.Refusal{Twin: m.From, Reason: reason, At: time.Now()})
+	if err := t.st.PutFile(f); err != nil {
+		return err
+	}
+	t.log.Info("a twin refused a file offer", "from", m.From, "file", f.Name, "reason", reason)
 	t.publish(Event{File: &f})
 	return nil
 }

@@ -14,24 +14,29 @@ import (
 func FuzzPayloads(f *testing.F) {
 	note, _ := encodeNote("hi")
 	chat, _ := encodeChat(store.Message{ID: store.MessageID{1}, Text: "hello", Sent: time.Unix(1, 0)})
+	circleChat, _ := encodeChat(store.Message{ID: store.MessageID{4}, Text: "hi all", Sent: time.Unix(2, 0), Circle: "friends"})
 	receipt, _ := encodeReceipt(store.MessageID{2}, schema.ChatState_read, 5, "")
 	offer, _ := encodeFileInfo(store.File{SHA256: [32]byte{3}, Name: "a.txt", Size: 10})
 	chunk, _ := encodeChunk(0, 10, []byte("0123456789"), "")
-	for _, b := range [][]byte{note, chat, receipt, offer, chunk, {}, []byte("garbage")} {
+	refusal, _ := encodeFileRefusal([32]byte{5}, FileRefusalText(2))
+	for _, b := range [][]byte{note, chat, circleChat, receipt, offer, chunk, refusal, {}, []byte("garbage")} {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if n, err := decodeNote(b); err == nil && len(n) > MaxNote {
 			t.Fatalf("note of %d bytes accepted", len(n))
 		}
-		if c, err := decodeChat(b); err == nil && len(c.text) > MaxText {
-			t.Fatalf("chat of %d bytes accepted", len(c.text))
+		if c, err := decodeChat(b); err == nil && (len(c.text) > MaxText || len(c.circle) > MaxCircleName) {
+			t.Fatalf("chat of %d bytes (circle %d bytes) accepted", len(c.text), len(c.circle))
 		}
 		if r, err := decodeReceipt(b); err == nil && r.state != schema.ChatState_delivered && r.state != schema.ChatState_read && r.state != schema.ChatState_refused {
 			t.Fatalf("receipt state %v accepted", r.state)
 		}
 		if fi, err := decodeFileInfo(b); err == nil && (len(fi.Name) > 255 || fi.Size < 0) {
 			t.Fatalf("file offer %+v accepted", fi)
+		}
+		if _, reason, err := decodeFileRefusal(b); err == nil && len(reason) > MaxNote {
+			t.Fatalf("refusal reason of %d bytes accepted", len(reason))
 		}
 		(&Twin{}).chunkData(&client.Message{Schema: schema.FileChunk_TypeID, Body: b}, 0)
 	})

@@ -1,8 +1,9 @@
 // Package services is what a twin does over the message bus: ping, finding twins, its trusted
 // network (invite, accept or decline, remove, block) and 1:1 chat with delivery and read receipts.
 //
-// Only contacts may chat: a chat message from any other twin is refused with a receipt that says
-// why, so the sender sees a clear error instead of silence. Every change is stored before it is
+// Only contacts may chat or offer files: a chat message or file offer from any other twin is
+// refused with an answer that says why, and so is an invitation from a blocked twin, so the sender
+// sees a clear error instead of silence. Every change is stored before it is
 // acknowledged to the bus, and published to subscribers (the owner's browsers).
 package services
 
@@ -39,6 +40,9 @@ type Event struct {
 	Chat    *store.Message
 	Contact *Contact
 	File    *store.File
+	Circle  *directory.Circle
+	// CircleDeleted names a circle the owner deleted.
+	CircleDeleted string
 }
 
 // Config describes a Twin.
@@ -65,6 +69,7 @@ type Twin struct {
 	log *slog.Logger
 
 	mu       sync.Mutex // serialises contact state changes
+	filesMu  sync.Mutex // serialises changes of shared files' access lists
 	subsMu   sync.Mutex
 	subs     map[chan Event]struct{}
 	inflight sync.Map     // seal.ID → outgoing chat, until the bus's receipt
@@ -203,7 +208,9 @@ func (t *Twin) handle(ctx context.Context, m *client.Message) error {
 		}
 		return nil
 	case CmdFileOffer:
-		return t.handleFileOffer(m)
+		return t.handleFileOffer(ctx, m)
+	case CmdFileRefused:
+		return t.handleFileRefused(m)
 	case CmdFileGet:
 		if m.Kind != seal.KindRequest {
 			return nil
@@ -229,9 +236,10 @@ func (t *Twin) handleContact(ctx context.Context, from uint64, command, note str
 	case CmdInvite:
 		switch c.State {
 		case schema.ContactState_blocked:
+			// A clear answer rather than silence: the inviter sees why nothing will come of it.
 			t.log.Info("refused an invitation from a blocked twin", "from", from)
-			return nil
-		case schema.ContactState_none:
+			return t.sendNote(ctx, from, CmdDecline, BlockedInvitationText(t.cfg.Self, from))
+		case schema.ContactState_none, schema.ContactState_declined:
 			next = store.Contact{Twin: from, State: schema.ContactState_invitedBy, Note: note, Since: now}
 		case schema.ContactState_invited:
 			// Both invited each other: that is agreement.
@@ -247,10 +255,17 @@ func (t *Twin) handleContact(ctx context.Context, from uint64, command, note str
 		}
 		next = store.Contact{Twin: from, State: schema.ContactState_contact, Note: c.Note, Since: now}
 	case CmdDecline, CmdRemove:
-		if c.State == schema.ContactState_blocked || c.State == schema.ContactState_none {
+		switch {
+		case c.State == schema.ContactState_blocked || c.State == schema.ContactState_none || c.State == schema.ContactState_declined:
 			return nil
+		case command == CmdDecline && c.State == schema.ContactState_invited:
+			if note == "" {
+				note = fmt.Sprintf("twin %d declined the invitation", from)
+			}
+			next = store.Contact{Twin: from, State: schema.ContactState_declined, Note: note, Since: now}
+		default:
+			next = store.Contact{Twin: from, State: schema.ContactState_none}
 		}
-		next = store.Contact{Twin: from, State: schema.ContactState_none}
 	}
 	if next != c {
 		if err := t.st.PutContact(next); err != nil {
@@ -260,15 +275,24 @@ func (t *Twin) handleContact(ctx context.Context, from uint64, command, note str
 		t.publishContact(next)
 	}
 	if reply != "" {
-		body, err := encodeNote("")
-		if err != nil {
-			return err
-		}
-		if _, err := t.send(ctx, from, reply, schema.ContactNote_TypeID, body); err != nil {
-			return err
-		}
+		return t.sendNote(ctx, from, reply, "")
 	}
 	return nil
+}
+
+// sendNote sends a contact command with its note.
+func (t *Twin) sendNote(ctx context.Context, to uint64, command, note string) error {
+	body, err := encodeNote(note)
+	if err != nil {
+		return err
+	}
+	_, err = t.send(ctx, to, command, schema.ContactNote_TypeID, body)
+	return err
+}
+
+// BlockedInvitationText is the answer a twin that blocked another gives to its invitation.
+func BlockedInvitationText(self, from uint64) string {
+	return fmt.Sprintf("twin %d does not accept invitations from twin %d", self, from)
 }
 
 // RefusalText is the reason given to a twin that is not a contact and sends a chat message.
@@ -292,7 +316,7 @@ func (t *Twin) handleChat(ctx context.Context, m *client.Message) error {
 		t.log.Info("refused chat from a twin that is not a contact", "from", m.From, "state", c.State)
 	} else {
 		msg, added, err := t.st.AddMessage(store.Message{Peer: m.From, ID: in.id, Text: in.text,
-			Sent: time.Unix(0, in.sent), State: schema.ChatState_delivered})
+			Sent: time.Unix(0, in.sent), State: schema.ChatState_delivered, Circle: in.circle})
 		if err != nil {
 			return err
 		}
@@ -409,7 +433,8 @@ func (t *Twin) Decline(ctx context.Context, from uint64) error {
 	if _, err := t.expect(from, schema.ContactState_invitedBy, "decline"); err != nil {
 		return err
 	}
-	return t.change(ctx, from, store.Contact{Twin: from, State: schema.ContactState_none}, CmdDecline, "")
+	return t.change(ctx, from, store.Contact{Twin: from, State: schema.ContactState_none}, CmdDecline,
+		fmt.Sprintf("twin %d declined the invitation", t.cfg.Self))
 }
 
 // Remove ends a relation (a contact, or an invitation either way) and tells the other twin.
@@ -422,6 +447,10 @@ func (t *Twin) Remove(ctx context.Context, other uint64) error {
 	}
 	if c.State == schema.ContactState_none || c.State == schema.ContactState_blocked {
 		return fmt.Errorf("remove twin %d: its state is %s", other, c.State)
+	}
+	if c.State == schema.ContactState_declined {
+		// Only forgotten here: the other twin already ended it.
+		return t.change(ctx, other, store.Contact{Twin: other, State: schema.ContactState_none}, "", "")
 	}
 	return t.change(ctx, other, store.Contact{Twin: other, State: schema.ContactState_none}, CmdRemove, "")
 }
@@ -455,6 +484,13 @@ func (t *Twin) Unblock(ctx context.Context, other uint64) error {
 // SendChat stores a chat message to another twin and hands it to the PNIC. The message's later
 // states (delivered, read, refused, failed) arrive as events.
 func (t *Twin) SendChat(ctx context.Context, to uint64, text string) (store.Message, error) {
+	var id store.MessageID
+	rand.Read(id[:])
+	return t.sendChat(ctx, to, text, "", id)
+}
+
+// sendChat sends one chat message with the given id, to a circle's member when circle is set.
+func (t *Twin) sendChat(ctx context.Context, to uint64, text, circle string, id store.MessageID) (store.Message, error) {
 	if text == "" {
 		return store.Message{}, errors.New("empty chat message")
 	}
@@ -464,9 +500,7 @@ func (t *Twin) SendChat(ctx context.Context, to uint64, text string) (store.Mess
 	if to == t.cfg.Self {
 		return store.Message{}, errors.New("a twin cannot chat with itself")
 	}
-	var id store.MessageID
-	rand.Read(id[:])
-	m, _, err := t.st.AddMessage(store.Message{Peer: to, ID: id, Outgoing: true, Text: text, Sent: time.Now(), State: schema.ChatState_pending})
+	m, _, err := t.st.AddMessage(store.Message{Peer: to, ID: id, Outgoing: true, Text: text, Sent: time.Now(), State: schema.ChatState_pending, Circle: circle})
 	if err != nil {
 		return store.Message{}, err
 	}
@@ -551,6 +585,8 @@ type Status struct {
 	Twin      uint64
 	Connected bool
 	Address   netip.Addr
+	// ChunksServed counts the file chunks this twin sent other twins since it started.
+	ChunksServed uint64
 }
 
 // Status asks the PNIC for the twin's overlay address: any answer, even a refusal (a PNIC without
@@ -560,5 +596,5 @@ func (t *Twin) Status(ctx context.Context) Status {
 	defer cancel()
 	a, err := t.c.Address(ctx, 0)
 	var refused *client.Error
-	return Status{Twin: t.cfg.Self, Connected: err == nil || errors.As(err, &refused), Address: a}
+	return Status{Twin: t.cfg.Self, Connected: err == nil || errors.As(err, &refused), Address: a, ChunksServed: uint64(t.served.Load())}
 }

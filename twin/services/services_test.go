@@ -164,6 +164,11 @@ func TestContactsAndChat(t *testing.T) {
 	if err := c.Invite(ctx, 1, "again"); err != nil {
 		t.Fatal(err)
 	}
+	// The blocked twin's invitation gets a clear answer, not silence.
+	e = c.await(t, ctx, "the answer to an invitation of a twin that blocked it", contactIs(1, schema.ContactState_declined))
+	if e.Contact.Note != BlockedInvitationText(1, 3) {
+		t.Fatalf("answer to a blocked twin's invitation: %q", e.Contact.Note)
+	}
 	y, _ := b.SendChat(ctx, 1, "still there?")
 	b.await(t, ctx, "refusal after removal", chatIs(y.ID, schema.ChatState_refused))
 	cs, _ := a.Contacts()
@@ -198,7 +203,7 @@ func TestFiles(t *testing.T) {
 	content := make([]byte, 5*ChunkSize+1234)
 	rand.Read(content)
 	sum := sha256.Sum256(content)
-	f, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{2})
+	f, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{2}, nil)
 	if err != nil || f.SHA256 != sum || f.Size != int64(len(content)) {
 		t.Fatalf("share: %+v %v", f, err)
 	}
@@ -234,7 +239,7 @@ func TestFiles(t *testing.T) {
 
 	// Granted access, twin 3 starts on a corrupt partial: the SHA-256 check fails and drops it, so
 	// a retry starts over and succeeds.
-	f2, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{3})
+	f2, err := a.Share(ctx, bytes.NewReader(content), "photo.jpg", []uint64{3}, nil)
 	if err != nil || len(f2.Access) != 2 {
 		t.Fatalf("share again: %+v %v", f2, err)
 	}
@@ -267,7 +272,13 @@ func TestInvitationPaths(t *testing.T) {
 	if err := b.Decline(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	a.await(t, ctx, "decline", contactIs(2, schema.ContactState_none))
+	e := a.await(t, ctx, "decline", contactIs(2, schema.ContactState_declined))
+	if !strings.Contains(e.Contact.Note, "twin 2 declined") {
+		t.Fatalf("decline note %q", e.Contact.Note)
+	}
+	if got, _ := b.st.Contact(1); got.State != schema.ContactState_none {
+		t.Fatalf("the decliner keeps state %v", got.State)
+	}
 
 	// Inviting a twin that invited us accepts its invitation.
 	if err := a.Invite(ctx, 2, ""); err != nil {
@@ -299,4 +310,37 @@ func TestInvitationPaths(t *testing.T) {
 	if _, err := a.SendChat(ctx, 1, "me"); err == nil {
 		t.Fatal("chatted with itself")
 	}
+}
+
+// TestRefusedOffer: a file offered to a twin that is not a contact is refused with the reason,
+// which the sender's owner sees on the file; offered again once they are contacts, it arrives.
+func TestRefusedOffer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p := twintest.NewPNIC(t)
+	a := startTwin(t, ctx, p, p.AddTwin(t, 1))
+	c := startTwin(t, ctx, p, p.AddTwin(t, 3))
+
+	content := []byte("unsolicited")
+	sum := sha256.Sum256(content)
+	if _, err := a.Share(ctx, bytes.NewReader(content), "offer.txt", []uint64{3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := a.await(t, ctx, "the refusal", func(e Event) bool { return e.File != nil && e.File.SHA256 == sum && len(e.File.Refusals) == 1 })
+	if r := e.File.Refusals[0]; r.Twin != 3 || r.Reason != FileRefusalText(3) {
+		t.Fatalf("refusal %+v", r)
+	}
+	if f, _ := a.SharedFile(sum); len(f.Refusals) != 1 {
+		t.Fatalf("the refusal is not stored: %+v", f)
+	}
+	if fs, _ := c.Files(); len(fs) != 0 {
+		t.Fatalf("twin 3 kept a refused offer: %+v", fs)
+	}
+
+	befriend(t, ctx, a, c)
+	f, err := a.GrantAccess(ctx, sum, []uint64{3}, nil)
+	if err != nil || len(f.Refusals) != 0 {
+		t.Fatalf("offer again: %+v %v", f, err)
+	}
+	c.await(t, ctx, "the offer to a contact", func(e Event) bool { return e.File != nil && e.File.SHA256 == sum && e.File.From == 1 })
 }

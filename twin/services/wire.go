@@ -65,6 +65,9 @@ func encodeChat(m store.Message) ([]byte, error) {
 	if err == nil {
 		err = c.SetText(m.Text)
 	}
+	if err == nil && m.Circle != "" {
+		err = c.SetCircle(m.Circle)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encode chat message: %w", err)
 	}
@@ -73,9 +76,10 @@ func encodeChat(m store.Message) ([]byte, error) {
 }
 
 type chatIn struct {
-	id   store.MessageID
-	text string
-	sent int64
+	id     store.MessageID
+	text   string
+	sent   int64
+	circle string
 }
 
 func decodeChat(b []byte) (chatIn, error) {
@@ -98,9 +102,13 @@ func decodeChat(b []byte) (chatIn, error) {
 	if len(text) > MaxText {
 		return chatIn{}, fmt.Errorf("chat message of %d bytes, limit %d", len(text), MaxText)
 	}
+	circle, err := c.Circle()
+	if err != nil || len(circle) > MaxCircleName {
+		return chatIn{}, fmt.Errorf("decode chat message: circle name of %d bytes, limit %d", len(circle), MaxCircleName)
+	}
 	var out chatIn
 	copy(out.id[:], id)
-	out.text, out.sent = text, c.Sent()
+	out.text, out.sent, out.circle = text, c.Sent(), circle
 	return out, nil
 }
 

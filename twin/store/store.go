@@ -53,6 +53,8 @@ type Message struct {
 	Sent     time.Time        `json:"sent"`
 	State    schema.ChatState `json:"state"`
 	Reason   string           `json:"reason,omitempty"`
+	// Circle is the circle the message went to: the owner's when outgoing, the sender's when incoming.
+	Circle string `json:"circle,omitempty"`
 }
 
 // Session is a logged-in browser of the owner; Hash is the SHA-256 of its cookie.
@@ -403,6 +405,15 @@ type File struct {
 	// of each request.
 	Circles []string  `json:"circles,omitempty"`
 	Added   time.Time `json:"added"`
+	// Refusals are the twins that refused this twin's offer of the file, and why.
+	Refusals []Refusal `json:"refusals,omitempty"`
+}
+
+// Refusal is another twin's answer to an offer it does not take.
+type Refusal struct {
+	Twin   uint64    `json:"twin"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // PutFile stores a file entry.

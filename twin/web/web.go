@@ -63,7 +63,7 @@ func Handler(cfg Config) http.Handler {
 			return
 		}
 		log.Info("owner logged in", "session", se.ID, "agent", se.UserAgent)
-		auth.SetCookie(w, cookie)
+		auth.SetCookie(w, cookie, r.TLS != nil)
 		// A same-origin navigation from this page, so the Strict cookie goes with it.
 		w.Header().Set("Refresh", "0; url=/")
 		page(w, http.StatusOK, `Logged in. <a href="/">Open your twin</a>.`)

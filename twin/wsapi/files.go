@@ -24,8 +24,9 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
-// Upload shares the request body as a file: POST /files?name=NAME&to=ID,ID (the twins allowed to
-// download it, who are sent an offer). It needs the session and the page's own Origin.
+// Upload shares the request body as a file: POST /files?name=NAME&to=ID,ID&circles=NAME,NAME (the
+// twins and circles allowed to download it; they, and the circles' members, are sent an offer). It
+// needs the session and the page's own Origin.
 func (s *Server) Upload(w http.ResponseWriter, r *http.Request) {
 	if !LocalHost(r.Host) || !sameOrigin(r) {
 		http.Error(w, "uploads come only from the twin's own page", http.StatusForbidden)
@@ -48,7 +49,13 @@ func (s *Server) Upload(w http.ResponseWriter, r *http.Request) {
 		}
 		access = append(access, id)
 	}
-	f, err := s.cfg.Twin.Share(r.Context(), http.MaxBytesReader(w, r.Body, MaxUpload), q.Get("name"), access)
+	var circles []string
+	for _, c := range strings.Split(q.Get("circles"), ",") {
+		if c != "" {
+			circles = append(circles, c)
+		}
+	}
+	f, err := s.cfg.Twin.Share(r.Context(), http.MaxBytesReader(w, r.Body, MaxUpload), q.Get("name"), access, circles)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return

@@ -24,6 +24,63 @@ type Request struct {
 	Before uint64
 	Limit  uint32
 	SHA256 [32]byte
+	Circle string
+	// Twins and Circles are a circle's first members or a file's access list.
+	Twins   []uint64
+	Circles []string
+}
+
+// maxList bounds the twins or circles of one request.
+const maxList = 1000
+
+func readTwins(l capnp.UInt64List, err error) ([]uint64, error) {
+	if err != nil {
+		return nil, err
+	}
+	if l.Len() > maxList {
+		return nil, fmt.Errorf("%d twins, limit %d", l.Len(), maxList)
+	}
+	out := make([]uint64, l.Len())
+	for i := range out {
+		out[i] = l.At(i)
+	}
+	return out, nil
+}
+
+func readSHA(b []byte, err error) ([32]byte, error) {
+	var sha [32]byte
+	if err != nil || len(b) != 32 {
+		return sha, errors.New("sha256 must be 32 bytes")
+	}
+	copy(sha[:], b)
+	return sha, nil
+}
+
+func readAccess(a schema.FileAccess, err error) (r Request, _ error) {
+	if err != nil {
+		return r, err
+	}
+	if r.SHA256, err = readSHA(a.Sha256()); err != nil {
+		return r, err
+	}
+	if r.Twins, err = readTwins(a.Twins()); err != nil {
+		return r, err
+	}
+	l, err := a.Circles()
+	if err != nil {
+		return r, err
+	}
+	if l.Len() > maxList {
+		return r, fmt.Errorf("%d circles, limit %d", l.Len(), maxList)
+	}
+	for i := 0; i < l.Len(); i++ {
+		c, err := l.At(i)
+		if err != nil {
+			return r, err
+		}
+		r.Circles = append(r.Circles, c)
+	}
+	return r, nil
 }
 
 // DecodeRequest reads one websocket message: an unpacked Cap'n Proto WsFrame holding a request.
@@ -102,7 +159,63 @@ func DecodeRequest(b []byte) (Request, error) {
 		}
 		r.Twin = ref.Twin()
 		copy(r.SHA256[:], sha)
-	case schema.WsRequest_Which_files:
+	case schema.WsRequest_Which_files, schema.WsRequest_Which_circles:
+	case schema.WsRequest_Which_createCircle:
+		c, err := rq.CreateCircle()
+		if err == nil {
+			r.Circle, err = c.Name()
+		}
+		if err == nil {
+			r.Twins, err = readTwins(c.Members())
+		}
+		if err != nil {
+			return Request{}, fmt.Errorf("frame: createCircle: %w", err)
+		}
+	case schema.WsRequest_Which_deleteCircle:
+		if r.Circle, err = rq.DeleteCircle(); err != nil {
+			return Request{}, fmt.Errorf("frame: deleteCircle: %w", err)
+		}
+	case schema.WsRequest_Which_addMember, schema.WsRequest_Which_removeMember:
+		var m schema.CircleMember
+		if r.Which == schema.WsRequest_Which_addMember {
+			m, err = rq.AddMember()
+		} else {
+			m, err = rq.RemoveMember()
+		}
+		if err == nil {
+			r.Circle, err = m.Circle()
+		}
+		if err != nil {
+			return Request{}, fmt.Errorf("frame: %v: %w", r.Which, err)
+		}
+		r.Twin = m.Twin()
+	case schema.WsRequest_Which_circleChat:
+		c, err := rq.CircleChat()
+		if err == nil {
+			r.Circle, err = c.Circle()
+		}
+		if err == nil {
+			r.Text, err = c.Text()
+		}
+		if err != nil {
+			return Request{}, fmt.Errorf("frame: circleChat: %w", err)
+		}
+	case schema.WsRequest_Which_accessList:
+		if r.SHA256, err = readSHA(rq.AccessList()); err != nil {
+			return Request{}, fmt.Errorf("frame: accessList: %w", err)
+		}
+	case schema.WsRequest_Which_shareFile, schema.WsRequest_Which_replaceAccess:
+		var a schema.FileAccess
+		if r.Which == schema.WsRequest_Which_shareFile {
+			a, err = rq.ShareFile()
+		} else {
+			a, err = rq.ReplaceAccess()
+		}
+		acc, err := readAccess(a, err)
+		if err != nil {
+			return Request{}, fmt.Errorf("frame: %v: %w", r.Which, err)
+		}
+		r.SHA256, r.Twins, r.Circles = acc.SHA256, acc.Twins, acc.Circles
 	case schema.WsRequest_Which_revokeSession:
 		if r.Text, err = rq.RevokeSession(); err != nil {
 			return Request{}, fmt.Errorf("frame: revokeSession: %w", err)
@@ -186,12 +299,25 @@ func fillChat(c schema.ChatEntry, m store.Message) error {
 	c.SetOutgoing(m.Outgoing)
 	c.SetSent(m.Sent.UnixNano())
 	c.SetState(m.State)
-	return errors.Join(c.SetId(m.ID[:]), c.SetText(m.Text), c.SetReason(m.Reason))
+	return errors.Join(c.SetId(m.ID[:]), c.SetText(m.Text), c.SetReason(m.Reason), c.SetCircle(m.Circle))
+}
+
+func fillCircle(c schema.Circle, v directory.Circle) error {
+	c.SetChainId(v.ChainID)
+	l, err := c.NewMembers(int32(len(v.Members)))
+	if err != nil {
+		return err
+	}
+	for i, m := range v.Members {
+		l.Set(i, m)
+	}
+	return c.SetName(v.Name)
 }
 
 func fillStatus(s schema.TwinStatus, st services.Status, version, socket string) error {
 	s.SetTwin(st.Twin)
 	s.SetPnicConnected(st.Connected)
+	s.SetChunksServed(st.ChunksServed)
 	addr := ""
 	if st.Address.IsValid() {
 		addr = st.Address.String()
@@ -227,6 +353,27 @@ func fillFile(e schema.FileEntry, f store.File) error {
 	}
 	for i, a := range f.Access {
 		l.Set(i, a)
+	}
+	cl, err := e.NewCircles(int32(len(f.Circles)))
+	if err != nil {
+		return err
+	}
+	for i, c := range f.Circles {
+		if err := cl.Set(i, c); err != nil {
+			return err
+		}
+	}
+	rl, err := e.NewRefusals(int32(len(f.Refusals)))
+	if err != nil {
+		return err
+	}
+	for i, r := range f.Refusals {
+		x := rl.At(i)
+		x.SetTwin(r.Twin)
+		x.SetAt(r.At.UnixNano())
+		if err := x.SetReason(r.Reason); err != nil {
+			return err
+		}
 	}
 	return errors.Join(e.SetSha256(f.SHA256[:]), e.SetName(f.Name))
 }

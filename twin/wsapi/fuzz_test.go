@@ -1,6 +1,7 @@
 package wsapi
 
 import (
+	"errors"
 	"testing"
 
 	"capnproto.org/go/capnp/v3"
@@ -61,6 +62,46 @@ func FuzzWSFrame(f *testing.F) {
 		d.SetTwin(2)
 		return d.SetSha256(make([]byte, 32))
 	})
+	seedFrame(f, 7, func(r schema.WsRequest) error {
+		c, err := r.NewCreateCircle()
+		if err != nil {
+			return err
+		}
+		l, err := c.NewMembers(2)
+		if err != nil {
+			return err
+		}
+		l.Set(0, 2)
+		l.Set(1, 3)
+		return c.SetName("friends")
+	})
+	seedFrame(f, 8, func(r schema.WsRequest) error {
+		m, err := r.NewRemoveMember()
+		if err != nil {
+			return err
+		}
+		m.SetTwin(3)
+		return m.SetCircle("friends")
+	})
+	seedFrame(f, 9, func(r schema.WsRequest) error {
+		c, err := r.NewCircleChat()
+		if err != nil {
+			return err
+		}
+		return errors.Join(c.SetCircle("friends"), c.SetText("hi all"))
+	})
+	seedFrame(f, 10, func(r schema.WsRequest) error {
+		a, err := r.NewReplaceAccess()
+		if err != nil {
+			return err
+		}
+		l, err := a.NewCircles(1)
+		if err == nil {
+			err = l.Set(0, "friends")
+		}
+		return errors.Join(err, a.SetSha256(make([]byte, 32)))
+	})
+	seedFrame(f, 11, func(r schema.WsRequest) error { return r.SetAccessList(make([]byte, 32)) })
 	f.Add([]byte{})
 	f.Add([]byte("garbage"))
 	f.Add([]byte{0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f})
@@ -69,7 +110,7 @@ func FuzzWSFrame(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r.Which > schema.WsRequest_Which_download {
+		if r.Which > schema.WsRequest_Which_replaceAccess {
 			t.Fatalf("accepted unknown request %d", r.Which)
 		}
 	})

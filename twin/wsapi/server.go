@@ -19,6 +19,7 @@ import (
 
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/twin/auth"
+	"github.com/freeflowuniverse/planetary/twin/directory"
 	"github.com/freeflowuniverse/planetary/twin/services"
 	"github.com/freeflowuniverse/planetary/twin/store"
 )
@@ -199,6 +200,38 @@ func (s *Server) serve(ctx context.Context, c *websocket.Conn, se store.Session)
 	}
 }
 
+// circleResponse answers with a circle, or the error.
+func circleResponse(id uint64) func(directory.Circle, error) ([]byte, error) {
+	return func(c directory.Circle, err error) ([]byte, error) {
+		if err != nil {
+			return nil, err
+		}
+		return response(id, func(resp schema.WsResponse) error {
+			out, err := resp.NewCircle()
+			if err != nil {
+				return err
+			}
+			return fillCircle(out, c)
+		})
+	}
+}
+
+// fileResponse answers with a file entry, or the error.
+func fileResponse(id uint64) func(store.File, error) ([]byte, error) {
+	return func(f store.File, err error) ([]byte, error) {
+		if err != nil {
+			return nil, err
+		}
+		return response(id, func(resp schema.WsResponse) error {
+			out, err := resp.NewFile()
+			if err != nil {
+				return err
+			}
+			return fillFile(out, f)
+		})
+	}
+}
+
 func encodeEvent(e services.Event) ([]byte, error) {
 	return event(func(ev schema.WsEvent) error {
 		switch {
@@ -220,6 +253,14 @@ func encodeEvent(e services.Event) ([]byte, error) {
 				return err
 			}
 			return fillFile(f, *e.File)
+		case e.Circle != nil:
+			c, err := ev.NewCircle()
+			if err != nil {
+				return err
+			}
+			return fillCircle(c, *e.Circle)
+		case e.CircleDeleted != "":
+			return ev.SetCircleDeleted(e.CircleDeleted)
 		}
 		return errors.New("empty event")
 	})
@@ -347,6 +388,55 @@ func (cs *connState) handle(r Request) ([]byte, error) {
 		// timeout; progress arrives meanwhile as file events, and a later request resumes it.
 		_, err := tw.Download(cs.ctx, r.Twin, r.SHA256)
 		return ok(err)
+	case schema.WsRequest_Which_circles:
+		all, err := tw.Circles(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return response(r.ID, func(resp schema.WsResponse) error {
+			l, err := resp.NewCircles(int32(len(all)))
+			if err != nil {
+				return err
+			}
+			for i, c := range all {
+				if err := fillCircle(l.At(i), c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	case schema.WsRequest_Which_createCircle:
+		return circleResponse(r.ID)(tw.CreateCircle(ctx, r.Circle, r.Twins))
+	case schema.WsRequest_Which_addMember:
+		return circleResponse(r.ID)(tw.AddMember(ctx, r.Circle, r.Twin))
+	case schema.WsRequest_Which_removeMember:
+		return circleResponse(r.ID)(tw.RemoveMember(ctx, r.Circle, r.Twin))
+	case schema.WsRequest_Which_deleteCircle:
+		return ok(tw.DeleteCircle(ctx, r.Circle))
+	case schema.WsRequest_Which_circleChat:
+		sent, err := tw.SendCircleChat(ctx, r.Circle, r.Text)
+		if err != nil {
+			return nil, err
+		}
+		return response(r.ID, func(resp schema.WsResponse) error {
+			l, err := resp.NewChats(int32(len(sent)))
+			if err != nil {
+				return err
+			}
+			for i, m := range sent {
+				if err := fillChat(l.At(i), m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	case schema.WsRequest_Which_accessList:
+		f, err := tw.SharedFile(r.SHA256)
+		return fileResponse(r.ID)(f, err)
+	case schema.WsRequest_Which_shareFile:
+		return fileResponse(r.ID)(tw.GrantAccess(ctx, r.SHA256, r.Twins, r.Circles))
+	case schema.WsRequest_Which_replaceAccess:
+		return fileResponse(r.ID)(tw.ReplaceAccess(ctx, r.SHA256, r.Twins, r.Circles))
 	case schema.WsRequest_Which_sessions:
 		all, err := cs.s.cfg.Auth.Sessions()
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/freeflowuniverse/planetary/rmb/client"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
+	"github.com/freeflowuniverse/planetary/rmb/seal"
 	"github.com/freeflowuniverse/planetary/twin/auth"
 	"github.com/freeflowuniverse/planetary/twin/files"
 	"github.com/freeflowuniverse/planetary/twin/internal/twintest"
@@ -32,6 +33,8 @@ type env struct {
 	srv      *httptest.Server
 	loginDir string
 	twin     *services.Twin
+	pnic     *twintest.PNIC
+	peerKeys seal.TwinKeys // twin 2's, registered on the same PNIC; startPeer runs it
 }
 
 func newEnv(t *testing.T) *env {
@@ -40,7 +43,7 @@ func newEnv(t *testing.T) *env {
 	defer cancel()
 	p := twintest.NewPNIC(t)
 	k := p.AddTwin(t, 1)
-	p.AddTwin(t, 2)
+	k2 := p.AddTwin(t, 2)
 	st, err := store.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +64,11 @@ func newEnv(t *testing.T) *env {
 	ws := wsapi.New(wsapi.Config{Twin: tw, Auth: au, Version: "test"})
 	srv := httptest.NewServer(web.Handler(web.Config{Auth: au, WS: ws, Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}))
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close(); ws.Wait() })
-	return &env{srv: srv, loginDir: loginDir, twin: tw}
+	rctx, stop := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { tw.Run(rctx); close(ran) }()
+	t.Cleanup(func() { stop(); <-ran })
+	return &env{srv: srv, loginDir: loginDir, twin: tw, pnic: p, peerKeys: k2}
 }
 
 // login redeems a fresh link and returns a client holding the session cookie.

@@ -19,11 +19,17 @@ import (
 
 // Login opens a login link and returns an HTTP client holding the session cookie.
 func Login(ctx context.Context, link string) (*http.Client, error) {
+	return LoginWith(ctx, link, nil)
+}
+
+// LoginWith is Login through the transport tr (nil for the default), e.g. one that trusts the
+// twin's self-signed certificate.
+func LoginWith(ctx context.Context, link string, tr http.RoundTripper) (*http.Client, error) {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return nil, err
 	}
-	hc := &http.Client{Jar: jar}
+	hc := &http.Client{Jar: jar, Transport: tr}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
 	if err != nil {
 		return nil, fmt.Errorf("login link: %w", err)
@@ -51,7 +57,8 @@ type Conn struct {
 	pending map[uint64]chan schema.WsResponse
 }
 
-// Dial opens the websocket of the twin at base (http://127.0.0.1:PORT) with the logged-in client.
+// Dial opens the websocket of the twin at base (http://127.0.0.1:PORT, or https://) with the
+// logged-in client.
 func Dial(ctx context.Context, base string, hc *http.Client) (*Conn, error) {
 	h := http.Header{"Origin": []string{base}}
 	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{HTTPClient: hc, HTTPHeader: h})

@@ -2,7 +2,7 @@
 // messages (rmb/schema/twin.capnp): requests carry an id the response echoes, events have id 0.
 import { Message } from "capnp-es";
 import {
-  ChatEntry, Contact, WsEvent, WsEvent_Which, WsFrame, WsRequest, WsResponse, WsResponse_Which,
+  ChatEntry, Circle, Contact, FileAccess, FileEntry, WsEvent, WsEvent_Which, WsFrame, WsRequest, WsResponse, WsResponse_Which,
 } from "./gen/twin.js";
 
 export * from "./gen/twin.js";
@@ -65,7 +65,40 @@ export async function connect(opts: ConnectOptions): Promise<TwinClient> {
     sock.onopen = () => ok();
     sock.onerror = (e) => fail(new TwinError(`connect ${wsURL}: ${(e as { message?: string }).message ?? "refused"}`));
   });
-  return new TwinClient(sock, opts.timeoutMs ?? 30000);
+  return new TwinClient(sock, opts.timeoutMs ?? 30000, base.origin, opts.session);
+}
+
+/** A file's SHA-256: 64 hex digits or 32 bytes. */
+export type SHA256 = string | Uint8Array;
+
+/** Who may download a shared file: twins, and circles (their members when they ask). */
+export interface Access {
+  twins?: bigint[];
+  circles?: string[];
+}
+
+function shaBytes(sha: SHA256): Uint8Array {
+  if (typeof sha !== "string") return sha;
+  if (!/^[0-9a-f]{64}$/i.test(sha)) throw new TwinError(`sha256 ${sha}: want 64 hex digits`);
+  return new Uint8Array(sha.match(/../g)!.map((x) => parseInt(x, 16)));
+}
+
+/** The SHA-256 of a file entry in hex. */
+export function shaHex(f: FileEntry): string {
+  return Array.from(f.sha256.toUint8Array(), (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+function fillAccess(a: FileAccess, sha: SHA256, to: Access): void {
+  a._initSha256(32).copyBuffer(shaBytes(sha));
+  const twins = to.twins ?? [], circles = to.circles ?? [];
+  const tl = a._initTwins(twins.length);
+  twins.forEach((t, i) => tl.set(i, t));
+  const cl = a._initCircles(circles.length);
+  circles.forEach((c, i) => cl.set(i, c));
+}
+
+function list<T>(l: { length: number; get(i: number): T }): T[] {
+  return Array.from({ length: l.length }, (_, i) => l.get(i));
 }
 
 type Pending = { ok: (r: WsResponse) => void; fail: (e: Error) => void };
@@ -78,7 +111,7 @@ export class TwinClient {
   /** Resolves when the connection closes, with the reason. */
   readonly closed: Promise<string>;
 
-  constructor(private sock: Socket, private timeoutMs: number) {
+  constructor(private sock: Socket, private timeoutMs: number, private origin = "", private session?: string) {
     let done: (why: string) => void = () => {};
     this.closed = new Promise((ok) => (done = ok));
     sock.onerror = () => {};
@@ -115,7 +148,7 @@ export class TwinClient {
   }
 
   /** Sends a request filled in by fill and resolves with its response; an error answer rejects. */
-  request(fill: (r: WsRequest) => void): Promise<WsResponse> {
+  request(fill: (r: WsRequest) => void, timeoutMs = this.timeoutMs): Promise<WsResponse> {
     if (this.sock.readyState !== 1) return Promise.reject(new TwinError("not connected"));
     const id = this.next++;
     const m = new Message();
@@ -127,7 +160,7 @@ export class TwinClient {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         fail(new TwinError("the twin did not answer in time"));
-      }, this.timeoutMs);
+      }, timeoutMs);
       this.pending.set(id, {
         ok: (r) => { clearTimeout(timer); ok(r); },
         fail: (e) => { clearTimeout(timer); fail(e); },
@@ -190,6 +223,82 @@ export class TwinClient {
     return Number((await this.request((q) => (q.ping = twin))).rtt) / 1e6;
   }
 
+  /** Lists the owner's circles with their members. */
+  async circles(): Promise<Circle[]> {
+    return list((await this.request((q) => (q.circles = true))).circles);
+  }
+
+  /** Creates a circle (on the chain when twind runs with --chain) with its first members. */
+  async createCircle(name: string, members: bigint[] = []): Promise<Circle> {
+    return (await this.request((q) => {
+      const c = q._initCreateCircle();
+      c.name = name;
+      const l = c._initMembers(members.length);
+      members.forEach((m, i) => l.set(i, m));
+    })).circle;
+  }
+
+  /** Deletes a circle; files shared with it are no longer shared with its members. */
+  async deleteCircle(name: string): Promise<void> {
+    await this.request((q) => (q.deleteCircle = name));
+  }
+
+  /** Puts a twin in a circle. */
+  async addMember(circle: string, twin: bigint): Promise<Circle> {
+    return (await this.request((q) => { const m = q._initAddMember(); m.circle = circle; m.twin = twin; })).circle;
+  }
+
+  /** Takes a twin out of a circle: it may no longer download what was shared with the circle. */
+  async removeMember(circle: string, twin: bigint): Promise<Circle> {
+    return (await this.request((q) => { const m = q._initRemoveMember(); m.circle = circle; m.twin = twin; })).circle;
+  }
+
+  /** Sends text to every member of a circle, one chat message each (all with one id). */
+  async sendToCircle(circle: string, text: string): Promise<ChatEntry[]> {
+    return list((await this.request((q) => { const c = q._initCircleChat(); c.circle = circle; c.text = text; })).chats);
+  }
+
+  /** Lists the files this twin shares or was offered. */
+  async files(): Promise<FileEntry[]> {
+    return list((await this.request((q) => (q.files = true))).files);
+  }
+
+  /**
+   * Shares data as a file named name with twins and circles, who are offered it, and resolves with
+   * its SHA-256 in hex. In a browser the page's own cookie and Origin go with it.
+   */
+  async upload(name: string, data: Uint8Array | ArrayBuffer | Blob, to: Access = {}): Promise<string> {
+    const q = new URLSearchParams({ name });
+    if (to.twins?.length) q.set("to", to.twins.join(","));
+    if (to.circles?.length) q.set("circles", to.circles.join(","));
+    const headers: Record<string, string> = {};
+    if (this.session) { headers.Cookie = `twin_session=${this.session}`; headers.Origin = this.origin; }
+    const r = await fetch(`${this.origin}/files?${q}`, { method: "POST", body: data as BodyInit, headers, credentials: "same-origin" });
+    const text = (await r.text()).trim();
+    if (!r.ok) throw new TwinError(`upload ${name}: ${text || r.status}`);
+    return text;
+  }
+
+  /** Returns a shared file's entry with its access list. */
+  async accessList(sha: SHA256): Promise<FileEntry> {
+    return (await this.request((q) => { q._initAccessList(32).copyBuffer(shaBytes(sha)); })).file;
+  }
+
+  /** Lets more twins and circles download a shared file, and offers it to them. */
+  async shareFile(sha: SHA256, to: Access): Promise<FileEntry> {
+    return (await this.request((q) => fillAccess(q._initShareFile(), sha, to))).file;
+  }
+
+  /** Replaces a shared file's access list: whoever is left out is refused from now on. */
+  async replaceAccess(sha: SHA256, to: Access): Promise<FileEntry> {
+    return (await this.request((q) => fillAccess(q._initReplaceAccess(), sha, to))).file;
+  }
+
+  /** Downloads (or resumes) a file twin from offered; progress arrives as file events. */
+  async download(from: bigint, sha: SHA256, timeoutMs = 3600000): Promise<void> {
+    await this.request((q) => { const d = q._initDownload(); d.twin = from; d._initSha256(32).copyBuffer(shaBytes(sha)); }, timeoutMs);
+  }
+
   /** Closes the connection. */
   close(): void {
     this.sock.close(1000, "");
@@ -204,4 +313,14 @@ export function chatEvent(e: WsEvent): ChatEntry | undefined {
 /** The contact of an event, if it is one. */
 export function contactEvent(e: WsEvent): Contact | undefined {
   return e.which() === WsEvent_Which.CONTACT ? e.contact : undefined;
+}
+
+/** The file entry of an event (offered, progressing, complete, access changed), if it is one. */
+export function fileEvent(e: WsEvent): FileEntry | undefined {
+  return e.which() === WsEvent_Which.FILE ? e.file : undefined;
+}
+
+/** The circle of an event (created or changed), if it is one. */
+export function circleEvent(e: WsEvent): Circle | undefined {
+  return e.which() === WsEvent_Which.CIRCLE ? e.circle : undefined;
 }

@@ -1,6 +1,8 @@
 // Browser end-to-end run, driven by cmd/twind's TestBrowserTwoOwners: two owners log in to their
 // twins in two browser contexts of headless Chromium, become contacts, and chat, each seeing the
-// other's messages arrive live. Screenshots go to $OUT.
+// other's messages arrive live; the first makes a circle with the second and writes to it, and
+// changes a shared file's access list (revoked: the download is refused; allowed through the
+// circle: it works). Screenshots go to $OUT.
 //
 // Environment: CHROMIUM (executable), LINK_A and LINK_B (login links of twins A_ID and B_ID), OUT.
 import { chromium } from "playwright-core";
@@ -73,6 +75,37 @@ try {
   });
   if (got !== content.length) throw new Error(`downloaded ${got} bytes, want ${content.length}`);
   step("file shared and downloaded");
+
+  // A makes a circle with B and writes to it; B reads it in its chat with A, marked as a circle's.
+  await a.page.getByTestId("circle-name").fill("friends");
+  await a.page.getByTestId("create-circle").click();
+  await a.page.getByTestId("circle-friends").waitFor();
+  await a.page.getByTestId("member-select").selectOption(B_ID);
+  await a.page.getByTestId("add-member").click();
+  await a.page.getByTestId(`member-${B_ID}`).waitFor();
+  await a.page.getByTestId("circle-composer").fill("Hello circle");
+  await a.page.getByTestId("circle-composer").press("Enter");
+  await b.page.getByTestId("message").filter({ hasText: "Hello circle" }).filter({ hasText: "to their circle friends" }).waitFor();
+  await a.page.locator("[data-testid=circle-message][data-state=read]", { hasText: "Hello circle" }).waitFor();
+  step("circle chat delivered and read");
+  await a.page.screenshot({ path: join(OUT, "owner-a-circle.png") });
+
+  // A shares plan.txt with B, then revokes B: B's download is refused. A allows the circle: B downloads.
+  await a.page.getByTestId(`contact-${B_ID}`).click();
+  await a.page.getByTestId("attach-input").setInputFiles({ name: "plan.txt", mimeType: "text/plain", buffer: Buffer.from("the plan") });
+  await a.page.getByTestId("access-plan.txt").click();
+  await a.page.getByTestId(`access-twin-${B_ID}`).waitFor();
+  await a.page.getByTestId(`revoke-twin-${B_ID}`).click();
+  await a.page.getByTestId(`access-twin-${B_ID}`).waitFor({ state: "detached" });
+  await b.page.getByTestId("download-plan.txt").click();
+  await b.page.locator(".toast.bad", { hasText: "may not download" }).waitFor();
+  step("revoked: the download is refused");
+  await a.page.getByTestId("access-add-plan.txt").selectOption("circle:friends");
+  await a.page.getByTestId("allow-plan.txt").click();
+  await a.page.getByTestId("access-circle-friends").waitFor();
+  await b.page.getByTestId("download-plan.txt").click();
+  await b.page.locator('[data-testid="file-plan.txt"][data-done=yes]').waitFor();
+  step("allowed through the circle: downloaded");
 
   await a.page.getByTestId("ping").click();
   await a.page.getByTestId("rtt").filter({ hasText: " ms" }).waitFor();

@@ -19,7 +19,7 @@ export class ChatMessage extends $.Struct {
   static readonly _capnp = {
     displayName: "ChatMessage",
     id: "8f692a253f3d3c86",
-    size: new $.ObjectSize(8, 2),
+    size: new $.ObjectSize(8, 3),
   };
   _adoptId(value: $.Orphan<$.Data>): void {
     $.utils.adopt(value, $.utils.getPointer(0, this));
@@ -58,6 +58,16 @@ export class ChatMessage extends $.Struct {
   }
   set sent(value: bigint) {
     $.utils.setInt64(0, value, this);
+  }
+  /**
+* the sender's circle the message went to, if it went to one
+*
+*/
+  get circle(): string {
+    return $.utils.getText(2, this);
+  }
+  set circle(value: string) {
+    $.utils.setText(2, value, this);
   }
   toString(): string { return "ChatMessage_" + super.toString(); }
 }
@@ -180,6 +190,38 @@ export class FileInfo extends $.Struct {
   }
   toString(): string { return "FileInfo_" + super.toString(); }
 }
+export class FileRefusal extends $.Struct {
+  static readonly _capnp = {
+    displayName: "FileRefusal",
+    id: "d5cc72e8ddeb3f9a",
+    size: new $.ObjectSize(0, 2),
+  };
+  _adoptSha256(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSha256(): $.Orphan<$.Data> {
+    return $.utils.disown(this.sha256);
+  }
+  get sha256(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasSha256(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSha256(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set sha256(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get reason(): string {
+    return $.utils.getText(1, this);
+  }
+  set reason(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  toString(): string { return "FileRefusal_" + super.toString(); }
+}
 export class FileChunkRequest extends $.Struct {
   static readonly _capnp = {
     displayName: "FileChunkRequest",
@@ -283,7 +325,12 @@ export const ContactState = {
 */
   INVITED_BY: 2,
   CONTACT: 3,
-  BLOCKED: 4
+  BLOCKED: 4,
+  /**
+* they declined our invitation, or take none from us (note says why)
+*
+*/
+  DECLINED: 5
 } as const;
 export type ContactState = (typeof ContactState)[keyof typeof ContactState];
 export class Contact extends $.Struct {
@@ -328,7 +375,7 @@ export class ChatEntry extends $.Struct {
   static readonly _capnp = {
     displayName: "ChatEntry",
     id: "e7eaf6e3fa4a16ba",
-    size: new $.ObjectSize(32, 3),
+    size: new $.ObjectSize(32, 4),
   };
   get peer(): bigint {
     return $.utils.getUint64(0, this);
@@ -394,13 +441,23 @@ export class ChatEntry extends $.Struct {
   set reason(value: string) {
     $.utils.setText(2, value, this);
   }
+  /**
+* the circle it went to: ours when outgoing, the sender's when incoming
+*
+*/
+  get circle(): string {
+    return $.utils.getText(3, this);
+  }
+  set circle(value: string) {
+    $.utils.setText(3, value, this);
+  }
   toString(): string { return "ChatEntry_" + super.toString(); }
 }
 export class TwinStatus extends $.Struct {
   static readonly _capnp = {
     displayName: "TwinStatus",
     id: "97f7cf12c03e85af",
-    size: new $.ObjectSize(16, 3),
+    size: new $.ObjectSize(24, 3),
   };
   get twin(): bigint {
     return $.utils.getUint64(0, this);
@@ -431,6 +488,16 @@ export class TwinStatus extends $.Struct {
   }
   set socket(value: string) {
     $.utils.setText(2, value, this);
+  }
+  /**
+* file chunks this twin sent other twins since it started
+*
+*/
+  get chunksServed(): bigint {
+    return $.utils.getUint64(16, this);
+  }
+  set chunksServed(value: bigint) {
+    $.utils.setUint64(16, value, this);
   }
   toString(): string { return "TwinStatus_" + super.toString(); }
 }
@@ -620,12 +687,39 @@ export class HistoryQuery extends $.Struct {
   }
   toString(): string { return "HistoryQuery_" + super.toString(); }
 }
+export class OfferRefusal extends $.Struct {
+  static readonly _capnp = {
+    displayName: "OfferRefusal",
+    id: "bce8431ce1f1ad58",
+    size: new $.ObjectSize(16, 1),
+  };
+  get twin(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set twin(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  get reason(): string {
+    return $.utils.getText(0, this);
+  }
+  set reason(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  get at(): bigint {
+    return $.utils.getInt64(8, this);
+  }
+  set at(value: bigint) {
+    $.utils.setInt64(8, value, this);
+  }
+  toString(): string { return "OfferRefusal_" + super.toString(); }
+}
 export class FileEntry extends $.Struct {
   static readonly _capnp = {
     displayName: "FileEntry",
     id: "c8ad4b8341f5abf7",
-    size: new $.ObjectSize(24, 3),
+    size: new $.ObjectSize(24, 5),
   };
+  static _Refusals: $.ListCtor<OfferRefusal>;
   _adoptSha256(value: $.Orphan<$.Data>): void {
     $.utils.adopt(value, $.utils.getPointer(0, this));
   }
@@ -694,6 +788,50 @@ export class FileEntry extends $.Struct {
   set access(value: $.List<bigint>) {
     $.utils.copyFrom(value, $.utils.getPointer(2, this));
   }
+  _adoptCircles(value: $.Orphan<$.List<string>>): void {
+    $.utils.adopt(value, $.utils.getPointer(3, this));
+  }
+  _disownCircles(): $.Orphan<$.List<string>> {
+    return $.utils.disown(this.circles);
+  }
+  /**
+* circles whose members (as they are when they ask) may download it
+*
+*/
+  get circles(): $.List<string> {
+    return $.utils.getList(3, $.TextList, this);
+  }
+  _hasCircles(): boolean {
+    return !$.utils.isNull($.utils.getPointer(3, this));
+  }
+  _initCircles(length: number): $.List<string> {
+    return $.utils.initList(3, $.TextList, length, this);
+  }
+  set circles(value: $.List<string>) {
+    $.utils.copyFrom(value, $.utils.getPointer(3, this));
+  }
+  _adoptRefusals(value: $.Orphan<$.List<OfferRefusal>>): void {
+    $.utils.adopt(value, $.utils.getPointer(4, this));
+  }
+  _disownRefusals(): $.Orphan<$.List<OfferRefusal>> {
+    return $.utils.disown(this.refusals);
+  }
+  /**
+* twins that refused the offer of a shared file
+*
+*/
+  get refusals(): $.List<OfferRefusal> {
+    return $.utils.getList(4, FileEntry._Refusals, this);
+  }
+  _hasRefusals(): boolean {
+    return !$.utils.isNull($.utils.getPointer(4, this));
+  }
+  _initRefusals(length: number): $.List<OfferRefusal> {
+    return $.utils.initList(4, FileEntry._Refusals, length, this);
+  }
+  set refusals(value: $.List<OfferRefusal>) {
+    $.utils.copyFrom(value, $.utils.getPointer(4, this));
+  }
   toString(): string { return "FileEntry_" + super.toString(); }
 }
 export class FileRef extends $.Struct {
@@ -728,6 +866,150 @@ export class FileRef extends $.Struct {
   }
   toString(): string { return "FileRef_" + super.toString(); }
 }
+export class Circle extends $.Struct {
+  static readonly _capnp = {
+    displayName: "Circle",
+    id: "933ed52e39622f3b",
+    size: new $.ObjectSize(8, 2),
+  };
+  get name(): string {
+    return $.utils.getText(0, this);
+  }
+  set name(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  _adoptMembers(value: $.Orphan<$.List<bigint>>): void {
+    $.utils.adopt(value, $.utils.getPointer(1, this));
+  }
+  _disownMembers(): $.Orphan<$.List<bigint>> {
+    return $.utils.disown(this.members);
+  }
+  get members(): $.List<bigint> {
+    return $.utils.getList(1, $.Uint64List, this);
+  }
+  _hasMembers(): boolean {
+    return !$.utils.isNull($.utils.getPointer(1, this));
+  }
+  _initMembers(length: number): $.List<bigint> {
+    return $.utils.initList(1, $.Uint64List, length, this);
+  }
+  set members(value: $.List<bigint>) {
+    $.utils.copyFrom(value, $.utils.getPointer(1, this));
+  }
+  /**
+* its id on the chain; 0 when it is kept in the twin's circles file
+*
+*/
+  get chainId(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set chainId(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  toString(): string { return "Circle_" + super.toString(); }
+}
+export class CircleMember extends $.Struct {
+  static readonly _capnp = {
+    displayName: "CircleMember",
+    id: "b1ed05faf1c3d424",
+    size: new $.ObjectSize(8, 1),
+  };
+  get circle(): string {
+    return $.utils.getText(0, this);
+  }
+  set circle(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  get twin(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set twin(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  toString(): string { return "CircleMember_" + super.toString(); }
+}
+export class CircleChat extends $.Struct {
+  static readonly _capnp = {
+    displayName: "CircleChat",
+    id: "891b74618c885b14",
+    size: new $.ObjectSize(0, 2),
+  };
+  get circle(): string {
+    return $.utils.getText(0, this);
+  }
+  set circle(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  get text(): string {
+    return $.utils.getText(1, this);
+  }
+  set text(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  toString(): string { return "CircleChat_" + super.toString(); }
+}
+export class FileAccess extends $.Struct {
+  static readonly _capnp = {
+    displayName: "FileAccess",
+    id: "b838fc741e73e2dd",
+    size: new $.ObjectSize(0, 3),
+  };
+  _adoptSha256(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownSha256(): $.Orphan<$.Data> {
+    return $.utils.disown(this.sha256);
+  }
+  get sha256(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasSha256(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initSha256(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set sha256(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptTwins(value: $.Orphan<$.List<bigint>>): void {
+    $.utils.adopt(value, $.utils.getPointer(1, this));
+  }
+  _disownTwins(): $.Orphan<$.List<bigint>> {
+    return $.utils.disown(this.twins);
+  }
+  get twins(): $.List<bigint> {
+    return $.utils.getList(1, $.Uint64List, this);
+  }
+  _hasTwins(): boolean {
+    return !$.utils.isNull($.utils.getPointer(1, this));
+  }
+  _initTwins(length: number): $.List<bigint> {
+    return $.utils.initList(1, $.Uint64List, length, this);
+  }
+  set twins(value: $.List<bigint>) {
+    $.utils.copyFrom(value, $.utils.getPointer(1, this));
+  }
+  _adoptCircles(value: $.Orphan<$.List<string>>): void {
+    $.utils.adopt(value, $.utils.getPointer(2, this));
+  }
+  _disownCircles(): $.Orphan<$.List<string>> {
+    return $.utils.disown(this.circles);
+  }
+  get circles(): $.List<string> {
+    return $.utils.getList(2, $.TextList, this);
+  }
+  _hasCircles(): boolean {
+    return !$.utils.isNull($.utils.getPointer(2, this));
+  }
+  _initCircles(length: number): $.List<string> {
+    return $.utils.initList(2, $.TextList, length, this);
+  }
+  set circles(value: $.List<string>) {
+    $.utils.copyFrom(value, $.utils.getPointer(2, this));
+  }
+  toString(): string { return "FileAccess_" + super.toString(); }
+}
 export const WsRequest_Which = {
   STATUS: 0,
   PING: 1,
@@ -749,7 +1031,36 @@ export const WsRequest_Which = {
 * fetch (or resume) a file offered by twin
 *
 */
-  DOWNLOAD: 16
+  DOWNLOAD: 16,
+  CIRCLES: 17,
+  /**
+* its name and first members (chainId is ignored)
+*
+*/
+  CREATE_CIRCLE: 18,
+  DELETE_CIRCLE: 19,
+  ADD_MEMBER: 20,
+  REMOVE_MEMBER: 21,
+  /**
+* one chat message to each member
+*
+*/
+  CIRCLE_CHAT: 22,
+  /**
+* a shared file's entry, with its access list, by sha256
+*
+*/
+  ACCESS_LIST: 23,
+  /**
+* let more twins and circles download a shared file, and offer it to them
+*
+*/
+  SHARE_FILE: 24,
+  /**
+* replace a shared file's access list: whoever is left out is refused from now on
+*
+*/
+  REPLACE_ACCESS: 25
 } as const;
 export type WsRequest_Which = (typeof WsRequest_Which)[keyof typeof WsRequest_Which];
 export class WsRequest extends $.Struct {
@@ -770,6 +1081,15 @@ export class WsRequest extends $.Struct {
   static readonly REVOKE_SESSION = WsRequest_Which.REVOKE_SESSION;
   static readonly FILES = WsRequest_Which.FILES;
   static readonly DOWNLOAD = WsRequest_Which.DOWNLOAD;
+  static readonly CIRCLES = WsRequest_Which.CIRCLES;
+  static readonly CREATE_CIRCLE = WsRequest_Which.CREATE_CIRCLE;
+  static readonly DELETE_CIRCLE = WsRequest_Which.DELETE_CIRCLE;
+  static readonly ADD_MEMBER = WsRequest_Which.ADD_MEMBER;
+  static readonly REMOVE_MEMBER = WsRequest_Which.REMOVE_MEMBER;
+  static readonly CIRCLE_CHAT = WsRequest_Which.CIRCLE_CHAT;
+  static readonly ACCESS_LIST = WsRequest_Which.ACCESS_LIST;
+  static readonly SHARE_FILE = WsRequest_Which.SHARE_FILE;
+  static readonly REPLACE_ACCESS = WsRequest_Which.REPLACE_ACCESS;
   static readonly _capnp = {
     displayName: "WsRequest",
     id: "c7ea0b4b4b7ed739",
@@ -1002,6 +1322,218 @@ export class WsRequest extends $.Struct {
     $.utils.setUint16(0, 16, this);
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
   }
+  get _isCircles(): boolean {
+    return $.utils.getUint16(0, this) === 17;
+  }
+  set circles(_: true) {
+    $.utils.setUint16(0, 17, this);
+  }
+  _adoptCreateCircle(value: $.Orphan<Circle>): void {
+    $.utils.setUint16(0, 18, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownCreateCircle(): $.Orphan<Circle> {
+    return $.utils.disown(this.createCircle);
+  }
+  /**
+* its name and first members (chainId is ignored)
+*
+*/
+  get createCircle(): Circle {
+    $.utils.testWhich("createCircle", $.utils.getUint16(0, this), 18, this);
+    return $.utils.getStruct(0, Circle, this);
+  }
+  _hasCreateCircle(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initCreateCircle(): Circle {
+    $.utils.setUint16(0, 18, this);
+    return $.utils.initStructAt(0, Circle, this);
+  }
+  get _isCreateCircle(): boolean {
+    return $.utils.getUint16(0, this) === 18;
+  }
+  set createCircle(value: Circle) {
+    $.utils.setUint16(0, 18, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get deleteCircle(): string {
+    $.utils.testWhich("deleteCircle", $.utils.getUint16(0, this), 19, this);
+    return $.utils.getText(0, this);
+  }
+  get _isDeleteCircle(): boolean {
+    return $.utils.getUint16(0, this) === 19;
+  }
+  set deleteCircle(value: string) {
+    $.utils.setUint16(0, 19, this);
+    $.utils.setText(0, value, this);
+  }
+  _adoptAddMember(value: $.Orphan<CircleMember>): void {
+    $.utils.setUint16(0, 20, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownAddMember(): $.Orphan<CircleMember> {
+    return $.utils.disown(this.addMember);
+  }
+  get addMember(): CircleMember {
+    $.utils.testWhich("addMember", $.utils.getUint16(0, this), 20, this);
+    return $.utils.getStruct(0, CircleMember, this);
+  }
+  _hasAddMember(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initAddMember(): CircleMember {
+    $.utils.setUint16(0, 20, this);
+    return $.utils.initStructAt(0, CircleMember, this);
+  }
+  get _isAddMember(): boolean {
+    return $.utils.getUint16(0, this) === 20;
+  }
+  set addMember(value: CircleMember) {
+    $.utils.setUint16(0, 20, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptRemoveMember(value: $.Orphan<CircleMember>): void {
+    $.utils.setUint16(0, 21, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownRemoveMember(): $.Orphan<CircleMember> {
+    return $.utils.disown(this.removeMember);
+  }
+  get removeMember(): CircleMember {
+    $.utils.testWhich("removeMember", $.utils.getUint16(0, this), 21, this);
+    return $.utils.getStruct(0, CircleMember, this);
+  }
+  _hasRemoveMember(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initRemoveMember(): CircleMember {
+    $.utils.setUint16(0, 21, this);
+    return $.utils.initStructAt(0, CircleMember, this);
+  }
+  get _isRemoveMember(): boolean {
+    return $.utils.getUint16(0, this) === 21;
+  }
+  set removeMember(value: CircleMember) {
+    $.utils.setUint16(0, 21, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptCircleChat(value: $.Orphan<CircleChat>): void {
+    $.utils.setUint16(0, 22, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownCircleChat(): $.Orphan<CircleChat> {
+    return $.utils.disown(this.circleChat);
+  }
+  /**
+* one chat message to each member
+*
+*/
+  get circleChat(): CircleChat {
+    $.utils.testWhich("circleChat", $.utils.getUint16(0, this), 22, this);
+    return $.utils.getStruct(0, CircleChat, this);
+  }
+  _hasCircleChat(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initCircleChat(): CircleChat {
+    $.utils.setUint16(0, 22, this);
+    return $.utils.initStructAt(0, CircleChat, this);
+  }
+  get _isCircleChat(): boolean {
+    return $.utils.getUint16(0, this) === 22;
+  }
+  set circleChat(value: CircleChat) {
+    $.utils.setUint16(0, 22, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptAccessList(value: $.Orphan<$.Data>): void {
+    $.utils.setUint16(0, 23, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownAccessList(): $.Orphan<$.Data> {
+    return $.utils.disown(this.accessList);
+  }
+  /**
+* a shared file's entry, with its access list, by sha256
+*
+*/
+  get accessList(): $.Data {
+    $.utils.testWhich("accessList", $.utils.getUint16(0, this), 23, this);
+    return $.utils.getData(0, this);
+  }
+  _hasAccessList(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initAccessList(length: number): $.Data {
+    $.utils.setUint16(0, 23, this);
+    return $.utils.initData(0, length, this);
+  }
+  get _isAccessList(): boolean {
+    return $.utils.getUint16(0, this) === 23;
+  }
+  set accessList(value: $.Data) {
+    $.utils.setUint16(0, 23, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptShareFile(value: $.Orphan<FileAccess>): void {
+    $.utils.setUint16(0, 24, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownShareFile(): $.Orphan<FileAccess> {
+    return $.utils.disown(this.shareFile);
+  }
+  /**
+* let more twins and circles download a shared file, and offer it to them
+*
+*/
+  get shareFile(): FileAccess {
+    $.utils.testWhich("shareFile", $.utils.getUint16(0, this), 24, this);
+    return $.utils.getStruct(0, FileAccess, this);
+  }
+  _hasShareFile(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initShareFile(): FileAccess {
+    $.utils.setUint16(0, 24, this);
+    return $.utils.initStructAt(0, FileAccess, this);
+  }
+  get _isShareFile(): boolean {
+    return $.utils.getUint16(0, this) === 24;
+  }
+  set shareFile(value: FileAccess) {
+    $.utils.setUint16(0, 24, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptReplaceAccess(value: $.Orphan<FileAccess>): void {
+    $.utils.setUint16(0, 25, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownReplaceAccess(): $.Orphan<FileAccess> {
+    return $.utils.disown(this.replaceAccess);
+  }
+  /**
+* replace a shared file's access list: whoever is left out is refused from now on
+*
+*/
+  get replaceAccess(): FileAccess {
+    $.utils.testWhich("replaceAccess", $.utils.getUint16(0, this), 25, this);
+    return $.utils.getStruct(0, FileAccess, this);
+  }
+  _hasReplaceAccess(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initReplaceAccess(): FileAccess {
+    $.utils.setUint16(0, 25, this);
+    return $.utils.initStructAt(0, FileAccess, this);
+  }
+  get _isReplaceAccess(): boolean {
+    return $.utils.getUint16(0, this) === 25;
+  }
+  set replaceAccess(value: FileAccess) {
+    $.utils.setUint16(0, 25, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
   toString(): string { return "WsRequest_" + super.toString(); }
   which(): WsRequest_Which {
     return $.utils.getUint16(0, this) as WsRequest_Which;
@@ -1021,7 +1553,15 @@ export const WsResponse_Which = {
   CHAT: 6,
   HISTORY: 7,
   SESSIONS: 8,
-  FILES: 9
+  FILES: 9,
+  CIRCLES: 10,
+  CIRCLE: 11,
+  FILE: 12,
+  /**
+* a circle chat: the message to each member
+*
+*/
+  CHATS: 13
 } as const;
 export type WsResponse_Which = (typeof WsResponse_Which)[keyof typeof WsResponse_Which];
 export class WsResponse extends $.Struct {
@@ -1035,6 +1575,10 @@ export class WsResponse extends $.Struct {
   static readonly HISTORY = WsResponse_Which.HISTORY;
   static readonly SESSIONS = WsResponse_Which.SESSIONS;
   static readonly FILES = WsResponse_Which.FILES;
+  static readonly CIRCLES = WsResponse_Which.CIRCLES;
+  static readonly CIRCLE = WsResponse_Which.CIRCLE;
+  static readonly FILE = WsResponse_Which.FILE;
+  static readonly CHATS = WsResponse_Which.CHATS;
   static readonly _capnp = {
     displayName: "WsResponse",
     id: "ba1fd1849f1285a8",
@@ -1044,6 +1588,8 @@ export class WsResponse extends $.Struct {
   static _History: $.ListCtor<ChatEntry>;
   static _Sessions: $.ListCtor<Session>;
   static _Files: $.ListCtor<FileEntry>;
+  static _Circles: $.ListCtor<Circle>;
+  static _Chats: $.ListCtor<ChatEntry>;
   get _isOk(): boolean {
     return $.utils.getUint16(0, this) === 0;
   }
@@ -1251,6 +1797,110 @@ export class WsResponse extends $.Struct {
     $.utils.setUint16(0, 9, this);
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
   }
+  _adoptCircles(value: $.Orphan<$.List<Circle>>): void {
+    $.utils.setUint16(0, 10, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownCircles(): $.Orphan<$.List<Circle>> {
+    return $.utils.disown(this.circles);
+  }
+  get circles(): $.List<Circle> {
+    $.utils.testWhich("circles", $.utils.getUint16(0, this), 10, this);
+    return $.utils.getList(0, WsResponse._Circles, this);
+  }
+  _hasCircles(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initCircles(length: number): $.List<Circle> {
+    $.utils.setUint16(0, 10, this);
+    return $.utils.initList(0, WsResponse._Circles, length, this);
+  }
+  get _isCircles(): boolean {
+    return $.utils.getUint16(0, this) === 10;
+  }
+  set circles(value: $.List<Circle>) {
+    $.utils.setUint16(0, 10, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptCircle(value: $.Orphan<Circle>): void {
+    $.utils.setUint16(0, 11, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownCircle(): $.Orphan<Circle> {
+    return $.utils.disown(this.circle);
+  }
+  get circle(): Circle {
+    $.utils.testWhich("circle", $.utils.getUint16(0, this), 11, this);
+    return $.utils.getStruct(0, Circle, this);
+  }
+  _hasCircle(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initCircle(): Circle {
+    $.utils.setUint16(0, 11, this);
+    return $.utils.initStructAt(0, Circle, this);
+  }
+  get _isCircle(): boolean {
+    return $.utils.getUint16(0, this) === 11;
+  }
+  set circle(value: Circle) {
+    $.utils.setUint16(0, 11, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptFile(value: $.Orphan<FileEntry>): void {
+    $.utils.setUint16(0, 12, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownFile(): $.Orphan<FileEntry> {
+    return $.utils.disown(this.file);
+  }
+  get file(): FileEntry {
+    $.utils.testWhich("file", $.utils.getUint16(0, this), 12, this);
+    return $.utils.getStruct(0, FileEntry, this);
+  }
+  _hasFile(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initFile(): FileEntry {
+    $.utils.setUint16(0, 12, this);
+    return $.utils.initStructAt(0, FileEntry, this);
+  }
+  get _isFile(): boolean {
+    return $.utils.getUint16(0, this) === 12;
+  }
+  set file(value: FileEntry) {
+    $.utils.setUint16(0, 12, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptChats(value: $.Orphan<$.List<ChatEntry>>): void {
+    $.utils.setUint16(0, 13, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownChats(): $.Orphan<$.List<ChatEntry>> {
+    return $.utils.disown(this.chats);
+  }
+  /**
+* a circle chat: the message to each member
+*
+*/
+  get chats(): $.List<ChatEntry> {
+    $.utils.testWhich("chats", $.utils.getUint16(0, this), 13, this);
+    return $.utils.getList(0, WsResponse._Chats, this);
+  }
+  _hasChats(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initChats(length: number): $.List<ChatEntry> {
+    $.utils.setUint16(0, 13, this);
+    return $.utils.initList(0, WsResponse._Chats, length, this);
+  }
+  get _isChats(): boolean {
+    return $.utils.getUint16(0, this) === 13;
+  }
+  set chats(value: $.List<ChatEntry>) {
+    $.utils.setUint16(0, 13, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
   toString(): string { return "WsResponse_" + super.toString(); }
   which(): WsResponse_Which {
     return $.utils.getUint16(0, this) as WsResponse_Which;
@@ -1265,10 +1915,16 @@ export const WsEvent_Which = {
   CONTACT: 1,
   STATUS: 2,
   /**
-* offered, progressing or complete
+* offered, progressing, complete, or its access list changed
 *
 */
-  FILE: 3
+  FILE: 3,
+  /**
+* created or its members changed
+*
+*/
+  CIRCLE: 4,
+  CIRCLE_DELETED: 5
 } as const;
 export type WsEvent_Which = (typeof WsEvent_Which)[keyof typeof WsEvent_Which];
 export class WsEvent extends $.Struct {
@@ -1276,6 +1932,8 @@ export class WsEvent extends $.Struct {
   static readonly CONTACT = WsEvent_Which.CONTACT;
   static readonly STATUS = WsEvent_Which.STATUS;
   static readonly FILE = WsEvent_Which.FILE;
+  static readonly CIRCLE = WsEvent_Which.CIRCLE;
+  static readonly CIRCLE_DELETED = WsEvent_Which.CIRCLE_DELETED;
   static readonly _capnp = {
     displayName: "WsEvent",
     id: "d38a9d4e1d3add9a",
@@ -1368,7 +2026,7 @@ export class WsEvent extends $.Struct {
     return $.utils.disown(this.file);
   }
   /**
-* offered, progressing or complete
+* offered, progressing, complete, or its access list changed
 *
 */
   get file(): FileEntry {
@@ -1388,6 +2046,46 @@ export class WsEvent extends $.Struct {
   set file(value: FileEntry) {
     $.utils.setUint16(0, 3, this);
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptCircle(value: $.Orphan<Circle>): void {
+    $.utils.setUint16(0, 4, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownCircle(): $.Orphan<Circle> {
+    return $.utils.disown(this.circle);
+  }
+  /**
+* created or its members changed
+*
+*/
+  get circle(): Circle {
+    $.utils.testWhich("circle", $.utils.getUint16(0, this), 4, this);
+    return $.utils.getStruct(0, Circle, this);
+  }
+  _hasCircle(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initCircle(): Circle {
+    $.utils.setUint16(0, 4, this);
+    return $.utils.initStructAt(0, Circle, this);
+  }
+  get _isCircle(): boolean {
+    return $.utils.getUint16(0, this) === 4;
+  }
+  set circle(value: Circle) {
+    $.utils.setUint16(0, 4, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get circleDeleted(): string {
+    $.utils.testWhich("circleDeleted", $.utils.getUint16(0, this), 5, this);
+    return $.utils.getText(0, this);
+  }
+  get _isCircleDeleted(): boolean {
+    return $.utils.getUint16(0, this) === 5;
+  }
+  set circleDeleted(value: string) {
+    $.utils.setUint16(0, 5, this);
+    $.utils.setText(0, value, this);
   }
   toString(): string { return "WsEvent_" + super.toString(); }
   which(): WsEvent_Which {
@@ -1495,7 +2193,10 @@ export class WsFrame extends $.Struct {
     return $.utils.getUint16(8, this) as WsFrame_Which;
   }
 }
+FileEntry._Refusals = $.CompositeList(OfferRefusal);
 WsResponse._Contacts = $.CompositeList(Contact);
 WsResponse._History = $.CompositeList(ChatEntry);
 WsResponse._Sessions = $.CompositeList(Session);
 WsResponse._Files = $.CompositeList(FileEntry);
+WsResponse._Circles = $.CompositeList(Circle);
+WsResponse._Chats = $.CompositeList(ChatEntry);
