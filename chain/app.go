@@ -273,7 +273,7 @@ func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
 	}
 	a.mu.Lock()
 	delete(a.verified, txHash(b))
-	faucetMax := a.faucetMax
+	faucetMax, chainID := a.faucetMax, a.chainID
 	a.mu.Unlock()
 	seqO := newOverlay(a.tree, height)
 	acct, err := seqO.account(tx.Signer)
@@ -289,7 +289,7 @@ func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
 		return nil, err
 	}
 	o := newOverlay(a.tree, height)
-	if err := execMsg(o, tx.Signer, tx.Msg, faucetMax); err != nil {
+	if err := execMsg(o, chainID, tx.Signer, tx.Msg, faucetMax); err != nil {
 		return nil, err
 	}
 	if err := o.flush(); err != nil {

@@ -209,8 +209,8 @@ func validName(n string) error {
 	return nil
 }
 
-// execMsg applies one message signed by signer; faucetMax is 0 when the faucet is off.
-func execMsg(o *overlay, signer [32]byte, m Msg, faucetMax uint64) error {
+// execMsg applies one message signed by signer on chain chainID; faucetMax is 0 when the faucet is off.
+func execMsg(o *overlay, chainID string, signer [32]byte, m Msg, faucetMax uint64) error {
 	switch m := m.(type) {
 	case *Transfer:
 		return move(o, signer, m.To, m.Amount)
@@ -281,7 +281,7 @@ func execMsg(o *overlay, signer [32]byte, m Msg, faucetMax uint64) error {
 	case *CreateCircle, *SetMember, *RemoveMember, *DeleteCircle:
 		return execCircle(o, signer, m)
 	case *SetName:
-		return setName(o, signer, m)
+		return setName(o, chainID, signer, m)
 	case *DeleteName:
 		return deleteName(o, signer, m)
 	case *ReportAudit:
@@ -554,12 +554,17 @@ func execCircle(o *overlay, signer [32]byte, m Msg) error {
 	return nil
 }
 
-func setName(o *overlay, signer [32]byte, m *SetName) error {
+func setName(o *overlay, chainID string, signer [32]byte, m *SetName) error {
 	if err := validName(m.Name); err != nil {
 		return err
 	}
-	if _, err := o.ownedTwin(m.Twin, signer); err != nil {
+	t, err := o.ownedTwin(m.Twin, signer)
+	if err != nil {
 		return err
+	}
+	entry := NameEntry{Name: m.Name, Twin: m.Twin, Owner: signer, Sig: m.Sig}
+	if err := entry.Verify(chainID, t.Key); err != nil {
+		return refuse(CodeSignature, "name %q for twin %d: %w", m.Name, m.Twin, err)
 	}
 	v, err := o.get(NameKey(m.Name))
 	if err != nil {
@@ -575,7 +580,7 @@ func setName(o *overlay, signer [32]byte, m *SetName) error {
 		}
 		o.del(twinNameKey(old.Twin, m.Name))
 	}
-	o.put(NameKey(m.Name), NameEntry{Name: m.Name, Twin: m.Twin, Owner: signer}.Encode())
+	o.put(NameKey(m.Name), entry.Encode())
 	o.put(twinNameKey(m.Twin, m.Name), be64(m.Twin))
 	o.event("name", "name", m.Name, "twin", u(m.Twin), "action", "set")
 	return nil

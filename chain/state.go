@@ -1,6 +1,10 @@
 package chain
 
-import "encoding/binary"
+import (
+	"crypto/ed25519"
+	"encoding/binary"
+	"errors"
+)
 
 // Key prefixes of the state tree; see the package documentation for the full layout.
 const (
@@ -97,11 +101,41 @@ type Member struct {
 	Role Role   `json:"role"`
 }
 
-// NameEntry is a public address-book entry: a name pointing at a twin, published by the twin's owner.
+// NameEntry is a public address-book entry: a name pointing at a twin, published by the twin's
+// owner account and signed by the twin's own key (Sig, over NameSignBytes).
 type NameEntry struct {
 	Name  string   `json:"name"`
 	Twin  uint64   `json:"twin"`
 	Owner [32]byte `json:"owner"`
+	Sig   [64]byte `json:"sig"`
+}
+
+// nameDomain prefixes the bytes a twin signs for an address-book entry.
+const nameDomain = "planetary-name/1"
+
+// NameSignBytes is the canonical message a twin signs to claim name on chain chainID:
+// "planetary-name/1" | u16 len | chain id | u16 len | name | twin id(8).
+func NameSignBytes(chainID, name string, twin uint64) []byte {
+	e := enc{}
+	e.b = append(e.b, nameDomain...)
+	e.str(chainID)
+	e.str(name)
+	e.u64(twin)
+	return e.b
+}
+
+// SignName is the twin's signature, with its ed25519 key, of the entry name → twin on chainID.
+func SignName(chainID, name string, twin uint64, twinKey ed25519.PrivateKey) (sig [64]byte) {
+	copy(sig[:], ed25519.Sign(twinKey, NameSignBytes(chainID, name, twin)))
+	return sig
+}
+
+// Verify checks the entry's signature against the twin signing key twinKey.
+func (n NameEntry) Verify(chainID string, twinKey [32]byte) error {
+	if !ed25519.Verify(twinKey[:], NameSignBytes(chainID, n.Name, n.Twin), n.Sig[:]) {
+		return errors.New("name signature does not verify with the twin's key")
+	}
+	return nil
 }
 
 // AuditEvent is one entry of a twin's append-only audit log.
@@ -159,6 +193,7 @@ func (n NameEntry) Encode() []byte {
 	e.str(n.Name)
 	e.u64(n.Twin)
 	e.key(n.Owner)
+	e.b = append(e.b, n.Sig[:]...)
 	return e.b
 }
 
@@ -166,6 +201,7 @@ func (n NameEntry) Encode() []byte {
 func DecodeNameEntry(b []byte) (n NameEntry, err error) {
 	d := dec{b: b}
 	n.Name, n.Twin, n.Owner = d.str(), d.u64(), d.key()
+	copy(n.Sig[:], d.take(64))
 	return n, d.end("name")
 }
 

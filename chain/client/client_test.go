@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/freeflowuniverse/planetary/chain"
 	"github.com/freeflowuniverse/planetary/chain/node"
 	"github.com/freeflowuniverse/planetary/internal/testnet"
@@ -66,6 +68,20 @@ func key(seed byte) (ed25519.PrivateKey, [32]byte) {
 	return k, pub
 }
 
+// register submits a twin registration and returns the id the chain gave the twin.
+func register(ctx context.Context, t *testing.T, c *Client, s *Signer, m *chain.RegisterTwin) uint64 {
+	t.Helper()
+	res, err := c.Submit(ctx, s, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range twinEvents(res.Height, &abci.ExecTxResult{Events: res.Events}) {
+		return ev.ID
+	}
+	t.Fatalf("registration at height %d has no twin event", res.Height)
+	return 0
+}
+
 func TestDevChain(t *testing.T) {
 	c, dev, restart := devChain(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -98,7 +114,7 @@ func TestDevChain(t *testing.T) {
 		if _, err := c.FindTwinByID(ctx, 99); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("twin 99: %v, want a proven not-found", err)
 		}
-		a, err := c.query(ctx, "twin/1")
+		a, err := c.query(ctx, "twin/1", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,6 +240,74 @@ func TestDevChain(t *testing.T) {
 		bal, err := c.Balance(ctx, stranger.Account())
 		if err != nil || bal.Balance != 1000 {
 			t.Fatalf("stranger balance %+v, %v", bal, err)
+		}
+	})
+
+	t.Run("address book", func(t *testing.T) {
+		twinPriv, twinPub := key(21)
+		newPriv, newPub := key(22)
+		otherPriv, _ := key(23)
+		id := register(ctx, t, c, dev, &chain.RegisterTwin{Key: twinPub, PNIC: pnicA})
+		sig := chain.SignName(c.ChainID(), "alice", id, twinPriv)
+		if _, err := c.Submit(ctx, dev, &chain.SetName{Twin: id, Name: "alice", Sig: sig}); err != nil {
+			t.Fatal(err)
+		}
+		// Forged: the right twin but another key's signature, or alice's signature used for bob.
+		for name, sig := range map[string][64]byte{"mallory": chain.SignName(c.ChainID(), "mallory", id, otherPriv), "bob": sig} {
+			_, err := c.Submit(ctx, dev, &chain.SetName{Twin: id, Name: name, Sig: sig})
+			var re *RefusedError
+			if !errors.As(err, &re) || re.Code != chain.CodeSignature {
+				t.Errorf("forged entry %q: %v, want code %d", name, err, chain.CodeSignature)
+			}
+			if _, err := c.LookupName(ctx, name); !errors.Is(err, ErrNotFound) {
+				t.Errorf("forged entry %q: lookup %v, want a proven not-found", name, err)
+			}
+		}
+		e, err := c.LookupName(ctx, "alice")
+		if err != nil || e.Twin != id || e.Sig != sig || e.Owner != dev.Account() || e.Name != "alice" {
+			t.Fatalf("alice = %+v, %v", e, err)
+		}
+		names, err := c.NamesOfTwin(ctx, id)
+		if err != nil || len(names) != 1 || names[0] != e {
+			t.Fatalf("names of twin %d = %+v, %v", id, names, err)
+		}
+
+		// A proven entry whose signature is not the twin's fails; so does a tampered one.
+		a, err := c.query(ctx, "name/alice", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forged := e
+		forged.Sig = chain.SignName(c.ChainID(), "alice", id, otherPriv)
+		if err := c.checkNames(ctx, a.Height, id, []chain.NameEntry{e}); err != nil {
+			t.Fatalf("genuine entry: %v", err)
+		}
+		if err := c.checkNames(ctx, a.Height, id, []chain.NameEntry{forged}); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("entry signed by another key: %v, want ErrBadSignature", err)
+		}
+		tv := a
+		tv.Value = forged.Encode()
+		if _, err := tv.single(chain.NameKey("alice")); !errors.Is(err, ErrBadProof) {
+			t.Errorf("entry with a swapped signature: %v, want ErrBadProof", err)
+		}
+
+		// After the twin's key rotates, the chain still holds the entry signed by the old key:
+		// proven, but no longer the twin's signature, until the owner publishes it again.
+		if _, err := c.Submit(ctx, dev, &chain.RotateKey{ID: id, Key: newPub}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.LookupName(ctx, "alice"); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("entry signed by the rotated-out key: %v, want ErrBadSignature", err)
+		}
+		if _, err := c.NamesOfTwin(ctx, id); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("names of a rotated twin: %v, want ErrBadSignature", err)
+		}
+		resig := chain.SignName(c.ChainID(), "alice", id, newPriv)
+		if _, err := c.Submit(ctx, dev, &chain.SetName{Twin: id, Name: "alice", Sig: resig}); err != nil {
+			t.Fatal(err)
+		}
+		if e, err := c.LookupName(ctx, "alice"); err != nil || e.Sig != resig {
+			t.Fatalf("republished alice = %+v, %v", e, err)
 		}
 	})
 
