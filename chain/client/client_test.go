@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/freeflowuniverse/planetary/chain"
+	"github.com/freeflowuniverse/planetary/chain/chaintest"
 	"github.com/freeflowuniverse/planetary/chain/node"
 	"github.com/freeflowuniverse/planetary/internal/testnet"
 )
@@ -329,4 +331,74 @@ func TestDevChain(t *testing.T) {
 		}
 		t.Fatal("subscription ended without the relocation made after the restart")
 	})
+}
+
+// TestSubscribeCatchUp: a twin update committed while the subscriber's client cannot reach the
+// node at all is delivered, once, after the link comes back.
+func TestSubscribeCatchUp(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	px := newProxy(t, strings.TrimPrefix(chn.RPC, "http://"))
+	sub, err := Dial(ctx, px.addr, Options{Poll: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	writer, err := Dial(ctx, chn.RPC, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	dev := NewSigner(chn.DevKey)
+	_, pnicA := key(2)
+	_, pnicB := key(3)
+	id := register(ctx, t, writer, dev, &chain.RegisterTwin{Key: [32]byte{1}, PNIC: pnicA})
+	if err := sub.waitHeight(ctx, writer.Height()); err != nil {
+		t.Fatal(err)
+	}
+	sctx, scancel := context.WithCancel(ctx)
+	defer scancel()
+	events := sub.SubscribeTwins(sctx, 0)
+
+	px.down()
+	res, err := writer.Submit(ctx, dev, &chain.UpdateTwin{ID: id, PNIC: pnicB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.waitHeight(ctx, res.Height+2); err != nil {
+		t.Fatal(err)
+	}
+	if h := sub.Height(); h >= res.Height {
+		t.Fatalf("the cut-off subscriber saw height %d, the update is at %d", h, res.Height)
+	}
+	px.up()
+
+	seen := 0
+	for ev := range events {
+		if ev.ID != id {
+			continue
+		}
+		if ev.Action != "relocate" || ev.PNIC != pnicB || ev.Height != res.Height {
+			t.Fatalf("event %+v, want the relocation at height %d", ev, res.Height)
+		}
+		seen++
+		break
+	}
+	if seen != 1 {
+		t.Fatal("subscription ended without the update made while it was cut off")
+	}
+	// The next event is a later one, not the same relocation again.
+	if _, err := writer.Submit(ctx, dev, &chain.UpdateTwin{ID: id, PNIC: pnicA}); err != nil {
+		t.Fatal(err)
+	}
+	for ev := range events {
+		if ev.ID == id {
+			if ev.Height <= res.Height || ev.PNIC != pnicA {
+				t.Fatalf("after the relocation: %+v", ev)
+			}
+			return
+		}
+	}
+	t.Fatal("subscription ended")
 }

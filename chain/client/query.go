@@ -170,7 +170,8 @@ func (a answer) list(prefix []byte) (chain.List, error) {
 }
 
 // FindTwinByID returns twin id, proven against a light-verified header. Answers are cached until
-// the client sees an event for that twin.
+// the client sees an event for that twin or Forget drops it; an answer after a change the client
+// has seen reads the state of that change's block or later.
 func (c *Client) FindTwinByID(ctx context.Context, id uint64) (chain.Twin, error) {
 	c.mu.Lock()
 	t, ok := c.twins[id]
@@ -186,8 +187,29 @@ func (c *Client) FindTwinByIDUncached(ctx context.Context, id uint64) (chain.Twi
 	return c.findTwin(ctx, id, false)
 }
 
+// Forget drops the cached answer for twin id, and makes the next lookup read a state at least as
+// new as the newest block the client has seen; use it when the answer proved stale (its PNIC
+// says it no longer hosts the twin).
+func (c *Client) Forget(id uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.twins, id)
+	c.changed[id] = max(c.changed[id], c.latest)
+}
+
+// Cached reports whether FindTwinByID would answer twin id from memory.
+func (c *Client) Cached(id uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.twins[id]
+	return ok
+}
+
 func (c *Client) findTwin(ctx context.Context, id uint64, cache bool) (chain.Twin, error) {
-	a, err := c.query(ctx, fmt.Sprintf("twin/%d", id), 0)
+	c.mu.Lock()
+	changed := c.changed[id]
+	c.mu.Unlock()
+	a, err := c.query(ctx, fmt.Sprintf("twin/%d", id), changed)
 	if err != nil {
 		return chain.Twin{}, fmt.Errorf("twin %d: %w", id, err)
 	}
