@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"fmt"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -11,10 +12,30 @@ import (
 // iavlDB lets IAVL keep its nodes in a cometbft-db database.
 type iavlDB struct{ dbm.DB }
 
-func (d iavlDB) Iterator(start, end []byte) (idb.Iterator, error) { return d.DB.Iterator(start, end) }
-func (d iavlDB) ReverseIterator(start, end []byte) (idb.Iterator, error) {
-	return d.DB.ReverseIterator(start, end)
+func (d iavlDB) Iterator(start, end []byte) (idb.Iterator, error) {
+	it, err := d.DB.Iterator(start, end)
+	if err != nil {
+		return nil, err
+	}
+	return copyIterator{it}, nil
 }
+
+func (d iavlDB) ReverseIterator(start, end []byte) (idb.Iterator, error) {
+	it, err := d.DB.ReverseIterator(start, end)
+	if err != nil {
+		return nil, err
+	}
+	return copyIterator{it}, nil
+}
+
+// copyIterator hands out copies of keys and values. IAVL keeps the key of a fast node it read
+// while its iterator moves on, as cosmos-db's iterators allow; cometbft-db's pebble iterator
+// returns pebble's own buffer, which the next step overwrites, so prefix scans (a circle's
+// members, a twin's names) saw garbled keys.
+type copyIterator struct{ dbm.Iterator }
+
+func (it copyIterator) Key() []byte   { return bytes.Clone(it.Iterator.Key()) }
+func (it copyIterator) Value() []byte { return bytes.Clone(it.Iterator.Value()) }
 func (d iavlDB) NewBatch() idb.Batch            { return &sizedBatch{Batch: d.DB.NewBatch()} }
 func (d iavlDB) NewBatchWithSize(int) idb.Batch { return d.NewBatch() }
 
