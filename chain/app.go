@@ -22,6 +22,8 @@ type Options struct {
 	SnapshotInterval int64
 	// SnapshotKeep is how many recent snapshots are served (default 2).
 	SnapshotKeep int
+	// SnapshotChunk is the most bytes one snapshot chunk carries (default 4 MiB).
+	SnapshotChunk int
 	// KeepVersions prunes state versions older than that many blocks; 0 keeps every version.
 	KeepVersions int64
 	// Log receives refused transactions and lifecycle events (default: discard).
@@ -38,8 +40,9 @@ type App struct {
 	tree *iavl.MutableTree
 
 	// The node calls the app from four connections at once (consensus, mempool, query,
-	// snapshot). Only the consensus connection, and state sync before it starts, touch tree;
-	// everything below is guarded by mu, and other connections read committed, a saved version.
+	// snapshot). Only the consensus connection, and state sync before it starts, write tree
+	// (a failed state sync replaces it, under mu); everything below is guarded by mu, and other
+	// connections read committed, a saved version.
 	mu        sync.Mutex
 	committed *iavl.ImmutableTree // last saved version, nil before the first
 	version   int64
@@ -66,6 +69,9 @@ func New(opts Options) (*App, error) {
 	}
 	if opts.SnapshotKeep <= 0 {
 		opts.SnapshotKeep = 2
+	}
+	if opts.SnapshotChunk <= 0 {
+		opts.SnapshotChunk = defaultChunkSize
 	}
 	db, tree, err := openTree(opts.Dir)
 	if err != nil {

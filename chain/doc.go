@@ -52,6 +52,7 @@
 // # State sync
 //
 // With Options.SnapshotInterval the app exports the IAVL version every that many blocks into
-// 4 MiB chunks (format 1), keeps the latest few in memory and restores them on a new node,
-// checking each chunk's hash and the imported root against the trusted app hash.
+// chunks of Options.SnapshotChunk bytes (4 MiB by default; format 1), keeps the latest few in
+// memory and restores them on a new node, checking each chunk's hash and the imported root
+// against the trusted app hash.
 package chain

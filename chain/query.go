@@ -34,17 +34,17 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 
 func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	res := &abci.QueryResponse{}
-	height := req.Height
+	a.mu.Lock()
+	height, tree := req.Height, a.tree
 	if height == 0 {
-		a.mu.Lock()
 		height = a.version
-		a.mu.Unlock()
 	}
+	a.mu.Unlock()
 	res.Height = height
 	if height == 0 {
 		return res, refuse(CodeNotFound, "no state committed yet")
 	}
-	imm, err := a.tree.GetImmutable(height)
+	imm, err := tree.GetImmutable(height)
 	if err != nil {
 		return res, refuse(CodeNotFound, "state at height %d: %w", height, err)
 	}

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -61,10 +62,45 @@ func openTree(dir string) (dbm.DB, *iavl.MutableTree, error) {
 			return nil, nil, fmt.Errorf("open state db in %s: %w", dir, err)
 		}
 	}
-	tree := iavl.NewMutableTree(iavlDB{db}, 100_000, false, iavl.NewNopLogger())
-	if _, err := tree.Load(); err != nil {
+	tree, err := loadTree(db)
+	if err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("load state tree: %w", err)
+		return nil, nil, err
 	}
 	return db, tree, nil
+}
+
+// loadTree opens the state tree kept in db at its latest version.
+func loadTree(db dbm.DB) (*iavl.MutableTree, error) {
+	tree := iavl.NewMutableTree(iavlDB{db}, 100_000, false, iavl.NewNopLogger())
+	if _, err := tree.Load(); err != nil {
+		return nil, fmt.Errorf("load state tree: %w", err)
+	}
+	return tree, nil
+}
+
+// wipeDB deletes every key of db.
+func wipeDB(db dbm.DB) error {
+	it, err := db.Iterator(nil, nil)
+	if err != nil {
+		return fmt.Errorf("iterate state db: %w", err)
+	}
+	var keys [][]byte
+	for ; it.Valid(); it.Next() {
+		keys = append(keys, bytes.Clone(it.Key()))
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return fmt.Errorf("iterate state db: %w", err)
+	}
+	b := db.NewBatch()
+	defer b.Close()
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return fmt.Errorf("delete state key: %w", err)
+		}
+	}
+	if err := b.WriteSync(); err != nil {
+		return fmt.Errorf("wipe state db: %w", err)
+	}
+	return nil
 }
