@@ -35,8 +35,8 @@ func (d iavlDB) ReverseIterator(start, end []byte) (idb.Iterator, error) {
 // members, a twin's names) saw garbled keys.
 type copyIterator struct{ dbm.Iterator }
 
-func (it copyIterator) Key() []byte   { return bytes.Clone(it.Iterator.Key()) }
-func (it copyIterator) Value() []byte { return bytes.Clone(it.Iterator.Value()) }
+func (it copyIterator) Key() []byte             { return bytes.Clone(it.Iterator.Key()) }
+func (it copyIterator) Value() []byte           { return bytes.Clone(it.Iterator.Value()) }
 func (d iavlDB) NewBatch() idb.Batch            { return &sizedBatch{Batch: d.DB.NewBatch()} }
 func (d iavlDB) NewBatchWithSize(int) idb.Batch { return d.NewBatch() }
 
