@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,107 +87,136 @@ func register(ctx context.Context, t *testing.T, c *Client, s *Signer, m *chain.
 	return 0
 }
 
+// createCircle creates a circle owned by twin and returns its id.
+func createCircle(ctx context.Context, t *testing.T, c *Client, s *Signer, twin uint64) uint64 {
+	t.Helper()
+	res, err := c.Submit(ctx, s, &chain.CreateCircle{Twin: twin, Name: "friends"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range res.Events {
+		for _, a := range ev.Attributes {
+			if ev.Type == "circle" && a.Key == "id" {
+				id, err := strconv.ParseUint(a.Value, 10, 64)
+				if err == nil {
+					return id
+				}
+			}
+		}
+	}
+	t.Fatalf("circle creation at height %d has no circle event", res.Height)
+	return 0
+}
+
+// TestDevChain runs the client against one dev chain; each subtest makes the twins, keys and
+// PNICs it uses, so any one of them runs alone (-run TestDevChain/refused).
 func TestDevChain(t *testing.T) {
 	c, dev, restart := devChain(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	_, twinKey := key(1)
-	_, pnicA := key(2)
-	_, pnicB := key(3)
-	reg := &chain.RegisterTwin{Key: twinKey, X25519: [32]byte{7}, PNIC: pnicA,
-		Loc: chain.Location{Country: "BE", City: "Ghent", Lat: 51.05, Lon: 3.72}}
-	res, err := c.Submit(ctx, dev, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Height == 0 {
-		t.Fatal("register: no height")
-	}
 
 	t.Run("proven lookup", func(t *testing.T) {
-		tw, err := c.FindTwinByIDUncached(ctx, 1)
+		_, twinKey := key(1)
+		_, pnic := key(2)
+		reg := &chain.RegisterTwin{Key: twinKey, X25519: [32]byte{7}, PNIC: pnic,
+			Loc: chain.Location{Country: "BE", City: "Ghent", Lat: 51.05, Lon: 3.72}}
+		id := register(ctx, t, c, dev, reg)
+		tw, err := c.FindTwinByIDUncached(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tw.ID != 1 || tw.Key != twinKey || tw.PNIC != pnicA || tw.X25519 != [32]byte{7} || tw.Loc != reg.Loc || tw.Owner != dev.Account() {
-			t.Fatalf("twin 1 = %+v", tw)
+		if tw.ID != id || tw.Key != twinKey || tw.PNIC != pnic || tw.X25519 != [32]byte{7} || tw.Loc != reg.Loc || tw.Owner != dev.Account() {
+			t.Fatalf("twin %d = %+v", id, tw)
 		}
-		doc, err := c.DID(ctx, 1)
-		if err != nil || doc.ID != "did:planetary:1" || len(doc.VerificationMethod) != 2 {
+		doc, err := c.DID(ctx, id)
+		if err != nil || doc.ID != chain.TwinDID(id) || len(doc.VerificationMethod) != 2 {
 			t.Fatalf("DID = %+v, %v", doc, err)
 		}
-		if _, err := c.FindTwinByID(ctx, 99); !errors.Is(err, ErrNotFound) {
-			t.Fatalf("twin 99: %v, want a proven not-found", err)
+		if _, err := c.FindTwinByID(ctx, 1<<40); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("twin 2^40: %v, want a proven not-found", err)
 		}
-		a, err := c.query(ctx, "twin/1", 0)
+		path := fmt.Sprintf("twin/%d", id)
+		a, err := c.query(ctx, path, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.single(chain.TwinKey(1)); err != nil {
+		if _, err := a.single(chain.TwinKey(id)); err != nil {
 			t.Fatalf("untampered answer: %v", err)
 		}
 		tv := a
 		tv.Value = append([]byte(nil), a.Value...)
 		tv.Value[len(tv.Value)-1] ^= 1
-		if _, err := tv.single(chain.TwinKey(1)); !errors.Is(err, ErrBadProof) {
+		if _, err := tv.single(chain.TwinKey(id)); !errors.Is(err, ErrBadProof) {
 			t.Errorf("tampered value: %v, want ErrBadProof", err)
 		}
 		tp := a
 		tp.ops = [][]byte{append([]byte(nil), a.ops[0]...)}
 		tp.ops[0][len(tp.ops[0])/2] ^= 1
-		if _, err := tp.single(chain.TwinKey(1)); err == nil {
+		if _, err := tp.single(chain.TwinKey(id)); err == nil {
 			t.Error("tampered proof verified")
 		}
-		if _, err := a.single(chain.TwinKey(2)); !errors.Is(err, ErrBadProof) {
+		if _, err := a.single(chain.TwinKey(id + 1)); !errors.Is(err, ErrBadProof) {
 			t.Errorf("answer for another key: %v, want ErrBadProof", err)
 		}
 	})
 
 	t.Run("relocation event", func(t *testing.T) {
+		_, twinKey := key(11)
+		_, pnicA := key(12)
+		_, pnicB := key(13)
+		res, err := c.Submit(ctx, dev, &chain.RegisterTwin{Key: twinKey, PNIC: pnicA})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := twinEvents(res.Height, &abci.ExecTxResult{Events: res.Events})[0].ID
 		sctx, scancel := context.WithCancel(ctx)
 		defer scancel()
-		events := c.SubscribeTwins(sctx, 1) // from the start: the register event is caught up
-		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 1, PNIC: pnicB, Loc: reg.Loc}); err != nil {
+		events := c.SubscribeTwins(sctx, res.Height) // from the registration: it is caught up
+		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: id, PNIC: pnicB}); err != nil {
 			t.Fatal(err)
 		}
 		var seen []string
 		for ev := range events {
+			if ev.ID != id {
+				continue
+			}
 			seen = append(seen, ev.Action)
-			if ev.ID == 1 && ev.Action == "relocate" {
+			if ev.Action == "relocate" {
 				if ev.PNIC != pnicB {
 					t.Fatalf("relocate event names pnic %x", ev.PNIC[:4])
 				}
 				break
 			}
 		}
-		if len(seen) < 2 || seen[0] != "register" {
+		if len(seen) != 2 || seen[0] != "register" {
 			t.Fatalf("events %v, want register then relocate", seen)
 		}
-		tw, err := c.FindTwinByID(ctx, 1)
+		tw, err := c.FindTwinByID(ctx, id)
 		if err != nil || tw.PNIC != pnicB {
 			t.Fatalf("after relocation: %+v, %v", tw, err)
 		}
-		log, err := c.AuditLog(ctx, 1, 1, 10)
+		log, err := c.AuditLog(ctx, id, 1, 10)
 		if err != nil || len(log) != 1 || log[0].Kind != "relocation" {
 			t.Fatalf("audit log %+v, %v", log, err)
 		}
-		if ts, err := c.TwinsByPNIC(ctx, pnicB); err != nil || len(ts) != 1 {
+		if ts, err := c.TwinsByPNIC(ctx, pnicB); err != nil || len(ts) != 1 || ts[0].ID != id {
 			t.Fatalf("twins on pnic B: %+v, %v", ts, err)
+		}
+		if ts, err := c.TwinsByPNIC(ctx, pnicA); err != nil || len(ts) != 0 {
+			t.Fatalf("twins left on pnic A: %+v, %v", ts, err)
 		}
 	})
 
 	t.Run("refused", func(t *testing.T) {
 		strangerKey, _ := key(9)
 		stranger := NewSigner(strangerKey)
+		_, pnic := key(14)
 		if _, err := c.Submit(ctx, stranger, &chain.Faucet{Amount: 1000}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Submit(ctx, stranger, &chain.RegisterTwin{Key: [32]byte{5}}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Submit(ctx, dev, &chain.CreateCircle{Twin: 1, Name: "friends"}); err != nil {
-			t.Fatal(err)
-		}
+		strangerTwin := register(ctx, t, c, stranger, &chain.RegisterTwin{Key: [32]byte{5}, PNIC: pnic})
+		devTwin := register(ctx, t, c, dev, &chain.RegisterTwin{Key: [32]byte{6}, PNIC: pnic})
+		circle := createCircle(ctx, t, c, dev, devTwin)
 		good, err := c.Sign(ctx, dev, &chain.Transfer{To: stranger.Account(), Amount: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -209,11 +241,11 @@ func TestDevChain(t *testing.T) {
 				return err
 			}},
 			{"unknown twin", chain.CodeNotFound, func() error {
-				_, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 999, PNIC: pnicA})
+				_, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 1 << 40, PNIC: pnic})
 				return err
 			}},
 			{"non-owner edits a circle", chain.CodeUnauthorized, func() error {
-				_, err := c.Submit(ctx, stranger, &chain.SetMember{Circle: 1, Twin: 2, Member: 2, Role: chain.RoleAdmin})
+				_, err := c.Submit(ctx, stranger, &chain.SetMember{Circle: circle, Twin: strangerTwin, Member: strangerTwin, Role: chain.RoleAdmin})
 				return err
 			}},
 		}
@@ -235,9 +267,9 @@ func TestDevChain(t *testing.T) {
 		if _, err := c.Submit(ctx, stranger, &chain.Transfer{To: dev.Account(), Amount: 1}); err != nil {
 			t.Fatalf("after refusals: %v", err)
 		}
-		members, err := c.CircleMembers(ctx, 1)
-		if err != nil || len(members) != 1 || members[0].Role != chain.RoleOwner {
-			t.Fatalf("circle 1 members %+v, %v", members, err)
+		members, err := c.CircleMembers(ctx, circle)
+		if err != nil || len(members) != 1 || members[0].Role != chain.RoleOwner || members[0].Twin != devTwin {
+			t.Fatalf("circle %d members %+v, %v", circle, members, err)
 		}
 		bal, err := c.Balance(ctx, stranger.Account())
 		if err != nil || bal.Balance != 1000 {
@@ -249,7 +281,7 @@ func TestDevChain(t *testing.T) {
 		twinPriv, twinPub := key(21)
 		newPriv, newPub := key(22)
 		otherPriv, _ := key(23)
-		id := register(ctx, t, c, dev, &chain.RegisterTwin{Key: twinPub, PNIC: pnicA})
+		id := register(ctx, t, c, dev, &chain.RegisterTwin{Key: twinPub})
 		sig := chain.SignName(c.ChainID(), "alice", id, twinPriv)
 		if _, err := c.Submit(ctx, dev, &chain.SetName{Twin: id, Name: "alice", Sig: sig}); err != nil {
 			t.Fatal(err)
@@ -314,6 +346,9 @@ func TestDevChain(t *testing.T) {
 	})
 
 	t.Run("reconnect", func(t *testing.T) {
+		_, pnicA := key(15)
+		_, pnicB := key(16)
+		id := register(ctx, t, c, dev, &chain.RegisterTwin{Key: [32]byte{16}, PNIC: pnicA})
 		sctx, scancel := context.WithCancel(ctx)
 		defer scancel()
 		events := c.SubscribeTwins(sctx, 0)
@@ -321,11 +356,11 @@ func TestDevChain(t *testing.T) {
 		// A stopped in-process node's RPC server keeps serving connections kept alive from
 		// before (a real restart resets them): drop those as a dying process would.
 		c.transport.CloseIdleConnections()
-		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 1, PNIC: pnicA, Loc: reg.Loc}); err != nil {
+		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: id, PNIC: pnicB}); err != nil {
 			t.Fatal(err)
 		}
 		for ev := range events {
-			if ev.ID == 1 && ev.Action == "relocate" && ev.PNIC == pnicA {
+			if ev.ID == id && ev.Action == "relocate" && ev.PNIC == pnicB {
 				return
 			}
 		}
@@ -401,4 +436,124 @@ func TestSubscribeCatchUp(t *testing.T) {
 		}
 	}
 	t.Fatal("subscription ended")
+}
+
+// clientGoroutines returns the stacks of goroutines running a method of a Client.
+func clientGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "chain/client.(*Client).") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// TestCloseEndsEverything: Close returns only once the client's goroutines (block follower,
+// websocket watcher, subscriptions) have ended; waits end with ErrClosed, subscription channels
+// close, and calls after Close fail with ErrClosed instead of hanging.
+func TestCloseEndsEverything(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, chn.RPC, Options{Poll: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Submit(ctx, NewSigner(chn.DevKey), &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Only Close can end these: their contexts never do.
+	events := c.SubscribeTwins(context.Background(), 1)
+	waiting := &Pending{c: c, res: Result{Hash: [32]byte{1}}, w: make(chan Result, 1)}
+	c.mu.Lock()
+	c.waiters[waiting.res.Hash] = waiting.w // a tx the chain will never commit
+	c.mu.Unlock()
+	late := &Pending{c: c, res: Result{Hash: [32]byte{2}}, w: make(chan Result, 1)} // registered after follow ended
+	errs := make(chan error, 3)
+	go func() { _, err := waiting.Wait(context.Background()); errs <- err }()
+	go func() { _, err := late.Wait(context.Background()); errs <- err }()
+	go func() { errs <- c.waitHeight(context.Background(), 1<<40) }()
+
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if g := clientGoroutines(); len(g) > 0 {
+		t.Fatalf("%d client goroutines outlive Close:\n%s", len(g), strings.Join(g, "\n\n"))
+	}
+	for range 3 {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, ErrClosed) {
+				t.Errorf("wait after Close: %v, want ErrClosed", err)
+			}
+		case <-ctx.Done():
+			t.Fatal("a wait did not end on Close")
+		}
+	}
+	for range events { // closed by Close; a leftover open channel would block here
+	}
+	if _, err := c.Broadcast(ctx, []byte("tx")); !errors.Is(err, ErrClosed) {
+		t.Errorf("Broadcast after Close: %v, want ErrClosed", err)
+	}
+	if _, ok := <-c.SubscribeTwins(ctx, 0); ok {
+		t.Error("SubscribeTwins after Close delivered an event")
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestSignerConcurrentSubmits: many Submits at once with one Signer are all admitted in order
+// and committed, each with its own sequence number; when another Signer of the same key takes a
+// number behind its back, the next Submit is refused at admission and the one after succeeds.
+func TestSignerConcurrentSubmits(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, chn.RPC, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k, _ := key(40)
+	s := NewSigner(k)
+	const workers, each = 12, 3
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent Submit: %v", err)
+	}
+	acct, err := c.Balance(ctx, s.Account())
+	if err != nil || acct.Seq != workers*each || acct.Balance != workers*each {
+		t.Fatalf("account %+v, %v; want %d txs committed", acct, err, workers*each)
+	}
+
+	other := NewSigner(k)
+	if _, err := c.Submit(ctx, other, &chain.Faucet{Amount: 2}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Submit(ctx, s, &chain.Faucet{Amount: 1})
+	var re *RefusedError
+	if !errors.As(err, &re) || re.Code != chain.CodeSequence || re.Height != 0 {
+		t.Fatalf("Submit with a number taken elsewhere: %v, want a sequence refusal at admission", err)
+	}
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatalf("Submit after the refusal: %v", err)
+	}
 }
