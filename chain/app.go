@@ -60,6 +60,24 @@ type App struct {
 
 	snaps   *snapshots
 	restore *restore
+
+	// life is held for reading by every call that touches the database and for writing by
+	// Close, so a call that comes after Close gets an error instead of a closed database.
+	life   sync.RWMutex
+	closed bool
+}
+
+// errClosed answers calls that arrive after Close.
+var errClosed = refuse(CodeInternal, "the application is closed")
+
+// hold takes a read hold on the database, or returns errClosed after Close; release with a.life.RUnlock.
+func (a *App) hold() error {
+	a.life.RLock()
+	if a.closed {
+		a.life.RUnlock()
+		return errClosed
+	}
+	return nil
 }
 
 // New opens (or creates) the application state.
@@ -90,8 +108,14 @@ func New(opts Options) (*App, error) {
 	return a, nil
 }
 
-// Close releases the state database.
+// Close waits for calls in progress and releases the state database; later calls get an error.
 func (a *App) Close() error {
+	a.life.Lock()
+	defer a.life.Unlock()
+	if a.closed {
+		return nil
+	}
+	a.closed = true
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.tree.Close(); err != nil {
@@ -161,6 +185,10 @@ func (a *App) Hash() []byte {
 
 // InitChain stores the chain id, the faucet setting and the genesis accounts.
 func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	g, err := ParseGenesis(req.AppStateBytes)
 	if err != nil {
 		return nil, err
@@ -192,6 +220,10 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 
 // CheckTx admits a tx to the mempool when it decodes, its signature verifies and its sequence is next.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	if err := a.hold(); err != nil {
+		return &abci.CheckTxResponse{Code: codeOf(err), Log: err.Error(), Codespace: "planetary"}, nil
+	}
+	defer a.life.RUnlock()
 	tx, err := a.checkSig(req.Tx)
 	if err == nil {
 		err = a.checkSequence(tx)
@@ -254,6 +286,10 @@ func (a *App) checkSequence(tx *Tx) error {
 
 // FinalizeBlock executes the block's txs in order; each refused tx gets its code and changes nothing but its sequence.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	res := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
 	for i, b := range req.Txs {
 		events, err := a.deliver(b, req.Height)
@@ -306,6 +342,10 @@ func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
 
 // Commit saves the block's state version, prunes and takes a snapshot when one is due.
 func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	_, v, err := a.tree.SaveVersion()
 	if err != nil {
 		return nil, fmt.Errorf("save state version: %w", err)

@@ -187,3 +187,39 @@ func TestBadTxsInBlock(t *testing.T) {
 		t.Fatalf("height %d, want 3", info.LastBlockHeight)
 	}
 }
+
+// TestCallsAfterClose: a query or tx arriving after Close (the RPC server of a stopping node may
+// still pass one on) gets an error instead of a read of the closed database.
+func TestCallsAfterClose(t *testing.T) {
+	alice := newAccount(1)
+	app, err := New(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := app.InitChain(ctx, &abci.InitChainRequest{ChainId: testChain, InitialHeight: 1}); err != nil {
+		t.Fatal(err)
+	}
+	block(t, app, 1, alice.tx(&RegisterTwin{Key: alice.pub}))
+	if err := app.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, prove := range []bool{false, true} {
+		r, err := app.Query(ctx, &abci.QueryRequest{Path: "twin/1", Prove: prove})
+		if err != nil || r.Code != CodeInternal || !strings.Contains(r.Log, "closed") {
+			t.Errorf("query after Close: %+v, %v", r, err)
+		}
+	}
+	if r, err := app.CheckTx(ctx, &abci.CheckTxRequest{Tx: alice.tx(&Faucet{Amount: 1})}); err != nil || r.Code != CodeInternal {
+		t.Errorf("CheckTx after Close: %+v, %v", r, err)
+	}
+	if _, err := app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Height: 2}); err == nil {
+		t.Error("FinalizeBlock after Close succeeded")
+	}
+	if _, err := app.Commit(ctx, &abci.CommitRequest{}); err == nil {
+		t.Error("Commit after Close succeeded")
+	}
+	if err := app.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}

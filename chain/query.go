@@ -23,6 +23,10 @@ const maxListLimit = 1000
 
 // Query answers the paths documented in the package documentation; prove=true attaches one ICS23 proof per key.
 func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	if err := a.hold(); err != nil {
+		return &abci.QueryResponse{Code: codeOf(err), Log: err.Error(), Codespace: "planetary"}, nil
+	}
+	defer a.life.RUnlock()
 	res, err := a.query(req)
 	if err != nil {
 		// A not-found answer keeps its key and, with prove, the proof of absence.

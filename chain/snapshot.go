@@ -163,6 +163,10 @@ type restore struct {
 
 // OfferSnapshot accepts a format-1 snapshot when this node has no state yet.
 func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (*abci.OfferSnapshotResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	s := req.Snapshot
 	switch {
 	case s == nil:
@@ -180,6 +184,10 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (
 
 // ApplySnapshotChunk checks a chunk against the snapshot's metadata and imports the state once all arrived.
 func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunkRequest) (*abci.ApplySnapshotChunkResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	r := a.restore
 	if r == nil || int(req.Index) >= len(r.chunks) {
 		return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ABORT}, nil
