@@ -18,50 +18,25 @@ import (
 
 	"github.com/freeflowuniverse/planetary/chain"
 	"github.com/freeflowuniverse/planetary/chain/chaintest"
-	"github.com/freeflowuniverse/planetary/chain/node"
-	"github.com/freeflowuniverse/planetary/internal/testnet"
 )
 
 // devChain starts a single-validator dev chain and a client on it; restart stops and starts the node.
 func devChain(t *testing.T) (c *Client, dev *Signer, restart func()) {
 	t.Helper()
-	home := t.TempDir()
-	p := testnet.FreePorts(t, 2)
-	cfg := node.Config{RPC: fmt.Sprintf("127.0.0.1:%d", p[0]), P2P: fmt.Sprintf("127.0.0.1:%d", p[1])}
-	key, err := node.InitDev(home, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	level := slog.LevelWarn
 	if testing.Verbose() {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	n, err := node.Start(context.Background(), home, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := n.Stop(); err != nil {
-			t.Errorf("stop node: %v", err)
-		}
-	})
-	restart = func() {
-		if err := n.Stop(); err != nil {
-			t.Fatalf("stop node: %v", err)
-		}
-		if n, err = node.Start(context.Background(), home, log); err != nil {
-			t.Fatalf("restart node: %v", err)
-		}
-	}
+	chn := chaintest.StartDevLog(t, log)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err = Dial(ctx, cfg.RPC, Options{Log: log})
+	c, err := Dial(ctx, chn.RPC, Options{Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c, NewSigner(key), restart
+	return c, NewSigner(chn.DevKey), func() { chn.Restart(t) }
 }
 
 func key(seed byte) (ed25519.PrivateKey, [32]byte) {
