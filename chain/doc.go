@@ -29,6 +29,7 @@
 //	0x12 | twin key(32)             → twin id (a key registers one twin)
 //	0x20 | circle id(8)             → Circle
 //	0x21 | circle id(8) | twin(8)   → role
+//	0x22 | twin(8) | circle id(8)   → role (the circles of a twin)
 //	0x30 | name                     → NameEntry (with the twin's signature over NameSignBytes)
 //	0x31 | twin id(8) | name        → twin id (names of a twin)
 //	0x40 | twin id(8) | seq(8)      → AuditEvent

@@ -223,3 +223,40 @@ func TestCallsAfterClose(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestDeleteTwinWithCircles: a twin that owns a circle cannot be deleted (the error names the
+// circle); once its circle is gone it can, and it leaves the circles it was a member of.
+func TestDeleteTwinWithCircles(t *testing.T) {
+	a, b := newAccount(1), newAccount(2)
+	app := newApp(t, "")
+	wantCodes(t, block(t, app, 1,
+		a.tx(&RegisterTwin{Key: [32]byte{1}}),        // twin 1
+		b.tx(&RegisterTwin{Key: [32]byte{2}}),        // twin 2
+		a.tx(&CreateCircle{Twin: 1, Name: "mine"}),   // circle 1
+		b.tx(&CreateCircle{Twin: 2, Name: "theirs"}), // circle 2
+		b.tx(&SetMember{Circle: 2, Twin: 2, Member: 1, Role: RoleAdmin}),
+	), []uint32{0, 0, 0, 0, 0})
+	res := block(t, app, 2, a.tx(&DeleteTwin{ID: 1}))
+	wantCodes(t, res, []uint32{CodeConflict})
+	if !strings.Contains(res[0].Log, "owns circles 1") {
+		t.Errorf("refusal %q does not name circle 1", res[0].Log)
+	}
+	if r := query(t, app, "twin/1"); r.Code != 0 {
+		t.Fatalf("refused delete removed twin 1: code %d", r.Code)
+	}
+	wantCodes(t, block(t, app, 3, a.tx(&DeleteCircle{Circle: 1, Twin: 1}), a.tx(&DeleteTwin{ID: 1})), []uint32{0, 0})
+	if r := query(t, app, "twin/1"); r.Code != CodeNotFound {
+		t.Fatalf("twin 1 after delete: code %d", r.Code)
+	}
+	if got := members(t, app, 2); len(got) != 1 || got[2] != RoleOwner {
+		t.Fatalf("circle 2 members after twin 1 went: %v, want the owner alone", got)
+	}
+	for _, k := range [][]byte{twinCircleKey(1, 1), twinCircleKey(1, 2), MemberKey(1, 1), MemberKey(2, 1)} {
+		if v, _ := app.committed.Get(k); v != nil {
+			t.Errorf("key %x left behind", k)
+		}
+	}
+	if v, _ := app.committed.Get(twinCircleKey(2, 2)); len(v) != 1 || Role(v[0]) != RoleOwner {
+		t.Errorf("twin 2's own circle index: %x", v)
+	}
+}

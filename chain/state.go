@@ -8,18 +8,19 @@ import (
 
 // Key prefixes of the state tree; see the package documentation for the full layout.
 const (
-	prefixAccount   = 0x01 // | account key(32) → Account
-	prefixAllowance = 0x02 // | owner(32) | service(32) → u64 remaining
-	prefixTwin      = 0x10 // | twin id(8) → Twin
-	prefixTwinPNIC  = 0x11 // | pnic(32) | twin id(8) → twin id(8)
-	prefixTwinKey   = 0x12 // | twin key(32) → twin id(8)
-	prefixCircle    = 0x20 // | circle id(8) → Circle
-	prefixMember    = 0x21 // | circle id(8) | twin id(8) → role(1)
-	prefixName      = 0x30 // | name → NameEntry
-	prefixTwinName  = 0x31 // | twin id(8) | name → twin id(8)
-	prefixAudit     = 0x40 // | twin id(8) | seq(8) → AuditEvent
-	prefixAuditNext = 0x41 // | twin id(8) → next seq(8)
-	prefixMeta      = 0xF0 // | name → value
+	prefixAccount    = 0x01 // | account key(32) → Account
+	prefixAllowance  = 0x02 // | owner(32) | service(32) → u64 remaining
+	prefixTwin       = 0x10 // | twin id(8) → Twin
+	prefixTwinPNIC   = 0x11 // | pnic(32) | twin id(8) → twin id(8)
+	prefixTwinKey    = 0x12 // | twin key(32) → twin id(8)
+	prefixCircle     = 0x20 // | circle id(8) → Circle
+	prefixMember     = 0x21 // | circle id(8) | twin id(8) → role(1)
+	prefixTwinCircle = 0x22 // | twin id(8) | circle id(8) → role(1), the circles of a twin
+	prefixName       = 0x30 // | name → NameEntry
+	prefixTwinName   = 0x31 // | twin id(8) | name → twin id(8)
+	prefixAudit      = 0x40 // | twin id(8) | seq(8) → AuditEvent
+	prefixAuditNext  = 0x41 // | twin id(8) → next seq(8)
+	prefixMeta       = 0xF0 // | name → value
 )
 
 // Meta keys under prefixMeta.
@@ -61,6 +62,10 @@ func CircleKey(id uint64) []byte { return keyOf(prefixCircle, be64(id)) }
 
 // MemberKey is the state key of a twin's role in a circle.
 func MemberKey(circle, twin uint64) []byte { return keyOf(prefixMember, be64(circle), be64(twin)) }
+
+func twinCircleKey(twin, circle uint64) []byte {
+	return keyOf(prefixTwinCircle, be64(twin), be64(circle))
+}
 
 // NameKey is the state key of an address-book entry.
 func NameKey(name string) []byte { return keyOf(prefixName, []byte(name)) }

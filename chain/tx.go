@@ -202,7 +202,8 @@ type UpdateTwin struct {
 	Loc  Location
 }
 
-// DeleteTwin removes a twin and its names.
+// DeleteTwin removes a twin, its names and its circle memberships; a twin that still owns
+// circles is refused (delete them first).
 type DeleteTwin struct{ ID uint64 }
 
 // RotateKey replaces a twin's signing and encryption keys. The twin's address-book entries stay
