@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 
@@ -270,11 +271,21 @@ func (a *App) checkSig(b []byte) (*Tx, error) {
 // (its earlier tx may have left the mempool unexecuted). It works with mempool rechecking off:
 // the node does not re-run CheckTx on every pending tx after each block.
 func (a *App) checkSequence(tx *Tx) error {
+	// The account is read outside mu, which block execution takes too (CheckTx calls come one
+	// at a time); if a block committed meanwhile it is read again, under the lock.
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	acct, err := committedAccount(a.committed, tx.Signer)
+	imm := a.committed
+	a.mu.Unlock()
+	acct, err := committedAccount(imm, tx.Signer)
 	if err != nil {
 		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.committed != imm {
+		if acct, err = committedAccount(a.committed, tx.Signer); err != nil {
+			return err
+		}
 	}
 	next := max(a.checkSeq[tx.Signer], acct.Seq)
 	if tx.Seq != next && tx.Seq != acct.Seq {
@@ -291,8 +302,24 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	defer a.life.RUnlock()
 	res := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
+	hashes := make([][32]byte, len(req.Txs))
 	for i, b := range req.Txs {
-		events, err := a.deliver(b, req.Height)
+		hashes[i] = txHash(b)
+	}
+	// One look at the shared state for the whole block rather than a few per tx: CheckTx takes
+	// the same lock thousands of times a second under load.
+	verified := make([]bool, len(req.Txs))
+	a.mu.Lock()
+	chainID, faucetMax := a.chainID, a.faucetMax
+	for i, h := range hashes {
+		if _, ok := a.verified[h]; ok {
+			verified[i] = true
+			delete(a.verified, h) // a second copy of the tx in the block is verified again
+		}
+	}
+	a.mu.Unlock()
+	for i, b := range req.Txs {
+		events, err := a.deliver(b, verified[i], chainID, faucetMax, req.Height)
 		r := &abci.ExecTxResult{Code: codeOf(err), Events: events}
 		if err != nil {
 			r.Log, r.Codespace = err.Error(), "planetary"
@@ -300,7 +327,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			a.log.Info("tx refused", "height", req.Height, "index", i, "code", r.Code, "err", err)
 		}
 		// Every result names its tx, so a client can match results to txs from block_results alone.
-		h := txHash(b)
+		h := hashes[i]
 		r.Events = append(r.Events, abci.Event{Type: TxEvent, Attributes: []abci.EventAttribute{{Key: "hash", Value: hex.EncodeToString(h[:])}}}) // not indexed: CometBFT indexes tx.hash itself
 		res.TxResults[i] = r
 	}
@@ -308,15 +335,17 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	return res, nil
 }
 
-func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
-	tx, err := a.checkSig(b)
+// deliver executes one tx of a block; verified says CheckTx already checked its signature.
+func (a *App) deliver(b []byte, verified bool, chainID string, faucetMax uint64, height int64) ([]abci.Event, error) {
+	tx, err := DecodeTx(b)
 	if err != nil {
-		return nil, err
+		return nil, refuse(CodeDecode, "%w", err)
 	}
-	a.mu.Lock()
-	delete(a.verified, txHash(b))
-	faucetMax, chainID := a.faucetMax, a.chainID
-	a.mu.Unlock()
+	if !verified {
+		if err := tx.Verify(chainID); err != nil {
+			return nil, refuse(CodeSignature, "tx from %x: %w", tx.Signer[:8], err)
+		}
+	}
 	seqO := newOverlay(a.tree, height)
 	acct, err := seqO.account(tx.Signer)
 	if err != nil {
@@ -353,10 +382,19 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if err := a.setCommitted(); err != nil {
 		return nil, err
 	}
-	// Forget admitted sequences the chain has caught up with.
+	// Forget admitted sequences the chain has caught up with, reading the accounts outside mu.
 	a.mu.Lock()
-	for k, next := range a.checkSeq {
-		if acct, err := committedAccount(a.committed, k); err == nil && acct.Seq >= next {
+	imm, pending := a.committed, maps.Clone(a.checkSeq)
+	a.mu.Unlock()
+	var caught [][32]byte
+	for k, next := range pending {
+		if acct, err := committedAccount(imm, k); err == nil && acct.Seq >= next {
+			caught = append(caught, k)
+		}
+	}
+	a.mu.Lock()
+	for _, k := range caught {
+		if a.checkSeq[k] == pending[k] { // not moved on by a CheckTx meanwhile
 			delete(a.checkSeq, k)
 		}
 	}
