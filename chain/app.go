@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 
@@ -22,6 +23,8 @@ type Options struct {
 	SnapshotInterval int64
 	// SnapshotKeep is how many recent snapshots are served (default 2).
 	SnapshotKeep int
+	// SnapshotChunk is the most bytes one snapshot chunk carries (default 4 MiB).
+	SnapshotChunk int
 	// KeepVersions prunes state versions older than that many blocks; 0 keeps every version.
 	KeepVersions int64
 	// Log receives refused transactions and lifecycle events (default: discard).
@@ -38,8 +41,9 @@ type App struct {
 	tree *iavl.MutableTree
 
 	// The node calls the app from four connections at once (consensus, mempool, query,
-	// snapshot). Only the consensus connection, and state sync before it starts, touch tree;
-	// everything below is guarded by mu, and other connections read committed, a saved version.
+	// snapshot). Only the consensus connection, and state sync before it starts, write tree
+	// (a failed state sync replaces it, under mu); everything below is guarded by mu, and other
+	// connections read committed, a saved version.
 	mu        sync.Mutex
 	committed *iavl.ImmutableTree // last saved version, nil before the first
 	version   int64
@@ -57,6 +61,24 @@ type App struct {
 
 	snaps   *snapshots
 	restore *restore
+
+	// life is held for reading by every call that touches the database and for writing by
+	// Close, so a call that comes after Close gets an error instead of a closed database.
+	life   sync.RWMutex
+	closed bool
+}
+
+// errClosed answers calls that arrive after Close.
+var errClosed = refuse(CodeInternal, "the application is closed")
+
+// hold takes a read hold on the database, or returns errClosed after Close; release with a.life.RUnlock.
+func (a *App) hold() error {
+	a.life.RLock()
+	if a.closed {
+		a.life.RUnlock()
+		return errClosed
+	}
+	return nil
 }
 
 // New opens (or creates) the application state.
@@ -66,6 +88,9 @@ func New(opts Options) (*App, error) {
 	}
 	if opts.SnapshotKeep <= 0 {
 		opts.SnapshotKeep = 2
+	}
+	if opts.SnapshotChunk <= 0 {
+		opts.SnapshotChunk = defaultChunkSize
 	}
 	db, tree, err := openTree(opts.Dir)
 	if err != nil {
@@ -84,8 +109,14 @@ func New(opts Options) (*App, error) {
 	return a, nil
 }
 
-// Close releases the state database.
+// Close waits for calls in progress and releases the state database; later calls get an error.
 func (a *App) Close() error {
+	a.life.Lock()
+	defer a.life.Unlock()
+	if a.closed {
+		return nil
+	}
+	a.closed = true
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.tree.Close(); err != nil {
@@ -155,6 +186,10 @@ func (a *App) Hash() []byte {
 
 // InitChain stores the chain id, the faucet setting and the genesis accounts.
 func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	g, err := ParseGenesis(req.AppStateBytes)
 	if err != nil {
 		return nil, err
@@ -186,6 +221,10 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 
 // CheckTx admits a tx to the mempool when it decodes, its signature verifies and its sequence is next.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	if err := a.hold(); err != nil {
+		return &abci.CheckTxResponse{Code: codeOf(err), Log: err.Error(), Codespace: "planetary"}, nil
+	}
+	defer a.life.RUnlock()
 	tx, err := a.checkSig(req.Tx)
 	if err == nil {
 		err = a.checkSequence(tx)
@@ -232,11 +271,21 @@ func (a *App) checkSig(b []byte) (*Tx, error) {
 // (its earlier tx may have left the mempool unexecuted). It works with mempool rechecking off:
 // the node does not re-run CheckTx on every pending tx after each block.
 func (a *App) checkSequence(tx *Tx) error {
+	// The account is read outside mu, which block execution takes too (CheckTx calls come one
+	// at a time); if a block committed meanwhile it is read again, under the lock.
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	acct, err := committedAccount(a.committed, tx.Signer)
+	imm := a.committed
+	a.mu.Unlock()
+	acct, err := committedAccount(imm, tx.Signer)
 	if err != nil {
 		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.committed != imm {
+		if acct, err = committedAccount(a.committed, tx.Signer); err != nil {
+			return err
+		}
 	}
 	next := max(a.checkSeq[tx.Signer], acct.Seq)
 	if tx.Seq != next && tx.Seq != acct.Seq {
@@ -248,9 +297,29 @@ func (a *App) checkSequence(tx *Tx) error {
 
 // FinalizeBlock executes the block's txs in order; each refused tx gets its code and changes nothing but its sequence.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	res := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
+	hashes := make([][32]byte, len(req.Txs))
 	for i, b := range req.Txs {
-		events, err := a.deliver(b, req.Height)
+		hashes[i] = txHash(b)
+	}
+	// One look at the shared state for the whole block rather than a few per tx: CheckTx takes
+	// the same lock thousands of times a second under load.
+	verified := make([]bool, len(req.Txs))
+	a.mu.Lock()
+	chainID, faucetMax := a.chainID, a.faucetMax
+	for i, h := range hashes {
+		if _, ok := a.verified[h]; ok {
+			verified[i] = true
+			delete(a.verified, h) // a second copy of the tx in the block is verified again
+		}
+	}
+	a.mu.Unlock()
+	for i, b := range req.Txs {
+		events, err := a.deliver(b, verified[i], chainID, faucetMax, req.Height)
 		r := &abci.ExecTxResult{Code: codeOf(err), Events: events}
 		if err != nil {
 			r.Log, r.Codespace = err.Error(), "planetary"
@@ -258,7 +327,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			a.log.Info("tx refused", "height", req.Height, "index", i, "code", r.Code, "err", err)
 		}
 		// Every result names its tx, so a client can match results to txs from block_results alone.
-		h := txHash(b)
+		h := hashes[i]
 		r.Events = append(r.Events, abci.Event{Type: TxEvent, Attributes: []abci.EventAttribute{{Key: "hash", Value: hex.EncodeToString(h[:])}}}) // not indexed: CometBFT indexes tx.hash itself
 		res.TxResults[i] = r
 	}
@@ -266,15 +335,17 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	return res, nil
 }
 
-func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
-	tx, err := a.checkSig(b)
+// deliver executes one tx of a block; verified says CheckTx already checked its signature.
+func (a *App) deliver(b []byte, verified bool, chainID string, faucetMax uint64, height int64) ([]abci.Event, error) {
+	tx, err := DecodeTx(b)
 	if err != nil {
-		return nil, err
+		return nil, refuse(CodeDecode, "%w", err)
 	}
-	a.mu.Lock()
-	delete(a.verified, txHash(b))
-	faucetMax := a.faucetMax
-	a.mu.Unlock()
+	if !verified {
+		if err := tx.Verify(chainID); err != nil {
+			return nil, refuse(CodeSignature, "tx from %x: %w", tx.Signer[:8], err)
+		}
+	}
 	seqO := newOverlay(a.tree, height)
 	acct, err := seqO.account(tx.Signer)
 	if err != nil {
@@ -289,7 +360,7 @@ func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
 		return nil, err
 	}
 	o := newOverlay(a.tree, height)
-	if err := execMsg(o, tx.Signer, tx.Msg, faucetMax); err != nil {
+	if err := execMsg(o, chainID, tx.Signer, tx.Msg, faucetMax); err != nil {
 		return nil, err
 	}
 	if err := o.flush(); err != nil {
@@ -300,6 +371,10 @@ func (a *App) deliver(b []byte, height int64) ([]abci.Event, error) {
 
 // Commit saves the block's state version, prunes and takes a snapshot when one is due.
 func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	_, v, err := a.tree.SaveVersion()
 	if err != nil {
 		return nil, fmt.Errorf("save state version: %w", err)
@@ -307,10 +382,19 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if err := a.setCommitted(); err != nil {
 		return nil, err
 	}
-	// Forget admitted sequences the chain has caught up with.
+	// Forget admitted sequences the chain has caught up with, reading the accounts outside mu.
 	a.mu.Lock()
-	for k, next := range a.checkSeq {
-		if acct, err := committedAccount(a.committed, k); err == nil && acct.Seq >= next {
+	imm, pending := a.committed, maps.Clone(a.checkSeq)
+	a.mu.Unlock()
+	var caught [][32]byte
+	for k, next := range pending {
+		if acct, err := committedAccount(imm, k); err == nil && acct.Seq >= next {
+			caught = append(caught, k)
+		}
+	}
+	a.mu.Lock()
+	for _, k := range caught {
+		if a.checkSeq[k] == pending[k] { // not moved on by a CheckTx meanwhile
 			delete(a.checkSeq, k)
 		}
 	}

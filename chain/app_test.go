@@ -74,8 +74,8 @@ func TestAppTwinCircleNameAudit(t *testing.T) {
 		alice.tx(&CreateCircle{Twin: 1, Name: "family"}),
 		bob.tx(&SetMember{Circle: 1, Twin: 2, Member: 2, Role: RoleAdmin}), // not an admin
 		alice.tx(&SetMember{Circle: 1, Twin: 1, Member: 2, Role: RoleMember}),
-		alice.tx(&SetName{Twin: 1, Name: "alice"}),
-		bob.tx(&SetName{Twin: 2, Name: "alice"}), // taken
+		alice.tx(&SetName{Twin: 1, Name: "alice", Sig: SignName(testChain, "alice", 1, twinA.key)}),
+		bob.tx(&SetName{Twin: 2, Name: "alice", Sig: SignName(testChain, "alice", 2, twinB.key)}), // taken
 		alice.tx(&UpdateTwin{ID: 1, PNIC: pnic2}),
 		alice.tx(&RotateKey{ID: 1, Key: twinA.pub, X25519: [32]byte{9}}),
 		twinA.tx(&ReportAudit{Twin: 1, Event: "permission_denied", Detail: "twin 2 read /files"}),
@@ -127,8 +127,11 @@ func TestAppTwinCircleNameAudit(t *testing.T) {
 	if ev, _ := DecodeAuditEvent(l[1].Value); ev.Kind != "permission_denied" {
 		t.Errorf("last audit event %+v", ev)
 	}
-	if n, _ := DecodeNameEntry(q("name/alice").Value); n.Twin != 1 {
-		t.Errorf("alice -> %d", n.Twin)
+	if n, _ := DecodeNameEntry(q("name/alice").Value); n.Twin != 1 || n.Verify(testChain, twinA.pub) != nil {
+		t.Errorf("alice -> %+v: not twin 1's signed entry", n)
+	}
+	if l, _ := DecodeList(q("names/twin/1").Value); len(l) != 1 || string(l[0].Key) != string(NameKey("alice")) {
+		t.Errorf("names of twin 1: %d entries, want alice's", len(l))
 	}
 	if a, _ := DecodeAccount(q("balance/" + HexKey(bob.pub)).Value); a.Balance != 10 || a.Seq != 4 {
 		t.Errorf("bob = %+v", a)
@@ -276,7 +279,7 @@ func TestAllowanceAndDeletes(t *testing.T) {
 		owner.tx(&RegisterTwin{Key: twin.pub}),
 		owner.tx(&RegisterTwin{Key: twin.pub}), // key taken
 		owner.tx(&SetName{Twin: 1, Name: "Bad Name"}),
-		owner.tx(&SetName{Twin: 1, Name: "bob"}),
+		owner.tx(&SetName{Twin: 1, Name: "bob", Sig: SignName(testChain, "bob", 1, twin.key)}),
 		owner.tx(&CreateCircle{Twin: 1, Name: "c"}),
 		owner.tx(&RemoveMember{Circle: 1, Twin: 1, Member: 1}), // the owner stays
 		owner.tx(&DeleteCircle{Circle: 1, Twin: 1}),

@@ -29,7 +29,8 @@
 //	0x12 | twin key(32)             → twin id (a key registers one twin)
 //	0x20 | circle id(8)             → Circle
 //	0x21 | circle id(8) | twin(8)   → role
-//	0x30 | name                     → NameEntry
+//	0x22 | twin(8) | circle id(8)   → role (the circles of a twin)
+//	0x30 | name                     → NameEntry (with the twin's signature over NameSignBytes)
 //	0x31 | twin id(8) | name        → twin id (names of a twin)
 //	0x40 | twin id(8) | seq(8)      → AuditEvent
 //	0x41 | twin id(8)               → next audit seq
@@ -44,14 +45,15 @@
 // ABCI Query paths: twin/<id>, twins/pnic/<hex>?from=<twin id>&limit=<n>, balance/<hex> (and
 // account/<hex>), allowance/<owner hex>/<service hex>, circle/<id>,
 // circle/<id>/members?from=<twin id>&limit=<n>, audit/<twin>?from=<seq>&limit=<n>, did/<id>,
-// name/<name>, names/twin/<id>. Lists return at most 1000 entries (the default limit). Single values are
-// the stored bytes (decode with DecodeTwin and friends); lists are a List whose entries are each
-// proven by one ProofOp, in order. did/<id> is derived from the twin record and carries no proof:
-// verify twin/<id> and derive the document with DID.
+// name/<name>, names/twin/<id> (the entries themselves). Lists return at most 1000 entries (the
+// default limit). Single values are the stored bytes (decode with DecodeTwin and friends); lists
+// are a List whose entries are each proven by one ProofOp, in order. did/<id> is derived from the
+// twin record and carries no proof: verify twin/<id> and derive the document with DID.
 //
 // # State sync
 //
 // With Options.SnapshotInterval the app exports the IAVL version every that many blocks into
-// 4 MiB chunks (format 1), keeps the latest few in memory and restores them on a new node,
-// checking each chunk's hash and the imported root against the trusted app hash.
+// chunks of Options.SnapshotChunk bytes (4 MiB by default; format 1), keeps the latest few in
+// memory and restores them on a new node, checking each chunk's hash and the imported root
+// against the trusted app hash.
 package chain

@@ -2,9 +2,11 @@ package chain
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -209,8 +211,8 @@ func validName(n string) error {
 	return nil
 }
 
-// execMsg applies one message signed by signer; faucetMax is 0 when the faucet is off.
-func execMsg(o *overlay, signer [32]byte, m Msg, faucetMax uint64) error {
+// execMsg applies one message signed by signer on chain chainID; faucetMax is 0 when the faucet is off.
+func execMsg(o *overlay, chainID string, signer [32]byte, m Msg, faucetMax uint64) error {
 	switch m := m.(type) {
 	case *Transfer:
 		return move(o, signer, m.To, m.Amount)
@@ -281,7 +283,7 @@ func execMsg(o *overlay, signer [32]byte, m Msg, faucetMax uint64) error {
 	case *CreateCircle, *SetMember, *RemoveMember, *DeleteCircle:
 		return execCircle(o, signer, m)
 	case *SetName:
-		return setName(o, signer, m)
+		return setName(o, chainID, signer, m)
 	case *DeleteName:
 		return deleteName(o, signer, m)
 	case *ReportAudit:
@@ -398,10 +400,33 @@ func updateTwin(o *overlay, signer [32]byte, m *UpdateTwin) error {
 	return nil
 }
 
+// deleteTwin removes a twin, its names and its memberships; a twin that owns circles is refused,
+// so that no circle is left without an owner or removed behind its members' backs.
 func deleteTwin(o *overlay, signer [32]byte, m *DeleteTwin) error {
 	t, err := o.ownedTwin(m.ID, signer)
 	if err != nil {
 		return err
+	}
+	circles, err := o.keysWithPrefix(keyOf(prefixTwinCircle, be64(t.ID)))
+	if err != nil {
+		return err
+	}
+	var owned []string
+	for _, k := range circles {
+		c := be64of(k[9:])
+		if r, err := o.role(c, t.ID); err != nil {
+			return err
+		} else if r == RoleOwner {
+			owned = append(owned, u(c))
+		}
+	}
+	if len(owned) > 0 {
+		return refuse(CodeConflict, "twin %d owns circles %s: delete them first", t.ID, strings.Join(owned, ", "))
+	}
+	for _, k := range circles {
+		c := be64of(k[9:])
+		delRole(o, c, t.ID)
+		o.event("circle", "id", u(c), "action", "remove_member", "twin", u(t.ID))
 	}
 	names, err := o.keysWithPrefix(keyOf(prefixTwinName, be64(t.ID)))
 	if err != nil {
@@ -456,6 +481,21 @@ func (o *overlay) circle(id uint64) (Circle, error) {
 	return c, nil
 }
 
+// setRole records twin's role in circle under both the circle and the twin.
+func setRole(o *overlay, circle, twin uint64, r Role) {
+	o.put(MemberKey(circle, twin), []byte{byte(r)})
+	o.put(twinCircleKey(twin, circle), []byte{byte(r)})
+}
+
+// delRole takes twin out of circle.
+func delRole(o *overlay, circle, twin uint64) {
+	o.del(MemberKey(circle, twin))
+	o.del(twinCircleKey(twin, circle))
+}
+
+// be64of reads an 8-byte big-endian id from a state key.
+func be64of(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
 func (o *overlay) role(circle, twin uint64) (Role, error) {
 	v, err := o.get(MemberKey(circle, twin))
 	if err != nil {
@@ -500,7 +540,7 @@ func execCircle(o *overlay, signer [32]byte, m Msg) error {
 			return err
 		}
 		o.put(CircleKey(id), Circle{ID: id, Owner: m.Twin, Name: m.Name}.Encode())
-		o.put(MemberKey(id, m.Twin), []byte{byte(RoleOwner)})
+		setRole(o, id, m.Twin, RoleOwner)
 		o.event("circle", "id", u(id), "action", "create", "twin", u(m.Twin))
 	case *SetMember:
 		c, _, err := editor(o, signer, m.Circle, m.Twin)
@@ -516,7 +556,7 @@ func execCircle(o *overlay, signer [32]byte, m Msg) error {
 		if _, err := o.twin(m.Member); err != nil {
 			return err
 		}
-		o.put(MemberKey(m.Circle, m.Member), []byte{byte(m.Role)})
+		setRole(o, m.Circle, m.Member, m.Role)
 		o.event("circle", "id", u(m.Circle), "action", "set_member", "twin", u(m.Member))
 	case *RemoveMember:
 		c, _, err := editor(o, signer, m.Circle, m.Twin)
@@ -531,7 +571,7 @@ func execCircle(o *overlay, signer [32]byte, m Msg) error {
 		} else if r == 0 {
 			return refuse(CodeNotFound, "twin %d is not in circle %d", m.Member, m.Circle)
 		}
-		o.del(MemberKey(m.Circle, m.Member))
+		delRole(o, m.Circle, m.Member)
 		o.event("circle", "id", u(m.Circle), "action", "remove_member", "twin", u(m.Member))
 	case *DeleteCircle:
 		c, r, err := editor(o, signer, m.Circle, m.Twin)
@@ -546,7 +586,7 @@ func execCircle(o *overlay, signer [32]byte, m Msg) error {
 			return err
 		}
 		for _, k := range members {
-			o.del(k)
+			delRole(o, c.ID, be64of(k[9:]))
 		}
 		o.del(CircleKey(c.ID))
 		o.event("circle", "id", u(c.ID), "action", "delete", "twin", u(m.Twin))
@@ -554,12 +594,17 @@ func execCircle(o *overlay, signer [32]byte, m Msg) error {
 	return nil
 }
 
-func setName(o *overlay, signer [32]byte, m *SetName) error {
+func setName(o *overlay, chainID string, signer [32]byte, m *SetName) error {
 	if err := validName(m.Name); err != nil {
 		return err
 	}
-	if _, err := o.ownedTwin(m.Twin, signer); err != nil {
+	t, err := o.ownedTwin(m.Twin, signer)
+	if err != nil {
 		return err
+	}
+	entry := NameEntry{Name: m.Name, Twin: m.Twin, Owner: signer, Sig: m.Sig}
+	if err := entry.Verify(chainID, t.Key); err != nil {
+		return refuse(CodeSignature, "name %q for twin %d: %w", m.Name, m.Twin, err)
 	}
 	v, err := o.get(NameKey(m.Name))
 	if err != nil {
@@ -575,7 +620,7 @@ func setName(o *overlay, signer [32]byte, m *SetName) error {
 		}
 		o.del(twinNameKey(old.Twin, m.Name))
 	}
-	o.put(NameKey(m.Name), NameEntry{Name: m.Name, Twin: m.Twin, Owner: signer}.Encode())
+	o.put(NameKey(m.Name), entry.Encode())
 	o.put(twinNameKey(m.Twin, m.Name), be64(m.Twin))
 	o.event("name", "name", m.Name, "twin", u(m.Twin), "action", "set")
 	return nil

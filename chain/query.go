@@ -23,6 +23,10 @@ const maxListLimit = 1000
 
 // Query answers the paths documented in the package documentation; prove=true attaches one ICS23 proof per key.
 func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	if err := a.hold(); err != nil {
+		return &abci.QueryResponse{Code: codeOf(err), Log: err.Error(), Codespace: "planetary"}, nil
+	}
+	defer a.life.RUnlock()
 	res, err := a.query(req)
 	if err != nil {
 		// A not-found answer keeps its key and, with prove, the proof of absence.
@@ -34,17 +38,17 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 
 func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	res := &abci.QueryResponse{}
-	height := req.Height
+	a.mu.Lock()
+	height, tree := req.Height, a.tree
 	if height == 0 {
-		a.mu.Lock()
 		height = a.version
-		a.mu.Unlock()
 	}
+	a.mu.Unlock()
 	res.Height = height
 	if height == 0 {
 		return res, refuse(CodeNotFound, "no state committed yet")
 	}
-	imm, err := a.tree.GetImmutable(height)
+	imm, err := tree.GetImmutable(height)
 	if err != nil {
 		return res, refuse(CodeNotFound, "state at height %d: %w", height, err)
 	}
@@ -79,7 +83,7 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 			return res, refuse(CodeInvalid, "pnic: %w", err)
 		}
 		// The index values are twin ids; list the twin records themselves, each proven.
-		return a.listVia(imm, res, keyOf(prefixTwinPNIC, k[:]), req.Prove, func(v []byte) ([]byte, error) {
+		return a.listVia(imm, res, keyOf(prefixTwinPNIC, k[:]), req.Prove, func(_, v []byte) ([]byte, error) {
 			id, err := decodeU64(v)
 			return TwinKey(id), err
 		}, from, limit)
@@ -138,7 +142,10 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		if err != nil {
 			return res, err
 		}
-		return a.listVia(imm, res, keyOf(prefixTwinName, be64(id)), req.Prove, nil, 0, maxListLimit)
+		// The index keys end in the names; list the entries themselves, each proven with its signature.
+		return a.listVia(imm, res, keyOf(prefixTwinName, be64(id)), req.Prove, func(k, _ []byte) ([]byte, error) {
+			return NameKey(string(k[9:])), nil
+		}, 0, maxListLimit)
 	}
 	return res, refuse(CodeInvalid, "unknown query path %q", req.Path)
 }
@@ -214,10 +221,11 @@ func (a *App) single(imm *iavl.ImmutableTree, res *abci.QueryResponse, key []byt
 }
 
 // listVia answers a list query: entries under prefix, optionally followed to the record they point at
-// (follow returns the record key; a nil key keeps the index entry itself). The value is a List
+// (follow gets the index key and value and returns the record key; a nil key keeps the index
+// entry itself). The value is a List
 // encoding; with prove, ProofOps holds one proof per listed key, in the same order.
 func (a *App) listVia(imm *iavl.ImmutableTree, res *abci.QueryResponse, prefix []byte, prove bool,
-	follow func([]byte) ([]byte, error), fromSeq uint64, limit int) (*abci.QueryResponse, error) {
+	follow func(k, v []byte) ([]byte, error), fromSeq uint64, limit int) (*abci.QueryResponse, error) {
 	start := prefix
 	if fromSeq > 0 {
 		start = append(bytes.Clone(prefix), be64(fromSeq)...)
@@ -227,7 +235,7 @@ func (a *App) listVia(imm *iavl.ImmutableTree, res *abci.QueryResponse, prefix [
 	imm.IterateRange(start, prefixEnd(prefix), true, func(k, v []byte) bool {
 		e := Entry{Key: bytes.Clone(k), Value: bytes.Clone(v)}
 		if follow != nil {
-			rk, err := follow(v)
+			rk, err := follow(k, v)
 			if err != nil {
 				ierr = err
 				return true

@@ -17,8 +17,8 @@ import (
 // Snapshot.Metadata is the SHA-256 of every chunk, in order; Snapshot.Hash is the SHA-256 of the stream.
 const snapshotFormat = 1
 
-// chunkSize is the most bytes one snapshot chunk carries.
-const chunkSize = 4 << 20
+// defaultChunkSize is the most bytes one snapshot chunk carries unless Options.SnapshotChunk says otherwise.
+const defaultChunkSize = 4 << 20
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
 
@@ -37,7 +37,7 @@ func newSnapshots(keep int) *snapshots { return &snapshots{keep: keep} }
 
 // takeSnapshot exports a saved version and publishes it to the snapshot connection.
 func (a *App) takeSnapshot(version int64) error {
-	sn, err := exportSnapshot(a.tree, version)
+	sn, err := exportSnapshot(a.tree, version, a.opts.SnapshotChunk)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (a *App) takeSnapshot(version int64) error {
 	return nil
 }
 
-func exportSnapshot(tree *iavl.MutableTree, version int64) (*snapshot, error) {
+func exportSnapshot(tree *iavl.MutableTree, version int64, chunkSize int) (*snapshot, error) {
 	imm, err := tree.GetImmutable(version)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot version %d: %w", version, err)
@@ -163,6 +163,10 @@ type restore struct {
 
 // OfferSnapshot accepts a format-1 snapshot when this node has no state yet.
 func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (*abci.OfferSnapshotResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	s := req.Snapshot
 	switch {
 	case s == nil:
@@ -180,6 +184,10 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (
 
 // ApplySnapshotChunk checks a chunk against the snapshot's metadata and imports the state once all arrived.
 func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunkRequest) (*abci.ApplySnapshotChunkResponse, error) {
+	if err := a.hold(); err != nil {
+		return nil, err
+	}
+	defer a.life.RUnlock()
 	r := a.restore
 	if r == nil || int(req.Index) >= len(r.chunks) {
 		return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ABORT}, nil
@@ -199,10 +207,32 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 	a.restore = nil
 	if err := a.importSnapshot(r); err != nil {
 		a.log.Error("snapshot import failed", "height", r.meta.Height, "err", err)
+		// Forget what was imported, so that the node can be offered another snapshot.
+		if err := a.discardImport(); err != nil {
+			return nil, fmt.Errorf("discard failed snapshot import: %w", err)
+		}
 		return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_REJECT_SNAPSHOT}, nil
 	}
 	a.log.Info("snapshot restored", "height", r.meta.Height)
 	return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT}, nil
+}
+
+// discardImport empties the state after a failed import; the app had no state before it (OfferSnapshot checks).
+func (a *App) discardImport() error {
+	if err := a.tree.Close(); err != nil {
+		return fmt.Errorf("close state tree: %w", err)
+	}
+	if err := wipeDB(a.db); err != nil {
+		return err
+	}
+	tree, err := loadTree(a.db)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.tree = tree
+	a.mu.Unlock()
+	return a.setCommitted()
 }
 
 func (a *App) importSnapshot(r *restore) error {

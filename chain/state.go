@@ -1,21 +1,26 @@
 package chain
 
-import "encoding/binary"
+import (
+	"crypto/ed25519"
+	"encoding/binary"
+	"errors"
+)
 
 // Key prefixes of the state tree; see the package documentation for the full layout.
 const (
-	prefixAccount   = 0x01 // | account key(32) → Account
-	prefixAllowance = 0x02 // | owner(32) | service(32) → u64 remaining
-	prefixTwin      = 0x10 // | twin id(8) → Twin
-	prefixTwinPNIC  = 0x11 // | pnic(32) | twin id(8) → twin id(8)
-	prefixTwinKey   = 0x12 // | twin key(32) → twin id(8)
-	prefixCircle    = 0x20 // | circle id(8) → Circle
-	prefixMember    = 0x21 // | circle id(8) | twin id(8) → role(1)
-	prefixName      = 0x30 // | name → NameEntry
-	prefixTwinName  = 0x31 // | twin id(8) | name → twin id(8)
-	prefixAudit     = 0x40 // | twin id(8) | seq(8) → AuditEvent
-	prefixAuditNext = 0x41 // | twin id(8) → next seq(8)
-	prefixMeta      = 0xF0 // | name → value
+	prefixAccount    = 0x01 // | account key(32) → Account
+	prefixAllowance  = 0x02 // | owner(32) | service(32) → u64 remaining
+	prefixTwin       = 0x10 // | twin id(8) → Twin
+	prefixTwinPNIC   = 0x11 // | pnic(32) | twin id(8) → twin id(8)
+	prefixTwinKey    = 0x12 // | twin key(32) → twin id(8)
+	prefixCircle     = 0x20 // | circle id(8) → Circle
+	prefixMember     = 0x21 // | circle id(8) | twin id(8) → role(1)
+	prefixTwinCircle = 0x22 // | twin id(8) | circle id(8) → role(1), the circles of a twin
+	prefixName       = 0x30 // | name → NameEntry
+	prefixTwinName   = 0x31 // | twin id(8) | name → twin id(8)
+	prefixAudit      = 0x40 // | twin id(8) | seq(8) → AuditEvent
+	prefixAuditNext  = 0x41 // | twin id(8) → next seq(8)
+	prefixMeta       = 0xF0 // | name → value
 )
 
 // Meta keys under prefixMeta.
@@ -58,6 +63,10 @@ func CircleKey(id uint64) []byte { return keyOf(prefixCircle, be64(id)) }
 // MemberKey is the state key of a twin's role in a circle.
 func MemberKey(circle, twin uint64) []byte { return keyOf(prefixMember, be64(circle), be64(twin)) }
 
+func twinCircleKey(twin, circle uint64) []byte {
+	return keyOf(prefixTwinCircle, be64(twin), be64(circle))
+}
+
 // NameKey is the state key of an address-book entry.
 func NameKey(name string) []byte { return keyOf(prefixName, []byte(name)) }
 
@@ -97,11 +106,41 @@ type Member struct {
 	Role Role   `json:"role"`
 }
 
-// NameEntry is a public address-book entry: a name pointing at a twin, published by the twin's owner.
+// NameEntry is a public address-book entry: a name pointing at a twin, published by the twin's
+// owner account and signed by the twin's own key (Sig, over NameSignBytes).
 type NameEntry struct {
 	Name  string   `json:"name"`
 	Twin  uint64   `json:"twin"`
 	Owner [32]byte `json:"owner"`
+	Sig   [64]byte `json:"sig"`
+}
+
+// nameDomain prefixes the bytes a twin signs for an address-book entry.
+const nameDomain = "planetary-name/1"
+
+// NameSignBytes is the canonical message a twin signs to claim name on chain chainID:
+// "planetary-name/1" | u16 len | chain id | u16 len | name | twin id(8).
+func NameSignBytes(chainID, name string, twin uint64) []byte {
+	e := enc{}
+	e.b = append(e.b, nameDomain...)
+	e.str(chainID)
+	e.str(name)
+	e.u64(twin)
+	return e.b
+}
+
+// SignName is the twin's signature, with its ed25519 key, of the entry name → twin on chainID.
+func SignName(chainID, name string, twin uint64, twinKey ed25519.PrivateKey) (sig [64]byte) {
+	copy(sig[:], ed25519.Sign(twinKey, NameSignBytes(chainID, name, twin)))
+	return sig
+}
+
+// Verify checks the entry's signature against the twin signing key twinKey.
+func (n NameEntry) Verify(chainID string, twinKey [32]byte) error {
+	if !ed25519.Verify(twinKey[:], NameSignBytes(chainID, n.Name, n.Twin), n.Sig[:]) {
+		return errors.New("name signature does not verify with the twin's key")
+	}
+	return nil
 }
 
 // AuditEvent is one entry of a twin's append-only audit log.
@@ -159,6 +198,7 @@ func (n NameEntry) Encode() []byte {
 	e.str(n.Name)
 	e.u64(n.Twin)
 	e.key(n.Owner)
+	e.b = append(e.b, n.Sig[:]...)
 	return e.b
 }
 
@@ -166,6 +206,7 @@ func (n NameEntry) Encode() []byte {
 func DecodeNameEntry(b []byte) (n NameEntry, err error) {
 	d := dec{b: b}
 	n.Name, n.Twin, n.Owner = d.str(), d.u64(), d.key()
+	copy(n.Sig[:], d.take(64))
 	return n, d.end("name")
 }
 

@@ -202,10 +202,12 @@ type UpdateTwin struct {
 	Loc  Location
 }
 
-// DeleteTwin removes a twin and its names.
+// DeleteTwin removes a twin, its names and its circle memberships; a twin that still owns
+// circles is refused (delete them first).
 type DeleteTwin struct{ ID uint64 }
 
-// RotateKey replaces a twin's signing and encryption keys.
+// RotateKey replaces a twin's signing and encryption keys. The twin's address-book entries stay
+// signed by the old key, which clients refuse, until the owner publishes them again with SetName.
 type RotateKey struct {
 	ID     uint64
 	Key    [32]byte
@@ -249,10 +251,13 @@ type DeleteCircle struct {
 	Twin   uint64
 }
 
-// SetName publishes the address-book entry Name → Twin, signed by the twin's owner.
+// SetName publishes the address-book entry Name → Twin. The tx is signed by the twin's owner
+// account; Sig is the twin's own ed25519 signature over NameSignBytes, stored with the entry so
+// anyone can check that the twin vouches for the name.
 type SetName struct {
 	Twin uint64
 	Name string
+	Sig  [64]byte
 }
 
 // DeleteName removes an address-book entry the signer owns.
@@ -325,8 +330,8 @@ func (m *RemoveMember) encode(e *enc) { e.u64(m.Circle); e.u64(m.Twin); e.u64(m.
 func (m *RemoveMember) decode(d *dec) { m.Circle, m.Twin, m.Member = d.u64(), d.u64(), d.u64() }
 func (m *DeleteCircle) encode(e *enc) { e.u64(m.Circle); e.u64(m.Twin) }
 func (m *DeleteCircle) decode(d *dec) { m.Circle, m.Twin = d.u64(), d.u64() }
-func (m *SetName) encode(e *enc)      { e.u64(m.Twin); e.str(m.Name) }
-func (m *SetName) decode(d *dec)      { m.Twin, m.Name = d.u64(), d.str() }
+func (m *SetName) encode(e *enc)      { e.u64(m.Twin); e.str(m.Name); e.b = append(e.b, m.Sig[:]...) }
+func (m *SetName) decode(d *dec)      { m.Twin, m.Name = d.u64(), d.str(); copy(m.Sig[:], d.take(64)) }
 func (m *DeleteName) encode(e *enc)   { e.str(m.Name) }
 func (m *DeleteName) decode(d *dec)   { m.Name = d.str() }
 func (m *ReportAudit) encode(e *enc)  { e.u64(m.Twin); e.str(m.Event); e.str(m.Detail) }

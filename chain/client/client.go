@@ -67,9 +67,15 @@ type Client struct {
 	changed map[uint64]int64      // height of the last event seen per twin
 	written int64                 // highest height of a tx this client saw committed
 
+	// life ends on Close; every goroutine of the client is counted in wg and ends with it.
+	life   context.Context
 	cancel context.CancelFunc
-	done   chan struct{}
+	wg     sync.WaitGroup
+	closed bool // guarded by mu; no goroutine starts once set
 }
+
+// ErrClosed is returned, wrapped, by calls on a closed Client and by waits that Close ended.
+var ErrClosed = errors.New("chain client closed")
 
 // Dial connects to the node at addr (e.g. http://127.0.0.1:26657) and starts following its blocks.
 func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
@@ -100,13 +106,13 @@ func Dial(ctx context.Context, addr string, opts Options) (*Client, error) {
 	c := &Client{rpc: rpc, http: hc, transport: tr, addr: addr, chainID: st.NodeInfo.Network, log: opts.Log, poll: opts.Poll,
 		latest: st.SyncInfo.LatestBlockHeight, last: st.SyncInfo.LatestBlockHeight,
 		advance: make(chan struct{}), waiters: map[[32]byte]chan Result{},
-		hashes: map[int64][]byte{}, twins: map[uint64]chain.Twin{}, changed: map[uint64]int64{}, done: make(chan struct{})}
+		hashes: map[int64][]byte{}, twins: map[uint64]chain.Twin{}, changed: map[uint64]int64{}}
 	if err := c.startLight(ctx, addr, opts); err != nil {
 		return nil, err
 	}
-	fctx, cancel := context.WithCancel(context.Background())
-	c.cancel = cancel
-	go c.follow(fctx)
+	c.life, c.cancel = context.WithCancel(context.Background())
+	c.wg.Add(1)
+	go c.follow(c.life)
 	return c, nil
 }
 
@@ -156,20 +162,44 @@ func (c *Client) startLight(ctx context.Context, addr string, opts Options) erro
 // ChainID is the chain's id, which every signature covers.
 func (c *Client) ChainID() string { return c.chainID }
 
-// Close stops following blocks; waiting submissions and subscriptions end with an error.
+// Close stops following blocks and returns once every goroutine of the client has ended:
+// waiting submissions end with ErrClosed and subscription channels close. It is safe to call twice.
 func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 	c.cancel()
-	<-c.done
+	c.wg.Wait()
+	c.transport.CloseIdleConnections()
 	return nil
+}
+
+// start runs f in a goroutine that Close waits for; it reports false, running nothing, once the client is closed.
+func (c *Client) start(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
 }
 
 // follow walks every committed height in order, dispatching tx results to waiters. The websocket
 // only says when to look; the walk itself, by height, is what guarantees nothing is skipped.
 func (c *Client) follow(ctx context.Context) {
-	defer close(c.done)
+	defer c.wg.Done()
 	nudge := make(chan struct{}, 1)
 	stale := make(chan struct{}, 1)
-	go c.watch(ctx, nudge, stale)
+	c.wg.Add(1) // follow's own count is held, so this cannot race Close's Wait
+	go func() {
+		defer c.wg.Done()
+		c.watch(ctx, nudge, stale)
+	}()
 	tick := time.NewTicker(c.poll)
 	defer tick.Stop()
 	nudged := false // a nudge came since the last tick
@@ -368,6 +398,11 @@ func (e *RefusedError) Error() string {
 type Signer struct {
 	Key ed25519.PrivateKey
 
+	// send is held by Submit from taking a sequence number until the node has admitted or
+	// refused the tx, so the node receives the signer's txs in sequence order and a number
+	// refused at admission can go to the next tx without any later one having been issued.
+	send sync.Mutex
+
 	mu     sync.Mutex
 	seq    uint64
 	loaded bool
@@ -405,36 +440,65 @@ func (c *Client) nextSeq(ctx context.Context, s *Signer) (uint64, error) {
 	return s.seq - 1, nil
 }
 
-func (s *Signer) reset() {
+// refused takes back sequence seq, which the node refused to admit with code. A sequence refusal
+// means the node expects another number (the key was used elsewhere, or the node lost its
+// mempool): the next tx reads the account again. Any other refusal leaves seq unused; it is
+// given to the next tx, which is safe because s.send was held since seq was taken.
+func (s *Signer) refused(seq uint64, code uint32) {
 	s.mu.Lock()
-	s.loaded = false
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	switch {
+	case code == chain.CodeSequence:
+		s.loaded = false
+	case s.loaded && s.seq == seq+1:
+		s.seq = seq
+	}
 }
 
-// Sign builds and signs a tx carrying m with the signer's next sequence number.
+// Sign builds and signs a tx carrying m with the signer's next sequence number. Txs signed here
+// and sent with SubmitRaw or Broadcast are outside the ordering Submit keeps; use one or the other per Signer.
 func (c *Client) Sign(ctx context.Context, s *Signer, m chain.Msg) ([]byte, error) {
+	tx, _, err := c.sign(ctx, s, m)
+	return tx, err
+}
+
+func (c *Client) sign(ctx context.Context, s *Signer, m chain.Msg) ([]byte, uint64, error) {
 	seq, err := c.nextSeq(ctx, s)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	tx := &chain.Tx{Seq: seq, Msg: m}
 	tx.Sign(c.chainID, s.Key)
-	return tx.Encode(), nil
+	return tx.Encode(), seq, nil
 }
 
 // Submit signs m, broadcasts it and waits for the block that commits it. A refused tx returns
-// its Result inside a *RefusedError.
+// its Result inside a *RefusedError. Concurrent Submits with one Signer are admitted in sequence
+// order, and a sequence number refused at admission is reused by the next Submit, never by two.
 func (c *Client) Submit(ctx context.Context, s *Signer, m chain.Msg) (Result, error) {
-	tx, err := c.Sign(ctx, s, m)
+	p, err := c.broadcastNext(ctx, s, m)
 	if err != nil {
+		if p != nil {
+			return p.res, err
+		}
 		return Result{}, err
 	}
-	res, err := c.SubmitRaw(ctx, tx)
-	var re *RefusedError
-	if errors.As(err, &re) && re.Height == 0 {
-		s.reset() // the sequence was not used
+	return p.Wait(ctx)
+}
+
+func (c *Client) broadcastNext(ctx context.Context, s *Signer, m chain.Msg) (*Pending, error) {
+	s.send.Lock()
+	defer s.send.Unlock()
+	tx, seq, err := c.sign(ctx, s, m)
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	p, err := c.Broadcast(ctx, tx)
+	var re *RefusedError
+	if errors.As(err, &re) {
+		s.refused(seq, re.Code)
+	}
+	return p, err
 }
 
 // SubmitRaw broadcasts already signed tx bytes and waits for their commit.
@@ -459,11 +523,15 @@ func (c *Client) Broadcast(ctx context.Context, tx []byte) (*Pending, error) {
 	hash := sha256.Sum256(tx)
 	p := &Pending{c: c, res: Result{Hash: hash}, w: make(chan Result, 1)}
 	c.mu.Lock()
+	closed := c.closed
 	_, inFlight := c.waiters[hash]
-	if !inFlight {
+	if !inFlight && !closed {
 		c.waiters[hash] = p.w
 	}
 	c.mu.Unlock()
+	if closed {
+		return p, fmt.Errorf("broadcast tx %x: %w", hash[:6], ErrClosed)
+	}
 	if inFlight {
 		return p, fmt.Errorf("broadcast tx %x: %w", hash[:6], ErrDuplicate)
 	}
@@ -498,17 +566,22 @@ func (p *Pending) drop() {
 	p.c.mu.Unlock()
 }
 
-// Wait blocks until the tx is committed; a tx refused in its block is a *RefusedError.
+// Wait blocks until the tx is committed; a tx refused in its block is a *RefusedError. It ends
+// with ErrClosed when the client closes first.
 func (p *Pending) Wait(ctx context.Context) (Result, error) {
+	closed := fmt.Errorf("wait for tx %x: %w before it committed", p.res.Hash[:6], ErrClosed)
 	select {
 	case r, ok := <-p.w:
 		if !ok {
-			return p.res, errors.New("client closed before the tx committed")
+			return p.res, closed
 		}
 		if r.Code != chain.CodeOK {
 			return r, &RefusedError{r}
 		}
 		return r, nil
+	case <-p.c.life.Done():
+		p.drop()
+		return p.res, closed
 	case <-ctx.Done():
 		p.drop()
 		return p.res, fmt.Errorf("wait for tx %x: %w", p.res.Hash[:6], ctx.Err())
@@ -526,6 +599,8 @@ func (c *Client) waitHeight(ctx context.Context, h int64) error {
 		}
 		select {
 		case <-adv:
+		case <-c.life.Done():
+			return fmt.Errorf("wait for height %d: %w", h, ErrClosed)
 		case <-ctx.Done():
 			return fmt.Errorf("wait for height %d: %w", h, ctx.Err())
 		}

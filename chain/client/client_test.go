@@ -7,54 +7,36 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/freeflowuniverse/planetary/chain"
-	"github.com/freeflowuniverse/planetary/chain/node"
-	"github.com/freeflowuniverse/planetary/internal/testnet"
+	"github.com/freeflowuniverse/planetary/chain/chaintest"
 )
 
 // devChain starts a single-validator dev chain and a client on it; restart stops and starts the node.
 func devChain(t *testing.T) (c *Client, dev *Signer, restart func()) {
 	t.Helper()
-	home := t.TempDir()
-	p := testnet.FreePorts(t, 2)
-	cfg := node.Config{RPC: fmt.Sprintf("127.0.0.1:%d", p[0]), P2P: fmt.Sprintf("127.0.0.1:%d", p[1])}
-	key, err := node.InitDev(home, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	level := slog.LevelWarn
 	if testing.Verbose() {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	n, err := node.Start(context.Background(), home, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := n.Stop(); err != nil {
-			t.Errorf("stop node: %v", err)
-		}
-	})
-	restart = func() {
-		if err := n.Stop(); err != nil {
-			t.Fatalf("stop node: %v", err)
-		}
-		if n, err = node.Start(context.Background(), home, log); err != nil {
-			t.Fatalf("restart node: %v", err)
-		}
-	}
+	chn := chaintest.StartDevLog(t, log)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err = Dial(ctx, cfg.RPC, Options{Log: log})
+	c, err := Dial(ctx, chn.RPC, Options{Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c, NewSigner(key), restart
+	return c, NewSigner(chn.DevKey), func() { chn.Restart(t) }
 }
 
 func key(seed byte) (ed25519.PrivateKey, [32]byte) {
@@ -66,107 +48,150 @@ func key(seed byte) (ed25519.PrivateKey, [32]byte) {
 	return k, pub
 }
 
+// register submits a twin registration and returns the id the chain gave the twin.
+func register(ctx context.Context, t *testing.T, c *Client, s *Signer, m *chain.RegisterTwin) uint64 {
+	t.Helper()
+	res, err := c.Submit(ctx, s, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range twinEvents(res.Height, &abci.ExecTxResult{Events: res.Events}) {
+		return ev.ID
+	}
+	t.Fatalf("registration at height %d has no twin event", res.Height)
+	return 0
+}
+
+// createCircle creates a circle owned by twin and returns its id.
+func createCircle(ctx context.Context, t *testing.T, c *Client, s *Signer, twin uint64) uint64 {
+	t.Helper()
+	res, err := c.Submit(ctx, s, &chain.CreateCircle{Twin: twin, Name: "friends"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range res.Events {
+		for _, a := range ev.Attributes {
+			if ev.Type == "circle" && a.Key == "id" {
+				id, err := strconv.ParseUint(a.Value, 10, 64)
+				if err == nil {
+					return id
+				}
+			}
+		}
+	}
+	t.Fatalf("circle creation at height %d has no circle event", res.Height)
+	return 0
+}
+
+// TestDevChain runs the client against one dev chain; each subtest makes the twins, keys and
+// PNICs it uses, so any one of them runs alone (-run TestDevChain/refused).
 func TestDevChain(t *testing.T) {
 	c, dev, restart := devChain(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	_, twinKey := key(1)
-	_, pnicA := key(2)
-	_, pnicB := key(3)
-	reg := &chain.RegisterTwin{Key: twinKey, X25519: [32]byte{7}, PNIC: pnicA,
-		Loc: chain.Location{Country: "BE", City: "Ghent", Lat: 51.05, Lon: 3.72}}
-	res, err := c.Submit(ctx, dev, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Height == 0 {
-		t.Fatal("register: no height")
-	}
 
 	t.Run("proven lookup", func(t *testing.T) {
-		tw, err := c.FindTwinByIDUncached(ctx, 1)
+		_, twinKey := key(1)
+		_, pnic := key(2)
+		reg := &chain.RegisterTwin{Key: twinKey, X25519: [32]byte{7}, PNIC: pnic,
+			Loc: chain.Location{Country: "BE", City: "Ghent", Lat: 51.05, Lon: 3.72}}
+		id := register(ctx, t, c, dev, reg)
+		tw, err := c.FindTwinByIDUncached(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tw.ID != 1 || tw.Key != twinKey || tw.PNIC != pnicA || tw.X25519 != [32]byte{7} || tw.Loc != reg.Loc || tw.Owner != dev.Account() {
-			t.Fatalf("twin 1 = %+v", tw)
+		if tw.ID != id || tw.Key != twinKey || tw.PNIC != pnic || tw.X25519 != [32]byte{7} || tw.Loc != reg.Loc || tw.Owner != dev.Account() {
+			t.Fatalf("twin %d = %+v", id, tw)
 		}
-		doc, err := c.DID(ctx, 1)
-		if err != nil || doc.ID != "did:planetary:1" || len(doc.VerificationMethod) != 2 {
+		doc, err := c.DID(ctx, id)
+		if err != nil || doc.ID != chain.TwinDID(id) || len(doc.VerificationMethod) != 2 {
 			t.Fatalf("DID = %+v, %v", doc, err)
 		}
-		if _, err := c.FindTwinByID(ctx, 99); !errors.Is(err, ErrNotFound) {
-			t.Fatalf("twin 99: %v, want a proven not-found", err)
+		if _, err := c.FindTwinByID(ctx, 1<<40); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("twin 2^40: %v, want a proven not-found", err)
 		}
-		a, err := c.query(ctx, "twin/1")
+		path := fmt.Sprintf("twin/%d", id)
+		a, err := c.query(ctx, path, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.single(chain.TwinKey(1)); err != nil {
+		if _, err := a.single(chain.TwinKey(id)); err != nil {
 			t.Fatalf("untampered answer: %v", err)
 		}
 		tv := a
 		tv.Value = append([]byte(nil), a.Value...)
 		tv.Value[len(tv.Value)-1] ^= 1
-		if _, err := tv.single(chain.TwinKey(1)); !errors.Is(err, ErrBadProof) {
+		if _, err := tv.single(chain.TwinKey(id)); !errors.Is(err, ErrBadProof) {
 			t.Errorf("tampered value: %v, want ErrBadProof", err)
 		}
 		tp := a
 		tp.ops = [][]byte{append([]byte(nil), a.ops[0]...)}
 		tp.ops[0][len(tp.ops[0])/2] ^= 1
-		if _, err := tp.single(chain.TwinKey(1)); err == nil {
+		if _, err := tp.single(chain.TwinKey(id)); err == nil {
 			t.Error("tampered proof verified")
 		}
-		if _, err := a.single(chain.TwinKey(2)); !errors.Is(err, ErrBadProof) {
+		if _, err := a.single(chain.TwinKey(id + 1)); !errors.Is(err, ErrBadProof) {
 			t.Errorf("answer for another key: %v, want ErrBadProof", err)
 		}
 	})
 
 	t.Run("relocation event", func(t *testing.T) {
+		_, twinKey := key(11)
+		_, pnicA := key(12)
+		_, pnicB := key(13)
+		res, err := c.Submit(ctx, dev, &chain.RegisterTwin{Key: twinKey, PNIC: pnicA})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := twinEvents(res.Height, &abci.ExecTxResult{Events: res.Events})[0].ID
 		sctx, scancel := context.WithCancel(ctx)
 		defer scancel()
-		events := c.SubscribeTwins(sctx, 1) // from the start: the register event is caught up
-		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 1, PNIC: pnicB, Loc: reg.Loc}); err != nil {
+		events := c.SubscribeTwins(sctx, res.Height) // from the registration: it is caught up
+		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: id, PNIC: pnicB}); err != nil {
 			t.Fatal(err)
 		}
 		var seen []string
 		for ev := range events {
+			if ev.ID != id {
+				continue
+			}
 			seen = append(seen, ev.Action)
-			if ev.ID == 1 && ev.Action == "relocate" {
+			if ev.Action == "relocate" {
 				if ev.PNIC != pnicB {
 					t.Fatalf("relocate event names pnic %x", ev.PNIC[:4])
 				}
 				break
 			}
 		}
-		if len(seen) < 2 || seen[0] != "register" {
+		if len(seen) != 2 || seen[0] != "register" {
 			t.Fatalf("events %v, want register then relocate", seen)
 		}
-		tw, err := c.FindTwinByID(ctx, 1)
+		tw, err := c.FindTwinByID(ctx, id)
 		if err != nil || tw.PNIC != pnicB {
 			t.Fatalf("after relocation: %+v, %v", tw, err)
 		}
-		log, err := c.AuditLog(ctx, 1, 1, 10)
+		log, err := c.AuditLog(ctx, id, 1, 10)
 		if err != nil || len(log) != 1 || log[0].Kind != "relocation" {
 			t.Fatalf("audit log %+v, %v", log, err)
 		}
-		if ts, err := c.TwinsByPNIC(ctx, pnicB); err != nil || len(ts) != 1 {
+		if ts, err := c.TwinsByPNIC(ctx, pnicB); err != nil || len(ts) != 1 || ts[0].ID != id {
 			t.Fatalf("twins on pnic B: %+v, %v", ts, err)
+		}
+		if ts, err := c.TwinsByPNIC(ctx, pnicA); err != nil || len(ts) != 0 {
+			t.Fatalf("twins left on pnic A: %+v, %v", ts, err)
 		}
 	})
 
 	t.Run("refused", func(t *testing.T) {
 		strangerKey, _ := key(9)
 		stranger := NewSigner(strangerKey)
+		_, pnic := key(14)
 		if _, err := c.Submit(ctx, stranger, &chain.Faucet{Amount: 1000}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Submit(ctx, stranger, &chain.RegisterTwin{Key: [32]byte{5}}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Submit(ctx, dev, &chain.CreateCircle{Twin: 1, Name: "friends"}); err != nil {
-			t.Fatal(err)
-		}
+		strangerTwin := register(ctx, t, c, stranger, &chain.RegisterTwin{Key: [32]byte{5}, PNIC: pnic})
+		devTwin := register(ctx, t, c, dev, &chain.RegisterTwin{Key: [32]byte{6}, PNIC: pnic})
+		circle := createCircle(ctx, t, c, dev, devTwin)
 		good, err := c.Sign(ctx, dev, &chain.Transfer{To: stranger.Account(), Amount: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -191,11 +216,11 @@ func TestDevChain(t *testing.T) {
 				return err
 			}},
 			{"unknown twin", chain.CodeNotFound, func() error {
-				_, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 999, PNIC: pnicA})
+				_, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 1 << 40, PNIC: pnic})
 				return err
 			}},
 			{"non-owner edits a circle", chain.CodeUnauthorized, func() error {
-				_, err := c.Submit(ctx, stranger, &chain.SetMember{Circle: 1, Twin: 2, Member: 2, Role: chain.RoleAdmin})
+				_, err := c.Submit(ctx, stranger, &chain.SetMember{Circle: circle, Twin: strangerTwin, Member: strangerTwin, Role: chain.RoleAdmin})
 				return err
 			}},
 		}
@@ -217,9 +242,9 @@ func TestDevChain(t *testing.T) {
 		if _, err := c.Submit(ctx, stranger, &chain.Transfer{To: dev.Account(), Amount: 1}); err != nil {
 			t.Fatalf("after refusals: %v", err)
 		}
-		members, err := c.CircleMembers(ctx, 1)
-		if err != nil || len(members) != 1 || members[0].Role != chain.RoleOwner {
-			t.Fatalf("circle 1 members %+v, %v", members, err)
+		members, err := c.CircleMembers(ctx, circle)
+		if err != nil || len(members) != 1 || members[0].Role != chain.RoleOwner || members[0].Twin != devTwin {
+			t.Fatalf("circle %d members %+v, %v", circle, members, err)
 		}
 		bal, err := c.Balance(ctx, stranger.Account())
 		if err != nil || bal.Balance != 1000 {
@@ -227,7 +252,78 @@ func TestDevChain(t *testing.T) {
 		}
 	})
 
+	t.Run("address book", func(t *testing.T) {
+		twinPriv, twinPub := key(21)
+		newPriv, newPub := key(22)
+		otherPriv, _ := key(23)
+		id := register(ctx, t, c, dev, &chain.RegisterTwin{Key: twinPub})
+		sig := chain.SignName(c.ChainID(), "alice", id, twinPriv)
+		if _, err := c.Submit(ctx, dev, &chain.SetName{Twin: id, Name: "alice", Sig: sig}); err != nil {
+			t.Fatal(err)
+		}
+		// Forged: the right twin but another key's signature, or alice's signature used for bob.
+		for name, sig := range map[string][64]byte{"mallory": chain.SignName(c.ChainID(), "mallory", id, otherPriv), "bob": sig} {
+			_, err := c.Submit(ctx, dev, &chain.SetName{Twin: id, Name: name, Sig: sig})
+			var re *RefusedError
+			if !errors.As(err, &re) || re.Code != chain.CodeSignature {
+				t.Errorf("forged entry %q: %v, want code %d", name, err, chain.CodeSignature)
+			}
+			if _, err := c.LookupName(ctx, name); !errors.Is(err, ErrNotFound) {
+				t.Errorf("forged entry %q: lookup %v, want a proven not-found", name, err)
+			}
+		}
+		e, err := c.LookupName(ctx, "alice")
+		if err != nil || e.Twin != id || e.Sig != sig || e.Owner != dev.Account() || e.Name != "alice" {
+			t.Fatalf("alice = %+v, %v", e, err)
+		}
+		names, err := c.NamesOfTwin(ctx, id)
+		if err != nil || len(names) != 1 || names[0] != e {
+			t.Fatalf("names of twin %d = %+v, %v", id, names, err)
+		}
+
+		// A proven entry whose signature is not the twin's fails; so does a tampered one.
+		a, err := c.query(ctx, "name/alice", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forged := e
+		forged.Sig = chain.SignName(c.ChainID(), "alice", id, otherPriv)
+		if err := c.checkNames(ctx, a.Height, id, []chain.NameEntry{e}); err != nil {
+			t.Fatalf("genuine entry: %v", err)
+		}
+		if err := c.checkNames(ctx, a.Height, id, []chain.NameEntry{forged}); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("entry signed by another key: %v, want ErrBadSignature", err)
+		}
+		tv := a
+		tv.Value = forged.Encode()
+		if _, err := tv.single(chain.NameKey("alice")); !errors.Is(err, ErrBadProof) {
+			t.Errorf("entry with a swapped signature: %v, want ErrBadProof", err)
+		}
+
+		// After the twin's key rotates, the chain still holds the entry signed by the old key:
+		// proven, but no longer the twin's signature, until the owner publishes it again.
+		if _, err := c.Submit(ctx, dev, &chain.RotateKey{ID: id, Key: newPub}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.LookupName(ctx, "alice"); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("entry signed by the rotated-out key: %v, want ErrBadSignature", err)
+		}
+		if _, err := c.NamesOfTwin(ctx, id); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("names of a rotated twin: %v, want ErrBadSignature", err)
+		}
+		resig := chain.SignName(c.ChainID(), "alice", id, newPriv)
+		if _, err := c.Submit(ctx, dev, &chain.SetName{Twin: id, Name: "alice", Sig: resig}); err != nil {
+			t.Fatal(err)
+		}
+		if e, err := c.LookupName(ctx, "alice"); err != nil || e.Sig != resig {
+			t.Fatalf("republished alice = %+v, %v", e, err)
+		}
+	})
+
 	t.Run("reconnect", func(t *testing.T) {
+		_, pnicA := key(15)
+		_, pnicB := key(16)
+		id := register(ctx, t, c, dev, &chain.RegisterTwin{Key: [32]byte{16}, PNIC: pnicA})
 		sctx, scancel := context.WithCancel(ctx)
 		defer scancel()
 		events := c.SubscribeTwins(sctx, 0)
@@ -235,14 +331,211 @@ func TestDevChain(t *testing.T) {
 		// A stopped in-process node's RPC server keeps serving connections kept alive from
 		// before (a real restart resets them): drop those as a dying process would.
 		c.transport.CloseIdleConnections()
-		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: 1, PNIC: pnicA, Loc: reg.Loc}); err != nil {
+		if _, err := c.Submit(ctx, dev, &chain.UpdateTwin{ID: id, PNIC: pnicB}); err != nil {
 			t.Fatal(err)
 		}
 		for ev := range events {
-			if ev.ID == 1 && ev.Action == "relocate" && ev.PNIC == pnicA {
+			if ev.ID == id && ev.Action == "relocate" && ev.PNIC == pnicB {
 				return
 			}
 		}
 		t.Fatal("subscription ended without the relocation made after the restart")
 	})
+}
+
+// TestSubscribeCatchUp: a twin update committed while the subscriber's client cannot reach the
+// node at all is delivered, once, after the link comes back.
+func TestSubscribeCatchUp(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	px := newProxy(t, strings.TrimPrefix(chn.RPC, "http://"))
+	sub, err := Dial(ctx, px.addr, Options{Poll: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	writer, err := Dial(ctx, chn.RPC, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	dev := NewSigner(chn.DevKey)
+	_, pnicA := key(2)
+	_, pnicB := key(3)
+	id := register(ctx, t, writer, dev, &chain.RegisterTwin{Key: [32]byte{1}, PNIC: pnicA})
+	if err := sub.waitHeight(ctx, writer.Height()); err != nil {
+		t.Fatal(err)
+	}
+	sctx, scancel := context.WithCancel(ctx)
+	defer scancel()
+	events := sub.SubscribeTwins(sctx, 0)
+
+	px.down()
+	res, err := writer.Submit(ctx, dev, &chain.UpdateTwin{ID: id, PNIC: pnicB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.waitHeight(ctx, res.Height+2); err != nil {
+		t.Fatal(err)
+	}
+	if h := sub.Height(); h >= res.Height {
+		t.Fatalf("the cut-off subscriber saw height %d, the update is at %d", h, res.Height)
+	}
+	px.up()
+
+	seen := 0
+	for ev := range events {
+		if ev.ID != id {
+			continue
+		}
+		if ev.Action != "relocate" || ev.PNIC != pnicB || ev.Height != res.Height {
+			t.Fatalf("event %+v, want the relocation at height %d", ev, res.Height)
+		}
+		seen++
+		break
+	}
+	if seen != 1 {
+		t.Fatal("subscription ended without the update made while it was cut off")
+	}
+	// The next event is a later one, not the same relocation again.
+	if _, err := writer.Submit(ctx, dev, &chain.UpdateTwin{ID: id, PNIC: pnicA}); err != nil {
+		t.Fatal(err)
+	}
+	for ev := range events {
+		if ev.ID == id {
+			if ev.Height <= res.Height || ev.PNIC != pnicA {
+				t.Fatalf("after the relocation: %+v", ev)
+			}
+			return
+		}
+	}
+	t.Fatal("subscription ended")
+}
+
+// clientGoroutines returns the stacks of goroutines running a method of a Client.
+func clientGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "chain/client.(*Client).") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// TestCloseEndsEverything: Close returns only once the client's goroutines (block follower,
+// websocket watcher, subscriptions) have ended; waits end with ErrClosed, subscription channels
+// close, and calls after Close fail with ErrClosed instead of hanging.
+func TestCloseEndsEverything(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, chn.RPC, Options{Poll: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Submit(ctx, NewSigner(chn.DevKey), &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Only Close can end these: their contexts never do.
+	events := c.SubscribeTwins(context.Background(), 1)
+	waiting := &Pending{c: c, res: Result{Hash: [32]byte{1}}, w: make(chan Result, 1)}
+	c.mu.Lock()
+	c.waiters[waiting.res.Hash] = waiting.w // a tx the chain will never commit
+	c.mu.Unlock()
+	late := &Pending{c: c, res: Result{Hash: [32]byte{2}}, w: make(chan Result, 1)} // registered after follow ended
+	errs := make(chan error, 3)
+	go func() { _, err := waiting.Wait(context.Background()); errs <- err }()
+	go func() { _, err := late.Wait(context.Background()); errs <- err }()
+	go func() { errs <- c.waitHeight(context.Background(), 1<<40) }()
+
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A goroutine that has called wg.Done is still on the stack for a moment while it returns;
+	// goroutine exit has no event to await, so look again a bounded number of times.
+	g := clientGoroutines()
+	for i := 0; i < 100 && len(g) > 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+		g = clientGoroutines()
+	}
+	if len(g) > 0 {
+		t.Fatalf("%d client goroutines outlive Close:\n%s", len(g), strings.Join(g, "\n\n"))
+	}
+	for range 3 {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, ErrClosed) {
+				t.Errorf("wait after Close: %v, want ErrClosed", err)
+			}
+		case <-ctx.Done():
+			t.Fatal("a wait did not end on Close")
+		}
+	}
+	for range events { // closed by Close; a leftover open channel would block here
+	}
+	if _, err := c.Broadcast(ctx, []byte("tx")); !errors.Is(err, ErrClosed) {
+		t.Errorf("Broadcast after Close: %v, want ErrClosed", err)
+	}
+	if _, ok := <-c.SubscribeTwins(ctx, 0); ok {
+		t.Error("SubscribeTwins after Close delivered an event")
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestSignerConcurrentSubmits: many Submits at once with one Signer are all admitted in order
+// and committed, each with its own sequence number; when another Signer of the same key takes a
+// number behind its back, the next Submit is refused at admission and the one after succeeds.
+func TestSignerConcurrentSubmits(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, chn.RPC, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k, _ := key(40)
+	s := NewSigner(k)
+	const workers, each = 12, 3
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent Submit: %v", err)
+	}
+	acct, err := c.Balance(ctx, s.Account())
+	if err != nil || acct.Seq != workers*each || acct.Balance != workers*each {
+		t.Fatalf("account %+v, %v; want %d txs committed", acct, err, workers*each)
+	}
+
+	other := NewSigner(k)
+	if _, err := c.Submit(ctx, other, &chain.Faucet{Amount: 2}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Submit(ctx, s, &chain.Faucet{Amount: 1})
+	var re *RefusedError
+	if !errors.As(err, &re) || re.Code != chain.CodeSequence || re.Height != 0 {
+		t.Fatalf("Submit with a number taken elsewhere: %v, want a sequence refusal at admission", err)
+	}
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatalf("Submit after the refusal: %v", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -19,6 +20,9 @@ var ErrNotFound = errors.New("not found")
 
 // ErrBadProof is returned, wrapped, when an answer does not match the light-verified app hash.
 var ErrBadProof = errors.New("proof does not verify")
+
+// ErrBadSignature is returned, wrapped, when a proven address-book entry is not signed by its twin's key.
+var ErrBadSignature = errors.New("twin signature does not verify")
 
 type nopLogger struct{}
 
@@ -61,12 +65,17 @@ type answer struct {
 	keys   [][]byte
 }
 
-// query runs path at the newest height whose next header exists, so its proof can be checked at once.
-func (c *Client) query(ctx context.Context, path string) (answer, error) {
-	// Read at the newest height whose next header is committed, and never before this client's own writes.
+// query runs path at the newest height whose next header exists, so its proof can be checked at
+// once, and never before this client's own writes nor before height atLeast.
+func (c *Client) query(ctx context.Context, path string, atLeast int64) (answer, error) {
 	c.mu.Lock()
-	h := max(c.latest-1, c.written, 1)
+	h := max(c.latest-1, c.written, atLeast, 1)
 	c.mu.Unlock()
+	return c.queryAt(ctx, path, h)
+}
+
+// queryAt runs path on the state after block h, waiting for header h+1, which proves it.
+func (c *Client) queryAt(ctx context.Context, path string, h int64) (answer, error) {
 	if err := c.waitHeight(ctx, h+1); err != nil {
 		return answer{}, err
 	}
@@ -161,7 +170,8 @@ func (a answer) list(prefix []byte) (chain.List, error) {
 }
 
 // FindTwinByID returns twin id, proven against a light-verified header. Answers are cached until
-// the client sees an event for that twin.
+// the client sees an event for that twin or Forget drops it; an answer after a change the client
+// has seen reads the state of that change's block or later.
 func (c *Client) FindTwinByID(ctx context.Context, id uint64) (chain.Twin, error) {
 	c.mu.Lock()
 	t, ok := c.twins[id]
@@ -177,8 +187,29 @@ func (c *Client) FindTwinByIDUncached(ctx context.Context, id uint64) (chain.Twi
 	return c.findTwin(ctx, id, false)
 }
 
+// Forget drops the cached answer for twin id, and makes the next lookup read a state at least as
+// new as the newest block the client has seen; use it when the answer proved stale (its PNIC
+// says it no longer hosts the twin).
+func (c *Client) Forget(id uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.twins, id)
+	c.changed[id] = max(c.changed[id], c.latest)
+}
+
+// Cached reports whether FindTwinByID would answer twin id from memory.
+func (c *Client) Cached(id uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.twins[id]
+	return ok
+}
+
 func (c *Client) findTwin(ctx context.Context, id uint64, cache bool) (chain.Twin, error) {
-	a, err := c.query(ctx, fmt.Sprintf("twin/%d", id))
+	c.mu.Lock()
+	changed := c.changed[id]
+	c.mu.Unlock()
+	a, err := c.query(ctx, fmt.Sprintf("twin/%d", id), changed)
 	if err != nil {
 		return chain.Twin{}, fmt.Errorf("twin %d: %w", id, err)
 	}
@@ -210,7 +241,7 @@ const pageSize = 1000
 func (c *Client) TwinsByPNIC(ctx context.Context, pnic [32]byte) ([]chain.Twin, error) {
 	var out []chain.Twin
 	for from := uint64(0); ; {
-		a, err := c.query(ctx, fmt.Sprintf("twins/pnic/%s?from=%d", chain.HexKey(pnic), from))
+		a, err := c.query(ctx, fmt.Sprintf("twins/pnic/%s?from=%d", chain.HexKey(pnic), from), 0)
 		if err != nil {
 			return nil, fmt.Errorf("twins of pnic %x: %w", pnic[:6], err)
 		}
@@ -240,7 +271,7 @@ func (c *Client) TwinsByPNIC(ctx context.Context, pnic [32]byte) ([]chain.Twin, 
 func (c *Client) CircleMembers(ctx context.Context, circle uint64) ([]chain.Member, error) {
 	var out []chain.Member
 	for from := uint64(0); ; {
-		a, err := c.query(ctx, fmt.Sprintf("circle/%d/members?from=%d", circle, from))
+		a, err := c.query(ctx, fmt.Sprintf("circle/%d/members?from=%d", circle, from), 0)
 		if err != nil {
 			return nil, fmt.Errorf("members of circle %d: %w", circle, err)
 		}
@@ -270,7 +301,7 @@ func be(b []byte) (v uint64) {
 
 // Circle returns a circle record, proven.
 func (c *Client) Circle(ctx context.Context, id uint64) (chain.Circle, error) {
-	a, err := c.query(ctx, fmt.Sprintf("circle/%d", id))
+	a, err := c.query(ctx, fmt.Sprintf("circle/%d", id), 0)
 	if err != nil {
 		return chain.Circle{}, fmt.Errorf("circle %d: %w", id, err)
 	}
@@ -283,7 +314,7 @@ func (c *Client) Circle(ctx context.Context, id uint64) (chain.Circle, error) {
 
 // Balance returns an account's balance and sequence, proven; an account never used proves absent and reads as zero.
 func (c *Client) Balance(ctx context.Context, acct [32]byte) (chain.Account, error) {
-	a, err := c.query(ctx, "balance/"+chain.HexKey(acct))
+	a, err := c.query(ctx, "balance/"+chain.HexKey(acct), 0)
 	if errors.Is(err, ErrNotFound) {
 		return chain.Account{}, nil
 	}
@@ -299,7 +330,7 @@ func (c *Client) Balance(ctx context.Context, acct [32]byte) (chain.Account, err
 
 // AuditLog returns up to limit audit events of a twin from sequence from (1 is the first), each proven.
 func (c *Client) AuditLog(ctx context.Context, twin, from uint64, limit int) ([]chain.AuditEvent, error) {
-	a, err := c.query(ctx, fmt.Sprintf("audit/%d?from=%d&limit=%d", twin, from, limit))
+	a, err := c.query(ctx, fmt.Sprintf("audit/%d?from=%d&limit=%d", twin, from, limit), 0)
 	if err != nil {
 		return nil, fmt.Errorf("audit log of twin %d: %w", twin, err)
 	}
@@ -330,9 +361,10 @@ func (c *Client) DID(ctx context.Context, id uint64) (chain.DIDDocument, error) 
 	return chain.DID(t), nil
 }
 
-// LookupName returns the address-book entry for name, proven.
+// LookupName returns the address-book entry for name, proven, with its twin's signature checked
+// against that twin's key proven at the same height.
 func (c *Client) LookupName(ctx context.Context, name string) (chain.NameEntry, error) {
-	a, err := c.query(ctx, "name/"+name)
+	a, err := c.query(ctx, "name/"+url.PathEscape(name), 0)
 	if err != nil {
 		return chain.NameEntry{}, fmt.Errorf("name %q: %w", name, err)
 	}
@@ -340,23 +372,69 @@ func (c *Client) LookupName(ctx context.Context, name string) (chain.NameEntry, 
 	if err != nil {
 		return chain.NameEntry{}, fmt.Errorf("name %q: %w", name, err)
 	}
-	return chain.DecodeNameEntry(v)
+	e, err := chain.DecodeNameEntry(v)
+	if err != nil {
+		return chain.NameEntry{}, fmt.Errorf("name %q: %w", name, err)
+	}
+	if e.Name != name {
+		return chain.NameEntry{}, fmt.Errorf("name %q: entry names %q: %w", name, e.Name, ErrBadProof)
+	}
+	if err := c.checkNames(ctx, a.Height, e.Twin, []chain.NameEntry{e}); err != nil {
+		return chain.NameEntry{}, err
+	}
+	return e, nil
 }
 
-// NamesOfTwin returns the address-book names pointing at a twin, each proven.
-func (c *Client) NamesOfTwin(ctx context.Context, twin uint64) ([]string, error) {
-	a, err := c.query(ctx, fmt.Sprintf("names/twin/%d", twin))
+// NamesOfTwin returns the address-book entries pointing at a twin, each proven and its signature checked.
+func (c *Client) NamesOfTwin(ctx context.Context, twin uint64) ([]chain.NameEntry, error) {
+	a, err := c.query(ctx, fmt.Sprintf("names/twin/%d", twin), 0)
 	if err != nil {
 		return nil, fmt.Errorf("names of twin %d: %w", twin, err)
 	}
-	prefix := append([]byte{0x31}, chain.TwinKey(twin)[1:]...)
-	l, err := a.list(prefix)
+	l, err := a.list(chain.NameKey(""))
 	if err != nil {
 		return nil, fmt.Errorf("names of twin %d: %w", twin, err)
 	}
-	var out []string
-	for _, e := range l {
-		out = append(out, string(e.Key[len(prefix):]))
+	out := make([]chain.NameEntry, 0, len(l))
+	for _, le := range l {
+		e, err := chain.DecodeNameEntry(le.Value)
+		if err != nil {
+			return nil, fmt.Errorf("names of twin %d: %w", twin, err)
+		}
+		if e.Twin != twin || !bytes.Equal(le.Key, chain.NameKey(e.Name)) {
+			return nil, fmt.Errorf("names of twin %d: entry %q of twin %d: %w", twin, e.Name, e.Twin, ErrBadProof)
+		}
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	if err := c.checkNames(ctx, a.Height, twin, out); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// checkNames verifies each entry's signature with the key of twin as proven at height h.
+func (c *Client) checkNames(ctx context.Context, h int64, twin uint64, entries []chain.NameEntry) error {
+	a, err := c.queryAt(ctx, fmt.Sprintf("twin/%d", twin), h)
+	if err != nil {
+		return fmt.Errorf("twin %d of a name: %w", twin, err)
+	}
+	v, err := a.single(chain.TwinKey(twin))
+	if err != nil {
+		return fmt.Errorf("twin %d of a name: %w", twin, err)
+	}
+	t, err := chain.DecodeTwin(v)
+	if err != nil {
+		return fmt.Errorf("twin %d of a name: %w", twin, err)
+	}
+	for _, e := range entries {
+		if err := e.Verify(c.chainID, t.Key); err != nil {
+			// A rotated twin key leaves entries signed by the old one until the owner publishes them again.
+			return fmt.Errorf("name %q of twin %d at height %d: not signed by the twin's current key (republish it): %w",
+				e.Name, twin, h, ErrBadSignature)
+		}
+	}
+	return nil
 }

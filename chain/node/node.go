@@ -57,6 +57,11 @@ type Config struct {
 	TimeoutCommitMS int `json:"timeout_commit_ms,omitempty"`
 	// TimeoutProposeMS is how long validators wait for a proposal before voting nil (default 1000).
 	TimeoutProposeMS int `json:"timeout_propose_ms,omitempty"`
+	// EmptyBlockMS, when set, is how long the proposer waits for txs before it makes an empty
+	// block (CometBFT's create_empty_blocks_interval); a block follows at once when txs arrive,
+	// and after every block that changed the state, so the new app hash is soon in a header.
+	// Zero makes a block right after every timeout_commit.
+	EmptyBlockMS int `json:"empty_block_ms,omitempty"`
 	// SnapshotInterval takes a state-sync snapshot every that many blocks (default 0: none).
 	SnapshotInterval int64 `json:"snapshot_interval,omitempty"`
 	// SnapshotKeep is how many recent snapshots are served (default 4); a joining node needs
@@ -145,6 +150,7 @@ func cometConfig(home string, c Config) *cmtcfg.Config {
 	cfg.P2P.PexReactor = len(c.Peers) > 0
 	cfg.Consensus.TimeoutCommit = time.Duration(c.TimeoutCommitMS) * time.Millisecond
 	cfg.Consensus.TimeoutPropose = time.Duration(c.TimeoutProposeMS) * time.Millisecond
+	cfg.Consensus.CreateEmptyBlocksInterval = time.Duration(c.EmptyBlockMS) * time.Millisecond
 	cfg.Consensus.TimeoutProposeDelta = 100 * time.Millisecond
 	cfg.Consensus.TimeoutPrevote = 300 * time.Millisecond
 	cfg.Consensus.TimeoutPrecommit = 300 * time.Millisecond
@@ -227,9 +233,22 @@ func writeGenesis(homes []Home, chainID string, g chain.Genesis) error {
 // DevFaucetMax is the most one faucet tx credits on a dev chain.
 const DevFaucetMax = 1_000_000_000
 
+// Block timing of a dev chain unless the Config passed to InitDev says otherwise: under load a
+// block every ~50 ms plus its execution, so blocks stay small; idle, an empty block every ~200 ms.
+const (
+	DevTimeoutCommitMS = 50
+	DevEmptyBlockMS    = 150
+)
+
 // InitDev lays out a single-validator dev chain in home: faucet on, a funded dev account whose
 // seed is written to <home>/dev.key, sub-second blocks. It returns the dev account key.
 func InitDev(home string, c Config) (ed25519.PrivateKey, error) {
+	if c.TimeoutCommitMS == 0 {
+		c.TimeoutCommitMS = DevTimeoutCommitMS
+	}
+	if c.EmptyBlockMS == 0 {
+		c.EmptyBlockMS = DevEmptyBlockMS
+	}
 	h, err := initHome(home, c)
 	if err != nil {
 		return nil, err

@@ -16,20 +16,31 @@ import (
 	"github.com/freeflowuniverse/planetary/internal/testnet"
 )
 
-// waitCommits waits, by new-block events on n, until n has committed height h.
+// waitCommits waits, by new-block events on n, until n has committed height h. The event bus
+// cancels a subscriber that falls behind (its buffer is full) or when the node stops; then it
+// subscribes again, since the height check, not the events, decides.
 func waitCommits(ctx context.Context, t *testing.T, n *Node, h int64) {
 	t.Helper()
-	sub, err := n.EventBus().Subscribe(ctx, fmt.Sprintf("wait-%d", h), types.EventQueryNewBlock, 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.EventBus().Unsubscribe(context.Background(), fmt.Sprintf("wait-%d", h), types.EventQueryNewBlock)
-	for n.BlockStore().Height() < h {
-		select {
-		case <-sub.Out():
-		case <-ctx.Done():
-			t.Fatalf("height %d not reached (at %d): %v", h, n.BlockStore().Height(), ctx.Err())
+	for i := 0; n.BlockStore().Height() < h; i++ {
+		if ctx.Err() != nil || !n.IsRunning() {
+			t.Fatalf("height %d not reached (at %d, running %v): %v", h, n.BlockStore().Height(), n.IsRunning(), ctx.Err())
 		}
+		name := fmt.Sprintf("wait-%d-%d", h, i)
+		sub, err := n.EventBus().Subscribe(ctx, name, types.EventQueryNewBlock, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n.BlockStore().Height() < h {
+			select {
+			case <-sub.Out():
+				continue
+			case <-sub.Canceled():
+				t.Logf("wait for height %d: subscription canceled (%v); subscribing again", h, sub.Err())
+			case <-ctx.Done():
+			}
+			break
+		}
+		n.EventBus().Unsubscribe(context.Background(), name, types.EventQueryNewBlock)
 	}
 }
 

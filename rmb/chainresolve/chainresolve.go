@@ -1,7 +1,7 @@
 // Package chainresolve resolves twins through the chain: every answer is proven against a
 // light-client-verified header, and the chain client drops a cached answer as soon as it sees an
-// event for that twin (registration, update, relocation, deletion), so a relocated twin is reached
-// at its new PNIC.
+// event for that twin (registration, update, relocation, deletion) and then reads at least the
+// state of that event's block, so a relocated twin is reached at its new PNIC.
 package chainresolve
 
 import (
@@ -53,5 +53,6 @@ func (r *Resolver) Resolve(ctx context.Context, twinID uint64) (resolve.TwinInfo
 		PNIC: ed25519.PublicKey(t.PNIC[:])}, nil
 }
 
-// Invalidate does nothing: the chain client forgets a twin when the chain reports a change to it.
-func (r *Resolver) Invalidate(uint64) {}
+// Invalidate drops the client's cached answer for the twin, so the next Resolve asks the chain
+// again at its newest state; the bus calls it when a PNIC says it no longer hosts the twin.
+func (r *Resolver) Invalidate(twinID uint64) { r.c.Forget(twinID) }
