@@ -36,7 +36,7 @@ const (
 // maxGroup bounds how many writers share one batch.
 const maxGroup = 4096
 
-// Op is one change inside a write.
+// Op is one change inside a write. Its Key and Value must not change after Write is called.
 type Op struct {
 	Key    []byte
 	Value  []byte
@@ -97,8 +97,9 @@ func (p pebbleLogger) Fatalf(format string, args ...any) {
 // Options tune a Store; the zero value is ready to use.
 type Options struct {
 	// OnInbox, when set, is called by the committer, in commit order, for every inbox item (Op with
-	// InboxFor) once it is durable, with the seq it was given. It must not block or write to the
-	// store; value is only valid during the call.
+	// InboxFor) once it is applied and visible to readers (its fsync may still be under way), with
+	// the seq it was given. It must not block or write to the store. value is the Op's Value itself,
+	// which writers leave unchanged after Write, so it may be kept.
 	OnInbox func(twin, seq uint64, value []byte)
 }
 
