@@ -39,6 +39,11 @@ func seedFrames(t testing.TB) [][]byte {
 		r.SetReason("expired")
 	})
 	add(func(f *frameT) { f.SetDial("[200::1]:80") })
+	add(func(f *frameT) {
+		e, _ := f.NewReject()
+		e.SetCode(schema.ErrorCode_tampered)
+		e.SetText("seal: body does not open")
+	})
 	return out
 }
 
