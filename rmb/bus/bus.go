@@ -289,7 +289,7 @@ func (b *Bus) load() error {
 		if it.owner != 0 {
 			b.outCount[it.owner]++
 		}
-		if it.key[0] == store.OutboxPrefix()[0] {
+		if store.IsOutboxKey(it.key) {
 			b.outIDs[it.id] = struct{}{}
 		}
 	}
@@ -614,7 +614,7 @@ func (b *Bus) fail(it *item, code schema.ErrorCode, reason string) {
 
 func (b *Bus) finished(it *item) {
 	b.m.outbox.Dec()
-	if it.key[0] == store.OutboxPrefix()[0] {
+	if store.IsOutboxKey(it.key) {
 		b.mu.Lock()
 		delete(b.outIDs, it.id)
 		b.mu.Unlock()

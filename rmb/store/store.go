@@ -395,6 +395,9 @@ func OutboxKey(id [16]byte) []byte {
 	return k
 }
 
+// IsOutboxKey reports whether k is the key of an outbound envelope.
+func IsOutboxKey(k []byte) bool { return len(k) == 17 && k[0] == prefixOutbox }
+
 // OutboxPrefix is the prefix of all outbox keys.
 func OutboxPrefix() []byte { return []byte{prefixOutbox} }
 
