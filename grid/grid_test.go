@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -178,6 +179,16 @@ func TestLocalBackend(t *testing.T) {
 		}
 	}
 	checkReport(t, g)
+	// The login card tells alice's owner the command that works here: gridctl's, not twind's.
+	resp, err := http.Get("http://" + g.TwinHTTP("alice") + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), ">gridctl login alice</pre>") {
+		t.Fatalf("alice's login card does not name gridctl login alice:\n%s", page)
+	}
 	before := addresses(g)
 	if err := g.Kill("b"); err != nil {
 		t.Fatal(err)
