@@ -89,6 +89,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	switch cmd {
 	case "up", "restart", "run":
+		if err := noFlags(cmd, rest); err != nil {
+			return err
+		}
 		if len(rest) > 0 {
 			return cli.Usagef("%s takes no arguments: %q", cmd, rest[0])
 		}

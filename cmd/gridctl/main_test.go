@@ -35,7 +35,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--state", dir, "logs", "a", "--follow"}, "no flag --follow"},
 		{[]string{"--state", dir, "status", "--bogus"}, "-bogus"},
 		{[]string{"--state", dir, "status", "extra"}, "no arguments"},
-		{[]string{"--state", dir, "up", "--fast"}, "no arguments"},
+		{[]string{"--state", dir, "up", "--fast"}, "up has no flag --fast"},
+		{[]string{"--state", dir, "run", "now"}, "run takes no arguments"},
 		{[]string{"--state", dir, "login", "--new", "alice"}, "no flag --new"},
 	}
 	for _, c := range cases {
