@@ -206,7 +206,8 @@ func (g *Grid) KillValidator(host string) error {
 	return errors.New("no validator on host " + host)
 }
 
-// ComponentLog is the log file of a host's pnicd, a twin's twind, or "validator-HOST"'s chaind.
+// ComponentLog is the log file of a host's pnicd, a twin's twind, or "validator-HOST"'s chaind;
+// "" when the topology has no component of that name.
 func (g *Grid) ComponentLog(name string) string {
 	if _, _, ok := g.t.twin(name); ok {
 		return g.TwinLogFile(name)
@@ -217,6 +218,9 @@ func (g *Grid) ComponentLog(name string) string {
 				return g.chainLogFile(i)
 			}
 		}
+	}
+	if _, _, ok := g.t.host(name); !ok {
+		return ""
 	}
 	return g.LogFile(name)
 }

@@ -678,8 +678,20 @@ type HostStatus struct {
 	Healthy bool // its /healthz answers 200: the daemon runs
 	Ready   bool // its /readyz answers 200: a link is up
 	Address string
+	Key     string // the PNIC's public key, hex
 	LinksUp int
+	Links   []Link // every link to every peer, as its /v1/status lists them
 	Err     string
+}
+
+// Link is one link of a host to a peer.
+type Link struct {
+	Peer      string  `json:"peer"` // the peer's host name, or its key when it is not a host seen running
+	URI       string  `json:"uri"`
+	Inbound   bool    `json:"inbound"`
+	Up        bool    `json:"up"`
+	LatencyMS float64 `json:"latency_ms"`
+	LastError string  `json:"last_error,omitempty"`
 }
 
 // Status reports every host's process, health (/healthz), readiness (/readyz), overlay address and
@@ -711,7 +723,12 @@ func (g *Grid) Status() []HostStatus {
 			hs.Err = err.Error()
 			return
 		}
-		hs.Address, hs.LinksUp = s.Address, s.LinksUp()
+		hs.Address, hs.Key, hs.LinksUp = s.Address, s.Key, s.LinksUp()
+		for _, p := range s.Peers {
+			for _, l := range p.Links {
+				hs.Links = append(hs.Links, Link{Peer: p.Key, URI: l.URI, Inbound: l.Inbound, Up: l.Up, LatencyMS: l.LatencyMS, LastError: l.LastError})
+			}
+		}
 		switch {
 		case !hs.Healthy:
 			hs.Err = fmt.Sprintf("/healthz answered %d", health)
@@ -719,6 +736,19 @@ func (g *Grid) Status() []HostStatus {
 			hs.Err = fmt.Sprintf("no link up (/readyz answered %d)", ready)
 		}
 	})
+	names := make(map[string]string, len(out))
+	for _, hs := range out {
+		if hs.Key != "" {
+			names[hs.Key] = hs.Name
+		}
+	}
+	for _, hs := range out {
+		for j, l := range hs.Links {
+			if n, ok := names[l.Peer]; ok {
+				hs.Links[j].Peer = n
+			}
+		}
+	}
 	return out
 }
 

@@ -3,8 +3,11 @@ package grid
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -175,12 +178,27 @@ func TestLocalBackend(t *testing.T) {
 			t.Fatalf("twin after up: %+v", tw)
 		}
 	}
+	checkReport(t, g)
+	// The login card tells alice's owner the command that works here: gridctl's, not twind's.
+	resp, err := http.Get("http://" + g.TwinHTTP("alice") + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), ">gridctl login alice</pre>") {
+		t.Fatalf("alice's login card does not name gridctl login alice:\n%s", page)
+	}
 	before := addresses(g)
 	if err := g.Kill("b"); err != nil {
 		t.Fatal(err)
 	}
 	if st := g.Status(); st[1].PID != 0 || st[1].Healthy || st[1].Err != "not running" {
 		t.Fatalf("b still running after kill: %+v", st[1])
+	}
+	// gridctl status fails (exit 1) with b's pnicd gone, naming it.
+	if err := g.Report().Err(); err == nil || !strings.Contains(err.Error(), "host b (not running)") || strings.Contains(err.Error(), "host a") {
+		t.Fatalf("report with b's pnicd killed: err = %v, want it to name host b only among the hosts", err)
 	}
 	// bob's twind lost its PNIC: its /healthz says so.
 	retry(t, ctx, "bob unhealthy without b's pnicd", func() error {
@@ -235,6 +253,74 @@ func TestLocalBackend(t *testing.T) {
 			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 			t.Fatalf("process %d (%s) still running after down", pid, b)
 		}
+	}
+}
+
+// checkReport: the report of a healthy a–b–c network, through its JSON (gridctl status --json),
+// gives every component's URL and health, the links between the hosts, and no error.
+func checkReport(t *testing.T, g *Grid) {
+	t.Helper()
+	rep := g.Report()
+	if err := rep.Err(); err != nil {
+		t.Fatalf("report of a healthy network: %v", err)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Backend string
+		Hosts   []struct {
+			Name, Health, Address string
+			StatusURL             string `json:"status_url"`
+			Links                 []struct {
+				Peer      string
+				Up        bool
+				LatencyMS float64 `json:"latency_ms"`
+			}
+		}
+		Validators []struct {
+			RPC, Health string
+			Height      int64
+		}
+		Twins []struct {
+			Name, URL, Health string
+			ID                uint64
+		}
+		Pins []struct{ Host, API string }
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Backend != "local" || len(r.Hosts) != 3 || len(r.Validators) != 1 || len(r.Twins) != 3 || r.Pins == nil || len(r.Pins) != 0 {
+		t.Fatalf("report: %s", b)
+	}
+	for _, h := range r.Hosts {
+		if h.Health != "ready" || h.Address == "" || h.StatusURL != "http://"+g.HTTPAddr(h.Name)+"/v1/status" || len(h.Links) == 0 {
+			t.Fatalf("host %s in the report: %+v", h.Name, h)
+		}
+		for _, l := range h.Links {
+			// a and c link to b, b to both: peers by name, not by key.
+			if want := map[bool]string{true: "a c", false: "b"}[h.Name == "b"]; !l.Up || l.LatencyMS < 0 || !strings.Contains(want, l.Peer) || l.Peer == "" {
+				t.Fatalf("link of %s in the report: %+v", h.Name, l)
+			}
+		}
+	}
+	if v := r.Validators[0]; v.Health != "ok" || v.Height < 1 || v.RPC != g.ChainRPC() {
+		t.Fatalf("validator in the report: %+v", v)
+	}
+	for i, tw := range r.Twins {
+		if tw.Health != "ok" || tw.ID != uint64(i+1) || tw.URL != "http://"+g.TwinHTTP(tw.Name) {
+			t.Fatalf("twin in the report: %+v", tw)
+		}
+	}
+	resp, err := http.Get(r.Hosts[0].StatusURL)
+	if err != nil {
+		t.Fatalf("the status URL of a: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the status URL of a answered %s", resp.Status)
 	}
 }
 

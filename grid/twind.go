@@ -46,7 +46,8 @@ func (g *Grid) startTwin(i int) error {
 		return err
 	}
 	args := []string{"--data", g.twinDataDir(tw.Name), "--pnic", g.socketPath(tw.Host),
-		"--http", g.TwinHTTP(tw.Name), "--key", g.TwinKeyFile(tw.Name), "--directory", g.resolverFile()}
+		"--http", g.TwinHTTP(tw.Name), "--key", g.TwinKeyFile(tw.Name), "--directory", g.resolverFile(),
+		"--login-command", "gridctl login " + tw.Name} // its login links come from gridctl, not twind login-link
 	if rpc := g.ChainRPC(); rpc != "" {
 		args = append(args, "--chain", rpc) // registered by registerTwins; lookups proven on the chain
 	}

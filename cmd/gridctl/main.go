@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -25,8 +28,9 @@ commands:
   up                        start every host (idempotent) and wait until all are ready
   down [--purge]            stop everything, remove namespaces and bridges (--purge: keys and logs too)
   restart                   down and up, keeping keys
-  status                    every component's health: pnicd (/healthz, /readyz), validators
-                            (CometBFT /status height), twinds (/healthz); addresses and links
+  status [--json]           every component's health: pnicd (/healthz, /readyz), validators
+                            (CometBFT /status height), twinds (/healthz); URLs, addresses and
+                            links; exit 1 if one that should run does not
   ping TWIN TWIN            RMB ping from one twin to another, through the first one's twind
   login TWIN                a fresh one-time login link for a twin's owner
   logs NAME [N]             the last N (default 50) lines of a host's pnicd log, a twin's twind log
@@ -84,6 +88,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch cmd {
+	case "up", "restart", "run":
+		if err := noFlags(cmd, rest); err != nil {
+			return err
+		}
+		if len(rest) > 0 {
+			return cli.Usagef("%s takes no arguments: %q", cmd, rest[0])
+		}
+	}
+	switch cmd {
 	case "up":
 		return g.Up(ctx)
 	case "down":
@@ -95,19 +108,33 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "restart":
 		return g.Restart(ctx)
 	case "status":
-		printStatus(stdout, g)
-		return nil
+		return status(g, rest, stdout, stderr)
 	case "logs":
 		if len(rest) < 1 {
 			return cli.Usage(errors.New("logs wants a host or twin name"))
 		}
-		b, err := os.ReadFile(g.ComponentLog(rest[0]))
-		if err != nil {
-			return fmt.Errorf("logs of %s: %w", rest[0], err)
+		if err := noFlags("logs", rest); err != nil {
+			return err
+		}
+		if len(rest) > 2 {
+			return cli.Usage(errors.New("logs wants a name and at most a line count"))
 		}
 		n := 50
 		if len(rest) > 1 {
-			fmt.Sscan(rest[1], &n)
+			if n, err = strconv.Atoi(rest[1]); err != nil || n < 1 {
+				return cli.Usagef("logs %s %s: want a positive number of lines", rest[0], rest[1])
+			}
+		}
+		path := g.ComponentLog(rest[0])
+		if path == "" {
+			return cli.Usagef("unknown host or twin %s (validators are validator-HOST)", rest[0])
+		}
+		b, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("no log of %s yet: %s does not exist (gridctl up starts the network)", rest[0], path)
+		}
+		if err != nil {
+			return fmt.Errorf("logs of %s: %w", rest[0], err)
 		}
 		lines := splitLines(string(b))
 		if len(lines) > n {
@@ -120,8 +147,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "run":
 		return runInteractive(ctx, g, stdout)
 	case "chaos":
+		if err := noFlags("chaos", rest); err != nil {
+			return err
+		}
 		return g.Chaos(ctx, rest...)
 	case "login":
+		if err := noFlags("login", rest); err != nil {
+			return err
+		}
 		if len(rest) != 1 {
 			return cli.Usage(errors.New("login wants a twin name"))
 		}
@@ -132,6 +165,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, link)
 		return nil
 	case "ping":
+		if err := noFlags("ping", rest); err != nil {
+			return err
+		}
 		if len(rest) != 2 {
 			return cli.Usage(errors.New("ping wants two twin names: FROM TO"))
 		}
@@ -163,70 +199,70 @@ func splitLines(s string) []string {
 	return out
 }
 
-func printStatus(w io.Writer, g *grid.Grid) {
+// status prints every component's health, as a table or (--json) as one JSON object, and fails
+// when a component that should run does not.
+func status(g *grid.Grid, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gridctl status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object: hosts, validators, twins and pins with their URLs and health")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return cli.Usage(fmt.Errorf("status: %w", err))
+	}
+	if fs.NArg() > 0 {
+		return cli.Usagef("status takes no arguments: %q", fs.Arg(0))
+	}
+	r := g.Report()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			return fmt.Errorf("status: %w", err)
+		}
+	} else {
+		printStatus(stdout, r)
+	}
+	return r.Err()
+}
+
+// noFlags refuses what looks like a flag among a command's arguments: no names start with "-", so
+// it is a flag the command does not have, not one to ignore.
+func noFlags(cmd string, args []string) error {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			return cli.Usagef("%s has no flag %s", cmd, a)
+		}
+	}
+	return nil
+}
+
+func printStatus(w io.Writer, r grid.Report) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tPID\tHEALTH\tLINKS\tADDRESS\tSTATUS URL\tERROR")
-	for _, s := range g.Status() {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\thttp://%s/v1/status\t%s\n", s.Name, s.PID, hostHealth(s), s.LinksUp, s.Address, g.HTTPAddr(s.Name), s.Err)
+	for _, h := range r.Hosts {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\n", h.Name, h.PID, h.Health, h.LinksUp, h.Address, h.StatusURL, h.Error)
 	}
 	tw.Flush()
-	if vals := g.Validators(); len(vals) > 0 {
+	if len(r.Validators) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "VALIDATOR\tPID\tHEALTH\tHEIGHT\tRPC\tERROR")
-		for _, v := range vals {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\thttp://%s\t%s\n", v.Host, v.PID, validatorHealth(v), v.Height, v.RPC, v.Err)
+		for _, v := range r.Validators {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\n", v.Host, v.PID, v.Health, v.Height, v.RPC, v.Error)
 		}
 		tw.Flush()
 	}
-	if twins := g.Twins(); len(twins) > 0 {
+	if len(r.Twins) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "TWIN\tID\tHOST\tPID\tHEALTH\tURL\tADDRESS\tERROR")
-		for _, t := range twins {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.ID, t.Host, t.PID, twinHealth(t), t.URL, t.Address, t.Err)
+		for _, t := range r.Twins {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.ID, t.Host, t.PID, t.Health, t.URL, t.Address, t.Error)
 		}
 		tw.Flush()
 	}
-}
-
-// hostHealth says in a word what a pnicd's /healthz and /readyz answered.
-func hostHealth(s grid.HostStatus) string {
-	switch {
-	case s.PID == 0:
-		return "stopped"
-	case s.Healthy && s.Ready:
-		return "ready"
-	case s.Healthy:
-		return "no-link"
-	}
-	return "failing"
-}
-
-// validatorHealth says in a word what a validator's CometBFT /status answered.
-func validatorHealth(v grid.ValidatorStatus) string {
-	switch {
-	case v.PID == 0:
-		return "stopped"
-	case v.Healthy():
-		return "ok"
-	case v.Err == "" && v.CatchingUp:
-		return "catching-up"
-	}
-	return "failing"
-}
-
-// twinHealth says in a word what a twind's /healthz answered.
-func twinHealth(t grid.TwinStatus) string {
-	switch {
-	case t.URL == "":
-		return "-" // no twinds in this grid
-	case t.PID == 0:
-		return "stopped"
-	case t.Healthy:
-		return "ok"
-	}
-	return "failing"
 }
 
 // runInteractive is make run: up, check the first host reaches every other, show, wait, down.
@@ -264,7 +300,7 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 		}
 	}
 	fmt.Fprintln(w)
-	printStatus(w, g)
+	printStatus(w, g.Report())
 	if len(twins) > 0 {
 		fmt.Fprintln(w, "\nopen a twin as its owner (one-time links; gridctl login TWIN makes new ones):")
 		for _, t := range twins {

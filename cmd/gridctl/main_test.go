@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,6 +30,14 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--state", dir, "chaos", "explode", "a"}, "unknown chaos action"},
 		{[]string{"--state", dir, "down", "--all"}, "only --purge"},
 		{[]string{"--state", dir, "logs"}, "host or twin name"},
+		{[]string{"--state", dir, "logs", "nosuch"}, "unknown host or twin nosuch"},
+		{[]string{"--state", dir, "logs", "a", "many"}, "positive number of lines"},
+		{[]string{"--state", dir, "logs", "a", "--follow"}, "no flag --follow"},
+		{[]string{"--state", dir, "status", "--bogus"}, "-bogus"},
+		{[]string{"--state", dir, "status", "extra"}, "no arguments"},
+		{[]string{"--state", dir, "up", "--fast"}, "up has no flag --fast"},
+		{[]string{"--state", dir, "run", "now"}, "run takes no arguments"},
+		{[]string{"--state", dir, "login", "--new", "alice"}, "no flag --new"},
 	}
 	for _, c := range cases {
 		err := run(c.args, &bytes.Buffer{}, &bytes.Buffer{})
@@ -41,13 +50,53 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// TestStatusOfStoppedNetwork: status lists every component of a network that is not up, in both
+// forms, and exits 1, since each of them should run.
 func TestStatusOfStoppedNetwork(t *testing.T) {
+	state := t.TempDir()
 	var out bytes.Buffer
-	if err := run([]string{"--state", t.TempDir(), "status"}, &out, &bytes.Buffer{}); err != nil {
-		t.Fatal(err)
+	err := run([]string{"--state", state, "status"}, &out, &bytes.Buffer{})
+	if cli.Code(err) != 1 || !strings.Contains(err.Error(), "not running") {
+		t.Fatalf("status of a stopped network: err=%v code=%d, want code 1 saying it is not running", err, cli.Code(err))
 	}
 	if !strings.Contains(out.String(), "not running") || strings.Count(out.String(), "\n") != 12 || !strings.Contains(out.String(), "carol") {
 		t.Fatalf("status of a stopped a–b–c network:\n%s", out.String())
+	}
+	out.Reset()
+	err = run([]string{"--state", state, "status", "--json"}, &out, &bytes.Buffer{})
+	if cli.Code(err) != 1 {
+		t.Fatalf("status --json of a stopped network: err=%v code=%d, want 1", err, cli.Code(err))
+	}
+	var r struct {
+		Network string
+		Hosts   []struct {
+			Name, Health string
+			StatusURL    string `json:"status_url"`
+			Links        []any
+		}
+		Validators []struct{ Host, RPC, Health string }
+		Twins      []struct {
+			Name   string
+			ID     uint64
+			URL    string
+			Health string
+		}
+		Pins []any
+	}
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("status --json is not JSON: %v\n%s", err, out.String())
+	}
+	if r.Network != "dev" || len(r.Hosts) != 3 || len(r.Validators) != 1 || len(r.Twins) != 3 || r.Pins == nil || len(r.Pins) != 0 {
+		t.Fatalf("status --json of the a–b–c network: %+v\n%s", r, out.String())
+	}
+	if h := r.Hosts[0]; h.Name != "a" || h.Health != "stopped" || !strings.HasPrefix(h.StatusURL, "http://127.0.0.1:") || h.Links == nil {
+		t.Fatalf("host a: %+v", h)
+	}
+	if v := r.Validators[0]; v.Host != "b" || v.Health != "stopped" || !strings.HasPrefix(v.RPC, "http://127.0.0.1:") {
+		t.Fatalf("validator: %+v", v)
+	}
+	if tw := r.Twins[2]; tw.Name != "carol" || tw.ID != 3 || tw.Health != "stopped" || !strings.HasPrefix(tw.URL, "http://127.0.0.1:") {
+		t.Fatalf("twin carol: %+v", tw)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Command twind is a user's digital twin: it talks to other twins through its PNIC's message bus
 // and serves its owner's browser on the loopback interface.
 //
-//	twind [--data DIR] [--pnic SOCKET] [--http 127.0.0.1:PORT] [--tls | --tls-cert FILE --tls-key FILE] [--key FILE] [--directory FILE] [--twin-id ID]
+//	twind [--data DIR] [--pnic SOCKET] [--http 127.0.0.1:PORT] [--tls | --tls-cert FILE --tls-key FILE] [--key FILE] [--directory FILE] [--twin-id ID] [--login-command CMD]
 //	twind login-link [--data DIR] [--http 127.0.0.1:PORT]
 //	twind version
 package main
@@ -68,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve the browser over HTTPS with this PEM certificate chain (with --tls-key)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM key of --tls-cert")
 	fs.BoolVar(&cfg.TLS, "tls", false, "serve the browser over HTTPS with a self-signed certificate kept in <data>/tls")
+	fs.StringVar(&cfg.LoginCommand, "login-command", "", "the command the login page tells the owner to run for a fresh link, for a twind started by a tool of its own (default twind login-link)")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -67,6 +67,9 @@ type Config struct {
 	// TLS, without TLSCert, serves HTTPS with a self-signed certificate kept in <DataDir>/tls
 	// (made on first start, reused after).
 	TLS bool
+	// LoginCommand is the command that makes the owner a fresh login link, as the login card and
+	// messages name it (default web.DefaultLoginCommand; gridctl gives its own for twins it runs).
+	LoginCommand string
 	// Version is shown to the owner.
 	Version string
 	// Out receives the login link on first start; nil discards it.
@@ -97,6 +100,9 @@ func (cfg Config) WithDefaults() Config {
 	}
 	if cfg.DirectoryFile == "" {
 		cfg.DirectoryFile = filepath.Join(home, ".planetary", "pnic", "twins.json")
+	}
+	if cfg.LoginCommand == "" {
+		cfg.LoginCommand = web.DefaultLoginCommand
 	}
 	return cfg
 }
@@ -432,9 +438,9 @@ func Run(ctx context.Context, cfg Config) error {
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ws := wsapi.New(wsapi.Config{Twin: t, Auth: au, Version: cfg.Version, Socket: cfg.Socket, Logger: log})
+	ws := wsapi.New(wsapi.Config{Twin: t, Auth: au, Version: cfg.Version, Socket: cfg.Socket, LoginCommand: cfg.LoginCommand, Logger: log})
 	mux := http.NewServeMux()
-	mux.Handle("/", web.Handler(web.Config{Auth: au, WS: ws, Logger: log,
+	mux.Handle("/", web.Handler(web.Config{Auth: au, WS: ws, LoginCommand: cfg.LoginCommand, Logger: log,
 		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}))
 	mux.Handle("GET /healthz", healthz(t))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
@@ -446,7 +452,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "Open this link once to log in to twin %d (it works one time; `twind login-link` makes another):\n  %s\n", keys.ID, link)
+		fmt.Fprintf(out, "Open this link once to log in to twin %d (it works one time; `%s` makes another):\n  %s\n", keys.ID, cfg.LoginCommand, link)
 		if cert != nil && cfg.TLS {
 			fmt.Fprintf(out, "The certificate is self-signed: your browser asks once whether to trust it. Its SHA-256 fingerprint:\n  %s\n", webtls.Fingerprint(*cert))
 		}

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/freeflowuniverse/planetary/twin/auth"
 	"github.com/freeflowuniverse/planetary/twin/wsapi"
@@ -33,7 +35,37 @@ type Config struct {
 	WS   http.Handler
 	// Upload serves POST /files and Download GET /files/{sha}; nil leaves them out.
 	Upload, Download http.Handler
-	Logger           *slog.Logger
+	// LoginCommand is the command the owner runs for a fresh login link, shown on the login card
+	// and on a spent link's page (default DefaultLoginCommand).
+	LoginCommand string
+	Logger       *slog.Logger
+}
+
+// DefaultLoginCommand makes a fresh login link for a twind started by hand.
+const DefaultLoginCommand = "twind login-link"
+
+// loginCommandTag is the element of index.html that shows the login command; the handler fills
+// in Config.LoginCommand.
+const loginCommandTag = `<pre id="login-command">`
+
+// indexPage is the built index.html with its login card naming command.
+func indexPage(command string) ([]byte, error) {
+	b, err := fs.ReadFile(Assets(), "index.html")
+	if err != nil {
+		return nil, fmt.Errorf("index page: %w", err)
+	}
+	start := bytes.Index(b, []byte(loginCommandTag))
+	if start < 0 {
+		return nil, fmt.Errorf("index page: no %s to show the login command in", loginCommandTag)
+	}
+	start += len(loginCommandTag)
+	end := bytes.Index(b[start:], []byte("</pre>"))
+	if end < 0 {
+		return nil, errors.New("index page: the login command's <pre> is not closed")
+	}
+	out := append([]byte{}, b[:start]...)
+	out = append(out, html.EscapeString(command)...)
+	return append(out, b[start+end:]...), nil
 }
 
 // Handler returns the twin's HTTP handler.
@@ -42,8 +74,20 @@ func Handler(cfg Config) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	command := cfg.LoginCommand
+	if strings.TrimSpace(command) == "" {
+		command = DefaultLoginCommand
+	}
+	index, err := indexPage(command)
+	if err != nil {
+		panic(err) // the page is embedded at build time; TestIndexPage checks it has the card
+	}
 	files := http.FileServerFS(Assets())
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(index)
+	})
 	mux.Handle("GET /ws", cfg.WS)
 	if cfg.Upload != nil {
 		mux.Handle("POST /files", cfg.Upload)
@@ -54,7 +98,7 @@ func Handler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		cookie, se, err := cfg.Auth.Login(r.URL.Query().Get("s"), r.UserAgent())
 		if errors.Is(err, auth.ErrBadSecret) {
-			page(w, http.StatusForbidden, "This login link is unknown, expired or already used. Run <code>twind login-link</code> for a fresh one.")
+			page(w, http.StatusForbidden, "This login link is unknown, expired or already used. Run <code>"+html.EscapeString(command)+"</code> for a fresh one.")
 			return
 		}
 		if err != nil {

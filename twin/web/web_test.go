@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -59,6 +61,24 @@ func TestBundleIsFresh(t *testing.T) {
 	for _, f := range []string{"index.html", "app.js", "style.css"} {
 		if _, err := fs.Stat(Assets(), f); err != nil {
 			t.Errorf("dist/%s missing: %v", f, err)
+		}
+	}
+}
+
+// TestIndexPage: the login card names the command for a fresh link: twind's own by default, the
+// one the twind was given otherwise (gridctl's, for a twin it started), HTML-escaped.
+func TestIndexPage(t *testing.T) {
+	for _, c := range []struct{ command, want string }{
+		{"", "<pre id=\"login-command\">twind login-link</pre>"},
+		{"gridctl login alice", "<pre id=\"login-command\">gridctl login alice</pre>"},
+		{"x <b>", "<pre id=\"login-command\">x &lt;b&gt;</pre>"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Host = "127.0.0.1:9700"
+		w := httptest.NewRecorder()
+		Handler(Config{LoginCommand: c.command, WS: http.NotFoundHandler()}).ServeHTTP(w, r)
+		if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, c.want) || strings.Count(body, "login-command") != 1 {
+			t.Errorf("login command %q: %d, want the card to show %q:\n%s", c.command, w.Code, c.want, body)
 		}
 	}
 }

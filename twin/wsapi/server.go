@@ -34,7 +34,10 @@ type Config struct {
 	Version string
 	// Socket is the PNIC socket path, shown in the status.
 	Socket string
-	Logger *slog.Logger
+	// LoginCommand makes a fresh login link; a browser without a session is told to run it
+	// (default "twind login-link").
+	LoginCommand string
+	Logger       *slog.Logger
 }
 
 // Server serves the websocket.
@@ -81,7 +84,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	se, err := s.cfg.Auth.Check(r)
 	if err != nil {
-		http.Error(w, "log in with the link twind printed (or `twind login-link`)", http.StatusUnauthorized)
+		command := s.cfg.LoginCommand
+		if command == "" {
+			command = "twind login-link"
+		}
+		http.Error(w, "log in with the link twind printed (or `"+command+"`)", http.StatusUnauthorized)
 		return
 	}
 	// Accept refuses an Origin whose host differs from the request's Host.
