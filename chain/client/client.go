@@ -440,16 +440,26 @@ func (c *Client) nextSeq(ctx context.Context, s *Signer) (uint64, error) {
 	return s.seq - 1, nil
 }
 
-// refused takes back sequence seq, which the node refused to admit with code. A sequence refusal
-// means the node expects another number (the key was used elsewhere, or the node lost its
-// mempool): the next tx reads the account again. Any other refusal leaves seq unused; it is
-// given to the next tx, which is safe because s.send was held since seq was taken.
-func (s *Signer) refused(seq uint64, code uint32) {
+// wantSeq finds the number the node expects in a sequence refusal's log ("..., want N").
+var wantSeq = regexp.MustCompile(`sequence \d+, want (\d+)`)
+
+// refused takes back sequence seq, which the node refused to admit with code and log. A sequence
+// refusal means the node expects another number (a broadcast failed in transit after taking one,
+// the key was used elsewhere, or the node lost its mempool): the next tx takes the number the
+// refusal names, which counts the txs the node holds unexecuted, or else reads the account again.
+// Any other refusal leaves seq unused; it is given to the next tx, which is safe because s.send
+// was held since seq was taken.
+func (s *Signer) refused(seq uint64, code uint32, log string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case code == chain.CodeSequence:
 		s.loaded = false
+		if m := wantSeq.FindStringSubmatch(log); m != nil {
+			if want, err := strconv.ParseUint(m[1], 10, 64); err == nil {
+				s.seq, s.loaded = want, true
+			}
+		}
 	case s.loaded && s.seq == seq+1:
 		s.seq = seq
 	}
@@ -475,6 +485,8 @@ func (c *Client) sign(ctx context.Context, s *Signer, m chain.Msg) ([]byte, uint
 // Submit signs m, broadcasts it and waits for the block that commits it. A refused tx returns
 // its Result inside a *RefusedError. Concurrent Submits with one Signer are admitted in sequence
 // order, and a sequence number refused at admission is reused by the next Submit, never by two.
+// A number lost to a broadcast that failed in transit costs the next Submit one more round trip,
+// not an error: a sequence refusal at admission is answered by signing again with the chain's count.
 func (c *Client) Submit(ctx context.Context, s *Signer, m chain.Msg) (Result, error) {
 	p, err := c.broadcastNext(ctx, s, m)
 	if err != nil {
@@ -486,17 +498,32 @@ func (c *Client) Submit(ctx context.Context, s *Signer, m chain.Msg) (Result, er
 	return p.Wait(ctx)
 }
 
+// broadcastNext signs m with the signer's next number and broadcasts it. A sequence refusal means
+// the signer's count is off, most often because a broadcast failed in transit after taking a
+// number (the tx never reached the node): m is then signed once more with the number the node
+// asked for, or failing that the account's committed one, so that refusal never reaches the caller.
 func (c *Client) broadcastNext(ctx context.Context, s *Signer, m chain.Msg) (*Pending, error) {
 	s.send.Lock()
 	defer s.send.Unlock()
-	tx, seq, err := c.sign(ctx, s, m)
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.Broadcast(ctx, tx)
-	var re *RefusedError
-	if errors.As(err, &re) {
-		s.refused(seq, re.Code)
+	var p *Pending
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		var tx []byte
+		var seq uint64
+		tx, seq, err = c.sign(ctx, s, m)
+		if err != nil {
+			return nil, err
+		}
+		p, err = c.Broadcast(ctx, tx)
+		var re *RefusedError
+		if !errors.As(err, &re) {
+			return p, err
+		}
+		s.refused(seq, re.Code, re.Log)
+		if re.Code != chain.CodeSequence {
+			return p, err
+		}
+		c.log.Debug("chain client: sequence refused, signing again", "seq", seq, "log", re.Log)
 	}
 	return p, err
 }

@@ -1,16 +1,23 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,7 +497,7 @@ func TestCloseEndsEverything(t *testing.T) {
 
 // TestSignerConcurrentSubmits: many Submits at once with one Signer are all admitted in order
 // and committed, each with its own sequence number; when another Signer of the same key takes a
-// number behind its back, the next Submit is refused at admission and the one after succeeds.
+// number behind its back, the next Submit is signed again with the chain's count and succeeds.
 func TestSignerConcurrentSubmits(t *testing.T) {
 	chn := chaintest.StartDev(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -530,12 +537,71 @@ func TestSignerConcurrentSubmits(t *testing.T) {
 	if _, err := c.Submit(ctx, other, &chain.Faucet{Amount: 2}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Submit(ctx, s, &chain.Faucet{Amount: 1})
-	var re *RefusedError
-	if !errors.As(err, &re) || re.Code != chain.CodeSequence || re.Height != 0 {
-		t.Fatalf("Submit with a number taken elsewhere: %v, want a sequence refusal at admission", err)
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatalf("Submit with a number taken elsewhere: %v", err)
 	}
 	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
-		t.Fatalf("Submit after the refusal: %v", err)
+		t.Fatalf("Submit after it: %v", err)
+	}
+	acct, err = c.Balance(ctx, s.Account())
+	if err != nil || acct.Seq != workers*each+3 {
+		t.Fatalf("account %+v, %v; want %d txs committed", acct, err, workers*each+3)
+	}
+}
+
+// TestSubmitAfterLostBroadcast: a broadcast cut in transit (the connection drops after the node
+// got the request, before it answered; the tx never reaches the mempool) takes a sequence number
+// from the Signer, and the next Submit with it still succeeds at its first call.
+func TestSubmitAfterLostBroadcast(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	target, err := url.Parse(chn.RPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cut atomic.Bool // the next broadcast is cut
+	cutDone := make(chan struct{}, 1)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if bytes.Contains(body, []byte("broadcast_tx")) && cut.CompareAndSwap(true, false) {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			cutDone <- struct{}{}
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rp.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, srv.URL, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k, _ := key(41)
+	s := NewSigner(k)
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	cut.Store(true)
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err == nil {
+		t.Fatal("Submit through a cut connection succeeded")
+	}
+	<-cutDone
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatalf("first Submit after the lost broadcast: %v", err)
+	}
+	acct, err := c.Balance(ctx, s.Account())
+	if err != nil || acct.Seq != 2 || acct.Balance != 2 {
+		t.Fatalf("account %+v, %v; want the two txs that reached the chain", acct, err)
 	}
 }
