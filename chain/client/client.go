@@ -307,6 +307,13 @@ func (c *Client) catchUp(ctx context.Context) error {
 	c.mu.Unlock()
 	for h := from; h <= top; h++ {
 		res, err := c.rpc.BlockResults(ctx, &h)
+		if err != nil && h == top && resultsNotYet(err) {
+			// The node may announce its newest height before it has stored that block's
+			// results: the walk goes on from here at the next block or poll. Missing results
+			// further back (pruned, say) stay a failure.
+			c.log.Debug("chain client: block results not stored yet", "height", h)
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("block results %d: %w", h, err)
 		}
@@ -335,6 +342,12 @@ func (c *Client) catchUp(ctx context.Context) error {
 		c.mu.Unlock()
 	}
 	return nil
+}
+
+// resultsNotYet reports whether err is the node saying it holds no results for a height it has
+// already announced, which it stores a moment after committing the block.
+func resultsNotYet(err error) bool {
+	return strings.Contains(err.Error(), "could not find results for height")
 }
 
 // changedWindow is how many blocks a twin's last change is remembered: an answer older than

@@ -1,17 +1,15 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -554,35 +552,22 @@ func TestSignerConcurrentSubmits(t *testing.T) {
 // from the Signer, and the next Submit with it still succeeds at its first call.
 func TestSubmitAfterLostBroadcast(t *testing.T) {
 	chn := chaintest.StartDev(t)
-	target, err := url.Parse(chn.RPC)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cut atomic.Bool // the next broadcast is cut
 	cutDone := make(chan struct{}, 1)
-	rp := httputil.NewSingleHostReverseProxy(target)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
+	addr := rpcProxy(t, chn.RPC, func(w http.ResponseWriter, call rpcCall, _ func(http.ResponseWriter)) bool {
+		if !strings.HasPrefix(call.Method, "broadcast_tx") || !cut.CompareAndSwap(true, false) {
+			return false
 		}
-		if bytes.Contains(body, []byte("broadcast_tx")) && cut.CompareAndSwap(true, false) {
-			conn, _, err := http.NewResponseController(w).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-			cutDone <- struct{}{}
-			return
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rp.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+		cutDone <- struct{}{}
+		return true
+	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, srv.URL, Options{})
+	c, err := Dial(ctx, addr, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,3 +590,83 @@ func TestSubmitAfterLostBroadcast(t *testing.T) {
 		t.Fatalf("account %+v, %v; want the two txs that reached the chain", acct, err)
 	}
 }
+
+// TestNewestResultsNotYetStored: a node that announces its newest height before it has stored
+// that block's results (the first lookup of the newest height's results fails so) delays the walk,
+// it does not fail it: the tx still commits for its Submit and nothing is logged as a warning.
+func TestNewestResultsNotYetStored(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	var mu sync.Mutex
+	var newest string            // the latest height the node last reported
+	refused := map[string]bool{} // newest heights whose results were refused once
+	var notYet atomic.Int64
+	addr := rpcProxy(t, chn.RPC, func(w http.ResponseWriter, call rpcCall, forward func(http.ResponseWriter)) bool {
+		switch call.Method {
+		case "status":
+			rec := httptest.NewRecorder()
+			forward(rec)
+			var st struct {
+				Result struct {
+					SyncInfo struct {
+						LatestBlockHeight string `json:"latest_block_height"`
+					} `json:"sync_info"`
+				} `json:"result"`
+			}
+			if json.Unmarshal(rec.Body.Bytes(), &st) == nil {
+				mu.Lock()
+				newest = st.Result.SyncInfo.LatestBlockHeight
+				mu.Unlock()
+			}
+			maps.Copy(w.Header(), rec.Header())
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
+			return true
+		case "block_results":
+			var p struct {
+				Height string `json:"height"`
+			}
+			json.Unmarshal(call.Params, &p)
+			mu.Lock()
+			first := p.Height == newest && !refused[p.Height]
+			refused[p.Height] = true
+			mu.Unlock()
+			if !first {
+				return false
+			}
+			notYet.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32603,"message":"Internal error","data":"could not find results for height #%s"}}`, call.ID, p.Height)
+			return true
+		}
+		return false
+	})
+	warns := &countHandler{level: slog.LevelWarn}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, addr, Options{Log: slog.New(warns)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k, _ := key(42)
+	if _, err := c.Submit(ctx, NewSigner(k), &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if notYet.Load() == 0 {
+		t.Fatal("no block results lookup was answered with not yet")
+	}
+	if n := warns.count.Load(); n != 0 {
+		t.Fatalf("%d warnings logged for results not stored yet", n)
+	}
+}
+
+// countHandler counts log records at or above level.
+type countHandler struct {
+	level slog.Level
+	count atomic.Int64
+}
+
+func (h *countHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+func (h *countHandler) Handle(context.Context, slog.Record) error    { h.count.Add(1); return nil }
+func (h *countHandler) WithAttrs([]slog.Attr) slog.Handler           { return h }
+func (h *countHandler) WithGroup(string) slog.Handler                { return h }
