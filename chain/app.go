@@ -289,6 +289,7 @@ func (a *App) checkSequence(tx *Tx) error {
 	}
 	next := max(a.checkSeq[tx.Signer], acct.Seq)
 	if tx.Seq != next && tx.Seq != acct.Seq {
+		// chain/client signs again with the number after "want": keep the wording.
 		return refuse(CodeSequence, "account %x: sequence %d, want %d", tx.Signer[:8], tx.Seq, next)
 	}
 	a.checkSeq[tx.Signer] = max(next, tx.Seq+1) // a resubmitted committed sequence does not rewind

@@ -307,6 +307,13 @@ func (c *Client) catchUp(ctx context.Context) error {
 	c.mu.Unlock()
 	for h := from; h <= top; h++ {
 		res, err := c.rpc.BlockResults(ctx, &h)
+		if err != nil && h == top && resultsNotYet(err) {
+			// The node may announce its newest height before it has stored that block's
+			// results: the walk goes on from here at the next block or poll. Missing results
+			// further back (pruned, say) stay a failure.
+			c.log.Debug("chain client: block results not stored yet", "height", h)
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("block results %d: %w", h, err)
 		}
@@ -335,6 +342,12 @@ func (c *Client) catchUp(ctx context.Context) error {
 		c.mu.Unlock()
 	}
 	return nil
+}
+
+// resultsNotYet reports whether err is the node saying it holds no results for a height it has
+// already announced, which it stores a moment after committing the block.
+func resultsNotYet(err error) bool {
+	return strings.Contains(err.Error(), "could not find results for height")
 }
 
 // changedWindow is how many blocks a twin's last change is remembered: an answer older than
@@ -440,16 +453,26 @@ func (c *Client) nextSeq(ctx context.Context, s *Signer) (uint64, error) {
 	return s.seq - 1, nil
 }
 
-// refused takes back sequence seq, which the node refused to admit with code. A sequence refusal
-// means the node expects another number (the key was used elsewhere, or the node lost its
-// mempool): the next tx reads the account again. Any other refusal leaves seq unused; it is
-// given to the next tx, which is safe because s.send was held since seq was taken.
-func (s *Signer) refused(seq uint64, code uint32) {
+// wantSeq finds the number the node expects in a sequence refusal's log ("..., want N").
+var wantSeq = regexp.MustCompile(`sequence \d+, want (\d+)`)
+
+// refused takes back sequence seq, which the node refused to admit with code and log. A sequence
+// refusal means the node expects another number (a broadcast failed in transit after taking one,
+// the key was used elsewhere, or the node lost its mempool): the next tx takes the number the
+// refusal names, which counts the txs the node holds unexecuted, or else reads the account again.
+// Any other refusal leaves seq unused; it is given to the next tx, which is safe because s.send
+// was held since seq was taken.
+func (s *Signer) refused(seq uint64, code uint32, log string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case code == chain.CodeSequence:
 		s.loaded = false
+		if m := wantSeq.FindStringSubmatch(log); m != nil {
+			if want, err := strconv.ParseUint(m[1], 10, 64); err == nil {
+				s.seq, s.loaded = want, true
+			}
+		}
 	case s.loaded && s.seq == seq+1:
 		s.seq = seq
 	}
@@ -475,6 +498,8 @@ func (c *Client) sign(ctx context.Context, s *Signer, m chain.Msg) ([]byte, uint
 // Submit signs m, broadcasts it and waits for the block that commits it. A refused tx returns
 // its Result inside a *RefusedError. Concurrent Submits with one Signer are admitted in sequence
 // order, and a sequence number refused at admission is reused by the next Submit, never by two.
+// A number lost to a broadcast that failed in transit costs the next Submit one more round trip,
+// not an error: a sequence refusal at admission is answered by signing again with the chain's count.
 func (c *Client) Submit(ctx context.Context, s *Signer, m chain.Msg) (Result, error) {
 	p, err := c.broadcastNext(ctx, s, m)
 	if err != nil {
@@ -486,17 +511,32 @@ func (c *Client) Submit(ctx context.Context, s *Signer, m chain.Msg) (Result, er
 	return p.Wait(ctx)
 }
 
+// broadcastNext signs m with the signer's next number and broadcasts it. A sequence refusal means
+// the signer's count is off, most often because a broadcast failed in transit after taking a
+// number (the tx never reached the node): m is then signed once more with the number the node
+// asked for, or failing that the account's committed one, so that refusal never reaches the caller.
 func (c *Client) broadcastNext(ctx context.Context, s *Signer, m chain.Msg) (*Pending, error) {
 	s.send.Lock()
 	defer s.send.Unlock()
-	tx, seq, err := c.sign(ctx, s, m)
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.Broadcast(ctx, tx)
-	var re *RefusedError
-	if errors.As(err, &re) {
-		s.refused(seq, re.Code)
+	var p *Pending
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		var tx []byte
+		var seq uint64
+		tx, seq, err = c.sign(ctx, s, m)
+		if err != nil {
+			return nil, err
+		}
+		p, err = c.Broadcast(ctx, tx)
+		var re *RefusedError
+		if !errors.As(err, &re) {
+			return p, err
+		}
+		s.refused(seq, re.Code, re.Log)
+		if re.Code != chain.CodeSequence {
+			return p, err
+		}
+		c.log.Debug("chain client: sequence refused, signing again", "seq", seq, "log", re.Log)
 	}
 	return p, err
 }

@@ -3,14 +3,19 @@ package client
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,7 +495,7 @@ func TestCloseEndsEverything(t *testing.T) {
 
 // TestSignerConcurrentSubmits: many Submits at once with one Signer are all admitted in order
 // and committed, each with its own sequence number; when another Signer of the same key takes a
-// number behind its back, the next Submit is refused at admission and the one after succeeds.
+// number behind its back, the next Submit is signed again with the chain's count and succeeds.
 func TestSignerConcurrentSubmits(t *testing.T) {
 	chn := chaintest.StartDev(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -530,12 +535,138 @@ func TestSignerConcurrentSubmits(t *testing.T) {
 	if _, err := c.Submit(ctx, other, &chain.Faucet{Amount: 2}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Submit(ctx, s, &chain.Faucet{Amount: 1})
-	var re *RefusedError
-	if !errors.As(err, &re) || re.Code != chain.CodeSequence || re.Height != 0 {
-		t.Fatalf("Submit with a number taken elsewhere: %v, want a sequence refusal at admission", err)
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatalf("Submit with a number taken elsewhere: %v", err)
 	}
 	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
-		t.Fatalf("Submit after the refusal: %v", err)
+		t.Fatalf("Submit after it: %v", err)
+	}
+	acct, err = c.Balance(ctx, s.Account())
+	if err != nil || acct.Seq != workers*each+3 {
+		t.Fatalf("account %+v, %v; want %d txs committed", acct, err, workers*each+3)
 	}
 }
+
+// TestSubmitAfterLostBroadcast: a broadcast cut in transit (the connection drops after the node
+// got the request, before it answered; the tx never reaches the mempool) takes a sequence number
+// from the Signer, and the next Submit with it still succeeds at its first call.
+func TestSubmitAfterLostBroadcast(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	var cut atomic.Bool // the next broadcast is cut
+	cutDone := make(chan struct{}, 1)
+	addr := rpcProxy(t, chn.RPC, func(w http.ResponseWriter, call rpcCall, _ func(http.ResponseWriter)) bool {
+		if !strings.HasPrefix(call.Method, "broadcast_tx") || !cut.CompareAndSwap(true, false) {
+			return false
+		}
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
+		cutDone <- struct{}{}
+		return true
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, addr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k, _ := key(41)
+	s := NewSigner(k)
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	cut.Store(true)
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err == nil {
+		t.Fatal("Submit through a cut connection succeeded")
+	}
+	<-cutDone
+	if _, err := c.Submit(ctx, s, &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatalf("first Submit after the lost broadcast: %v", err)
+	}
+	acct, err := c.Balance(ctx, s.Account())
+	if err != nil || acct.Seq != 2 || acct.Balance != 2 {
+		t.Fatalf("account %+v, %v; want the two txs that reached the chain", acct, err)
+	}
+}
+
+// TestNewestResultsNotYetStored: a node that announces its newest height before it has stored
+// that block's results (the first lookup of the newest height's results fails so) delays the walk,
+// it does not fail it: the tx still commits for its Submit and nothing is logged as a warning.
+func TestNewestResultsNotYetStored(t *testing.T) {
+	chn := chaintest.StartDev(t)
+	var mu sync.Mutex
+	var newest string            // the latest height the node last reported
+	refused := map[string]bool{} // newest heights whose results were refused once
+	var notYet atomic.Int64
+	addr := rpcProxy(t, chn.RPC, func(w http.ResponseWriter, call rpcCall, forward func(http.ResponseWriter)) bool {
+		switch call.Method {
+		case "status":
+			rec := httptest.NewRecorder()
+			forward(rec)
+			var st struct {
+				Result struct {
+					SyncInfo struct {
+						LatestBlockHeight string `json:"latest_block_height"`
+					} `json:"sync_info"`
+				} `json:"result"`
+			}
+			if json.Unmarshal(rec.Body.Bytes(), &st) == nil {
+				mu.Lock()
+				newest = st.Result.SyncInfo.LatestBlockHeight
+				mu.Unlock()
+			}
+			maps.Copy(w.Header(), rec.Header())
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
+			return true
+		case "block_results":
+			var p struct {
+				Height string `json:"height"`
+			}
+			json.Unmarshal(call.Params, &p)
+			mu.Lock()
+			first := p.Height == newest && !refused[p.Height]
+			refused[p.Height] = true
+			mu.Unlock()
+			if !first {
+				return false
+			}
+			notYet.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32603,"message":"Internal error","data":"could not find results for height #%s"}}`, call.ID, p.Height)
+			return true
+		}
+		return false
+	})
+	warns := &countHandler{level: slog.LevelWarn}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, addr, Options{Log: slog.New(warns)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k, _ := key(42)
+	if _, err := c.Submit(ctx, NewSigner(k), &chain.Faucet{Amount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if notYet.Load() == 0 {
+		t.Fatal("no block results lookup was answered with not yet")
+	}
+	if n := warns.count.Load(); n != 0 {
+		t.Fatalf("%d warnings logged for results not stored yet", n)
+	}
+}
+
+// countHandler counts log records at or above level.
+type countHandler struct {
+	level slog.Level
+	count atomic.Int64
+}
+
+func (h *countHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+func (h *countHandler) Handle(context.Context, slog.Record) error    { h.count.Add(1); return nil }
+func (h *countHandler) WithAttrs([]slog.Attr) slog.Handler           { return h }
+func (h *countHandler) WithGroup(string) slog.Handler                { return h }

@@ -1,11 +1,54 @@
 package client
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"sync"
 	"testing"
 )
+
+// rpcCall is one JSON-RPC request as rpcProxy sees it.
+type rpcCall struct {
+	Method string          `json:"method"`
+	ID     json.RawMessage `json:"id"`
+	Params json.RawMessage `json:"params"`
+}
+
+// rpcProxy is an HTTP server in front of a node's RPC address that hands each JSON-RPC call to
+// intercept first, with forward, which passes the call on to the node; a call intercept does not
+// answer (it returns false, having written nothing) goes to the node.
+func rpcProxy(t *testing.T, target string, intercept func(w http.ResponseWriter, call rpcCall, forward func(http.ResponseWriter)) bool) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		forward := func(w http.ResponseWriter) {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			rp.ServeHTTP(w, r)
+		}
+		var call rpcCall
+		if json.Unmarshal(body, &call) == nil && intercept(w, call, forward) {
+			return
+		}
+		forward(w)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
 
 // proxy forwards loopback TCP connections to a target and can cut them all, as a lost network
 // link would, and then accept again on the same address.

@@ -70,6 +70,9 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// refusals bounds the log lines of refused clients to one a second per reason.
+	refusals *logLimiter
+
 	mu      sync.Mutex
 	conns   map[net.Conn]uint64 // the twin once logged in, 0 before
 	pending map[uint64]pendingConn
@@ -103,7 +106,8 @@ func Listen(cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("socket: chmod %s: %w", cfg.Path, err)
 	}
-	s := &Server{cfg: cfg, log: log, ln: ln, conns: make(map[net.Conn]uint64), pending: make(map[uint64]pendingConn)}
+	s := &Server{cfg: cfg, log: log, ln: ln, conns: make(map[net.Conn]uint64), pending: make(map[uint64]pendingConn),
+		refusals: newLogLimiter(time.Second, nil)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go s.acceptLoop()
@@ -204,7 +208,14 @@ func (s *Server) serve(c net.Conn) {
 	r := bufio.NewReaderSize(c, 32<<10)
 	twin, err := s.authenticate(c, r)
 	if err != nil {
-		s.log.Warn("rmb socket client refused", "err", err)
+		reason := "other"
+		var ae *authError
+		if errors.As(err, &ae) {
+			reason = ae.reason
+		}
+		if ok, held := s.refusals.allow(reason); ok {
+			s.log.Warn("rmb socket client refused", "reason", reason, "err", err, "suppressed", held)
+		}
 		return
 	}
 	s.mu.Lock()
@@ -232,28 +243,37 @@ func (s *Server) serve(c net.Conn) {
 	}
 }
 
+// authError is a refused login with a short, fixed reason that keys its log rate limit.
+type authError struct {
+	reason string
+	err    error
+}
+
+func (e *authError) Error() string { return e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }
+
 func (s *Server) authenticate(c net.Conn, r *bufio.Reader) (uint64, error) {
 	c.SetDeadline(time.Now().Add(s.cfg.AuthTimeout))
 	defer c.SetDeadline(time.Time{})
 	challenge := make([]byte, 32)
 	if _, err := rand.Read(challenge); err != nil {
-		return 0, fmt.Errorf("challenge: %w", err)
+		return 0, &authError{"challenge", fmt.Errorf("challenge: %w", err)}
 	}
 	f, err := frame.NewFrame(0)
 	if err != nil {
-		return 0, err
+		return 0, &authError{"challenge", fmt.Errorf("challenge frame: %w", err)}
 	}
 	f.SetChallenge(challenge)
 	if err := writeFrame(c, f); err != nil {
-		return 0, fmt.Errorf("send challenge: %w", err)
+		return 0, &authError{"send challenge", fmt.Errorf("send challenge: %w", err)}
 	}
 	in, err := frame.ReadFrame(r, s.maxFrame())
 	if err != nil {
-		return 0, fmt.Errorf("read auth: %w", err)
+		return 0, &authError{"read auth", fmt.Errorf("read auth: %w", err)}
 	}
 	if in.Which() != schema.Frame_Which_auth {
 		s.refuse(c, in.Seq(), schema.ErrorCode_unauthenticated, "expected auth")
-		return 0, fmt.Errorf("expected auth, got %v", in.Which())
+		return 0, &authError{"expected auth", fmt.Errorf("expected auth, got %v", in.Which())}
 	}
 	a, _ := in.Auth()
 	sig, _ := a.Signature()
@@ -261,20 +281,20 @@ func (s *Server) authenticate(c net.Conn, r *bufio.Reader) (uint64, error) {
 	info, err := s.cfg.Bus.Resolver().Resolve(context.Background(), twin)
 	if err != nil {
 		s.refuse(c, in.Seq(), schema.ErrorCode_unknownTwin, fmt.Sprintf("twin %d: %v", twin, err))
-		return 0, fmt.Errorf("twin %d: %w", twin, err)
+		return 0, &authError{"unknown twin", fmt.Errorf("twin %d: %w", twin, err)}
 	}
 	if !ed25519.Verify(info.SigningKey, frame.AuthMessage(challenge, twin), sig) {
 		s.refuse(c, in.Seq(), schema.ErrorCode_unauthenticated, "signature does not match the twin's key")
-		return 0, fmt.Errorf("twin %d: wrong key", twin)
+		return 0, &authError{"wrong key", fmt.Errorf("twin %d: wrong key", twin)}
 	}
 	if !info.PNIC.Equal(s.cfg.Bus.PublicKey()) {
 		s.refuse(c, in.Seq(), schema.ErrorCode_wrongDestination, "twin is not hosted by this PNIC")
-		return 0, fmt.Errorf("twin %d is not hosted here", twin)
+		return 0, &authError{"not hosted here", fmt.Errorf("twin %d is not hosted here", twin)}
 	}
 	ok, _ := frame.NewFrame(in.Seq())
 	ok.SetOk()
 	if err := writeFrame(c, ok); err != nil {
-		return 0, err
+		return 0, &authError{"send ok", fmt.Errorf("send ok: %w", err)}
 	}
 	s.log.Debug("rmb socket twin authenticated", "twin", twin)
 	return twin, nil

@@ -94,16 +94,9 @@ func (d *Chain) RegisterNew(ctx context.Context, r Record) (uint64, error) {
 	return 0, errors.New("directory: the chain's registration named no twin id")
 }
 
-// send submits m signed by the owner. A sequence refusal at admission means the signer's count was
-// off (a broadcast that failed, e.g. while the chain node was down, used a number without a tx):
-// Submit has then reread it from the chain, and m is signed and sent once more.
+// send submits m signed by the owner.
 func (d *Chain) send(ctx context.Context, m chain.Msg) (chainclient.Result, error) {
-	res, err := d.c.Submit(ctx, d.owner, m)
-	var re *chainclient.RefusedError
-	if errors.As(err, &re) && re.Height == 0 && re.Code == chain.CodeSequence {
-		res, err = d.c.Submit(ctx, d.owner, m)
-	}
-	return res, err
+	return d.c.Submit(ctx, d.owner, m)
 }
 
 // eventID returns the id attribute of the first event of type typ in a committed tx.
