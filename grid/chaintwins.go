@@ -61,7 +61,7 @@ func (g *Grid) registerTwins(ctx context.Context) error {
 		case !errors.Is(err, chainclient.ErrNotFound):
 			return fmt.Errorf("twin %s: %w", tw.Name, err)
 		}
-		reg := &chain.RegisterTwin{X25519: k.EncryptionPublic()}
+		reg := &chain.RegisterTwin{X25519: k.EncryptionPublic(), Loc: chainLocation(tw.Location)}
 		copy(reg.Key[:], k.SigningPublic())
 		copy(reg.PNIC[:], hk)
 		tx, err := c.Sign(ctx, op, reg)

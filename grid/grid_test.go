@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/chain"
 	"github.com/freeflowuniverse/planetary/internal/testnet"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 )
@@ -871,5 +872,25 @@ func TestLocalFiveHosts(t *testing.T) {
 	ps, _ := exec.Command("pgrep", "-f", g.Dir()).Output()
 	if len(bytes.TrimSpace(ps)) > 0 {
 		t.Fatalf("processes left after down: %s", ps)
+	}
+}
+
+// TestTwinLocation: a twin's optional location is checked like the chain checks it and read as
+// "City, Country", as twind's --location is.
+func TestTwinLocation(t *testing.T) {
+	top := Topology{Name: "x", Hosts: []Host{{Name: "a"}}, Twins: []Twin{{Name: "t1", Host: "a", Location: "Ghent, BE"}}}
+	if err := top.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{strings.Repeat("x", maxLocation+1), "a\nb", "\xff"} {
+		top.Twins[0].Location = bad
+		if err := top.Validate(); err == nil || !strings.Contains(err.Error(), "location") {
+			t.Errorf("location %q: err = %v, want it refused", bad, err)
+		}
+	}
+	for in, want := range map[string]chain.Location{"Ghent, BE": {City: "Ghent", Country: "BE"}, "s03": {City: "s03"}, ", s03": {Country: "s03"}, "": {}} {
+		if got := chainLocation(in); got != want {
+			t.Errorf("chainLocation(%q) = %+v, want %+v", in, got, want)
+		}
 	}
 }

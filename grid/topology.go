@@ -11,7 +11,11 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/freeflowuniverse/planetary/chain"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -35,6 +39,10 @@ type Twin struct {
 	Name string `yaml:"name"`
 	// Host names the host whose PNIC serves the twin.
 	Host string `yaml:"host"`
+	// Location, optional, is registered with the twin on the chain (topologies with validators;
+	// the resolver file has no place for it): "City, Country", either part may be missing, and
+	// without a comma it is the city, as twind's --location reads it.
+	Location string `yaml:"location,omitempty"`
 }
 
 // Host is one machine with a PNIC.
@@ -158,8 +166,35 @@ func (t Topology) Validate() error {
 		if _, ok := hosts[tw.Host]; !ok {
 			return fmt.Errorf("twin %s: unknown host %q", tw.Name, tw.Host)
 		}
+		if !validLocation(tw.Location) {
+			return fmt.Errorf("twin %s: location %q: want at most %d printable UTF-8 bytes", tw.Name, tw.Location, maxLocation)
+		}
 	}
 	return nil
+}
+
+// maxLocation keeps a twin's location within what the chain takes (64 bytes of country).
+const maxLocation = 64
+
+func validLocation(s string) bool {
+	if len(s) > maxLocation || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// chainLocation reads a twin's location as twind's --location does: "City, Country".
+func chainLocation(s string) chain.Location {
+	city, country, ok := strings.Cut(s, ",")
+	if !ok {
+		return chain.Location{City: strings.TrimSpace(s)}
+	}
+	return chain.Location{City: strings.TrimSpace(city), Country: strings.TrimSpace(country)}
 }
 
 // twin returns a twin's id (its position, from 1) and entry.

@@ -39,6 +39,10 @@ commands:
   chaos cut|restore HOST ISP   cut or restore an uplink (netns backend)
   chaos kill|start HOST        crash a host's pnicd or start it again
   chaos kill-validator|start-validator HOST   crash a host's chain validator or start it again
+  gen --sites N [--hosts-per-site N] [--twins N] [--validators N] [--seed S] [--name NAME] [-o FILE]
+                            write a topology: N sites of two ISPs each, their hosts on both,
+                            joined by a ring plus seeded chords (some sites route via a third);
+                            twins round-robin over the hosts, their site as location
   probe URL                 exit 0 if URL answers 2xx within 3 s, else 1: a health check for
                             supervisors (the flist's zinit test lines) of any component's endpoint
   version
@@ -73,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "probe":
 		return probe(rest, stdout)
+	case "gen":
+		return gen(rest, stdout, stderr)
 	}
 	t := grid.Default()
 	if *topo != "" {
@@ -313,6 +319,51 @@ func runInteractive(ctx context.Context, g *grid.Grid, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\nlogs: gridctl logs HOST or TWIN (files in %s); Ctrl-C stops the network\n", g.Dir())
 	<-ctx.Done()
+	return nil
+}
+
+// gen writes a generated topology to -o or stdout.
+func gen(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gridctl gen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // a mistake is one line, from cli.Main; -h shows the flags
+	fs.Usage = func() {}
+	var o grid.GenOptions
+	fs.IntVar(&o.Sites, "sites", 0, fmt.Sprintf("sites (\"countries\"), 1 to %d; each has two ISPs", grid.MaxGenSites))
+	fs.IntVar(&o.HostsPerSite, "hosts-per-site", 2, "hosts in each site, uplinked to both of its ISPs")
+	fs.IntVar(&o.Twins, "twins", 0, fmt.Sprintf("twins, 0 to %d, spread over the hosts round-robin", grid.MaxGenTwins))
+	fs.IntVar(&o.Validators, "validators", 1, "chain validators, on hosts spread over the sites")
+	fs.Int64Var(&o.Seed, "seed", 1, "picks the inter-site chords; the same flags give the same file")
+	fs.StringVar(&o.Name, "name", "gen", "network name")
+	out := fs.String("o", "", "output file (default: stdout)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return err
+		}
+		return cli.Usage(fmt.Errorf("gen: %w", err))
+	}
+	if fs.NArg() > 0 {
+		return cli.Usagef("gen takes no arguments: %q", fs.Arg(0))
+	}
+	if o.Sites == 0 {
+		return cli.Usagef("gen: --sites is required")
+	}
+	t, err := grid.Gen(o)
+	if err != nil {
+		return cli.Usage(fmt.Errorf("gen: %w", err))
+	}
+	b, err := t.Marshal()
+	if err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	if *out == "" {
+		_, err = stdout.Write(b)
+		return err
+	}
+	if err := os.WriteFile(*out, b, 0o644); err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
 	return nil
 }
 

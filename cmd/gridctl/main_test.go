@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/freeflowuniverse/planetary/grid"
 	"github.com/freeflowuniverse/planetary/internal/cli"
 )
 
@@ -147,6 +148,52 @@ func TestProbe(t *testing.T) {
 		}
 		if c.code == 0 && !strings.Contains(out.String(), "200 OK") {
 			t.Errorf("gridctl %v printed %q", c.args, out.String())
+		}
+	}
+}
+
+// TestGen: gridctl gen writes a topology gridctl reads back, the same for the same seed, and
+// refuses bad flags with one line and exit status 2.
+func TestGen(t *testing.T) {
+	dir := t.TempDir()
+	f1, f2 := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	args := []string{"gen", "--sites", "10", "--hosts-per-site", "2", "--twins", "1000", "--seed", "42"}
+	if err := run(append(args, "-o", f1), &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(args, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(f2, out.Bytes(), 0o600)
+	a, _ := os.ReadFile(f1)
+	if !bytes.Equal(a, out.Bytes()) {
+		t.Error("-o and stdout differ, or the same seed gave another topology")
+	}
+	top, err := grid.Load(f2)
+	if err != nil {
+		t.Fatalf("gridctl cannot read what gen wrote: %v", err)
+	}
+	if len(top.Hosts) != 20 || len(top.Twins) != 1000 || len(top.ISPs) != 20 {
+		t.Errorf("%d hosts, %d twins, %d isps", len(top.Hosts), len(top.Twins), len(top.ISPs))
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"gen"}, "--sites is required"},
+		{[]string{"gen", "--sites", "0"}, "--sites is required"},
+		{[]string{"gen", "--sites", "1000"}, "sites 1000"},
+		{[]string{"gen", "--sites", "3", "--hosts-per-site", "0"}, "hosts per site"},
+		{[]string{"gen", "--sites", "3", "--twins", "-5"}, "twins -5"},
+		{[]string{"gen", "--sites", "x"}, "-sites"},
+		{[]string{"gen", "--sites", "3", "--bogus"}, "-bogus"},
+		{[]string{"gen", "--sites", "3", "extra"}, "no arguments"},
+	} {
+		var stderr bytes.Buffer
+		err := run(c.args, &bytes.Buffer{}, &stderr)
+		if cli.Code(err) != 2 || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") || stderr.Len() > 0 {
+			t.Errorf("gridctl %v: err=%v code=%d stderr=%q, want code 2 and one line with %q", c.args, err, cli.Code(err), stderr.String(), c.want)
 		}
 	}
 }
