@@ -28,7 +28,7 @@ func sourcesHash(t *testing.T, sdk bool) string {
 			t.Fatal(err)
 		}
 	}
-	base, prefix := ".", ""
+	base := "."
 	if sdk {
 		base = filepath.Join("..", "js")
 	}
@@ -38,7 +38,7 @@ func sourcesHash(t *testing.T, sdk bool) string {
 		files["sdk/package.json"] = filepath.Join("..", "js", "package.json")
 	}
 	for _, f := range []string{"build.mjs", "package.json", "package-lock.json", "tsconfig.json"} {
-		files[prefix+f] = filepath.Join(base, f)
+		files[f] = filepath.Join(base, f)
 	}
 	files["schema/twin.capnp"] = filepath.Join("..", "..", "rmb", "schema", "twin.capnp")
 	names := make([]string, 0, len(files))
