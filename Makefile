@@ -47,8 +47,10 @@ image:
 generate:
 	$(GO) generate ./...
 
-# The twin's web UI: rebuilds twin/web/dist (committed, embedded in twind) from its TypeScript.
+# The twin's SDK and web UI: rebuilds twin/js/dist (committed, what `npm install ./twin/js` gets) and
+# twin/web/dist (committed, embedded in twind; it bundles the SDK) from their TypeScript.
 web:
+	cd twin/js && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 	cd twin/web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
 clean:

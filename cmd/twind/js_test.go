@@ -13,7 +13,8 @@ import (
 )
 
 // TestJSClient builds the TypeScript SDK in twin/js and runs its Node tests against two twind
-// processes on two pnicd processes.
+// processes on two pnicd processes; one installs the SDK into a new project and runs the README's
+// example there.
 func TestJSClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs pnicd, twind and node")
@@ -48,7 +49,7 @@ func TestJSClient(t *testing.T) {
 	}
 	cmd := exec.CommandContext(ctx, "node", "--test", "test/")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TWIN_A=http://"+tw[0].http, "TWIN_B=http://"+tw[1].http, "LINK_A="+link(tw[0]), "LINK_B="+link(tw[1]),
+	cmd.Env = append(os.Environ(), "TWIN_A=http://"+tw[0].http, "TWIN_B=http://"+tw[1].http, "LINK_A="+link(tw[0]), "LINK_B="+link(tw[1]), "LINK_README="+link(tw[0]),
 		fmt.Sprintf("A_ID=%d", tw[0].id), fmt.Sprintf("B_ID=%d", tw[1].id))
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -1,5 +1,5 @@
-// Builds the UI into dist/: regenerates the TypeScript of the twin schema (when capnp is installed),
-// type-checks, bundles with esbuild, copies the static files and records the hash of the sources in
+// Builds the UI into dist/: type-checks, bundles with esbuild (with the SDK, @planetary/twin from
+// ../js, whose committed dist/ is built from the schema there), copies the static files and records the hash of the sources in
 // dist/SOURCES, which a Go test compares against so a stale bundle cannot be committed.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -10,16 +10,6 @@ import * as esbuild from "esbuild";
 const here = new URL(".", import.meta.url).pathname;
 const schema = join(here, "../../rmb/schema");
 
-function which(cmd) {
-  try { execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }); return true; } catch { return false; }
-}
-
-if (which("capnp")) {
-  const std = execFileSync("go", ["list", "-m", "-f", "{{.Dir}}", "capnproto.org/go/capnp/v3"], { cwd: here }).toString().trim() + "/std";
-  execFileSync(join(here, "node_modules/.bin/capnp-es"), [`-I${std}`, `--src-prefix=${schema}`, "-ots:src/gen", join(schema, "twin.capnp")], { cwd: here, stdio: "inherit" });
-} else {
-  console.warn("build: capnp not installed; keeping src/gen as it is");
-}
 execFileSync(join(here, "node_modules/.bin/tsc"), ["--noEmit", "-p", here], { stdio: "inherit" });
 mkdirSync(join(here, "dist"), { recursive: true });
 await esbuild.build({
@@ -40,6 +30,8 @@ function sourcesHash() {
     }
   };
   walk(join(here, "src"), "src");
+  walk(join(here, "../js/src"), "sdk/src");
+  files.push(["sdk/package.json", join(here, "../js/package.json")]);
   for (const f of ["build.mjs", "package.json", "package-lock.json", "tsconfig.json"]) files.push([f, join(here, f)]);
   files.push(["schema/twin.capnp", join(schema, "twin.capnp")]);
   files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

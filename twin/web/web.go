@@ -137,5 +137,5 @@ func Handler(cfg Config) http.Handler {
 func page(w http.ResponseWriter, code int, body string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
-	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>Twin</title><body style="font-family:system-ui;margin:3em">%s</body>`, body)
+	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>Twin</title><link rel="stylesheet" href="/style.css"><link rel="icon" href="data:,"><body class="page">%s</body>`, body)
 }

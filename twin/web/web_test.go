@@ -13,21 +13,34 @@ import (
 	"testing"
 )
 
-// sourcesHash is build.mjs's hash of the UI's inputs: sha256 over "path\0content\0", sorted by path.
-func sourcesHash(t *testing.T) string {
+// sourcesHash is the hash build.mjs (the UI's, with the SDK's sources under sdk/) or ../js/build.mjs
+// (the SDK's) writes to dist/SOURCES: sha256 over "path\0content\0" of the inputs, sorted by path.
+func sourcesHash(t *testing.T, sdk bool) string {
 	t.Helper()
 	files := map[string]string{}
-	err := filepath.WalkDir("src", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files[filepath.ToSlash(p)] = p
+	walk := func(dir, as string) {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(dir, p)
+				files[as+"/"+filepath.ToSlash(rel)] = p
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+	}
+	base := "."
+	if sdk {
+		base = filepath.Join("..", "js")
+	}
+	walk(filepath.Join(base, "src"), "src")
+	if !sdk {
+		walk(filepath.Join("..", "js", "src"), "sdk/src")
+		files["sdk/package.json"] = filepath.Join("..", "js", "package.json")
 	}
 	for _, f := range []string{"build.mjs", "package.json", "package-lock.json", "tsconfig.json"} {
-		files[f] = f
+		files[f] = filepath.Join(base, f)
 	}
 	files["schema/twin.capnp"] = filepath.Join("..", "..", "rmb", "schema", "twin.capnp")
 	names := make([]string, 0, len(files))
@@ -55,7 +68,7 @@ func TestBundleIsFresh(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dist/SOURCES missing: run `make web`: %v", err)
 	}
-	if got := sourcesHash(t); got != strings.TrimSpace(string(want)) {
+	if got := sourcesHash(t, false); got != strings.TrimSpace(string(want)) {
 		t.Fatalf("dist/ is stale (sources hash %s, bundle built from %s): run `make web` and commit dist/", got, strings.TrimSpace(string(want)))
 	}
 	for _, f := range []string{"index.html", "app.js", "style.css"} {
@@ -79,6 +92,23 @@ func TestIndexPage(t *testing.T) {
 		Handler(Config{LoginCommand: c.command, WS: http.NotFoundHandler()}).ServeHTTP(w, r)
 		if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, c.want) || strings.Count(body, "login-command") != 1 {
 			t.Errorf("login command %q: %d, want the card to show %q:\n%s", c.command, w.Code, c.want, body)
+		}
+	}
+}
+
+// TestSDKIsFresh fails when the committed ../js/dist (the SDK as `npm install ./twin/js` gets it)
+// was built from other sources or another schema: run `npm run build` in twin/js and commit dist/.
+func TestSDKIsFresh(t *testing.T) {
+	want, err := os.ReadFile(filepath.Join("..", "js", "dist", "SOURCES"))
+	if err != nil {
+		t.Fatalf("twin/js/dist/SOURCES missing: run `npm run build` in twin/js: %v", err)
+	}
+	if got := sourcesHash(t, true); got != strings.TrimSpace(string(want)) {
+		t.Fatalf("twin/js/dist is stale (sources hash %s, built from %s): run `npm ci && npm run build` in twin/js and commit dist/", got, strings.TrimSpace(string(want)))
+	}
+	for _, f := range []string{"index.js", "browser.js", "index.d.ts"} {
+		if _, err := os.Stat(filepath.Join("..", "js", "dist", f)); err != nil {
+			t.Errorf("twin/js/dist/%s missing: %v", f, err)
 		}
 	}
 }

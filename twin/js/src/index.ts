@@ -299,6 +299,11 @@ export class TwinClient {
     await this.request((q) => { const d = q._initDownload(); d.twin = from; d._initSha256(32).copyBuffer(shaBytes(sha)); }, timeoutMs);
   }
 
+  /** Whether the connection is open. */
+  get open(): boolean {
+    return this.sock.readyState === 1;
+  }
+
   /** Closes the connection. */
   close(): void {
     this.sock.close(1000, "");

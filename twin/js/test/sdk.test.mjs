@@ -1,7 +1,11 @@
 // Run by cmd/twind's TestJSClient against two real twind processes: TWIN_A, TWIN_B (web
-// addresses), LINK_A, LINK_B (login links), A_ID, B_ID.
+// addresses), LINK_A, LINK_B, LINK_README (login links; the last one A's), A_ID, B_ID.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   connect, login, chatEvent, contactEvent, fileEvent, circleEvent, shaHex, ChatState, ContactState, TwinError,
 } from "../dist/index.js";
@@ -84,5 +88,21 @@ test("a circle chat and a file's access list through the SDK", async () => {
   } finally {
     a.close();
     b.close();
+  }
+});
+
+// After the first test, which made A and B contacts.
+test("the README example runs as written in a project that installed the SDK", () => {
+  const here = new URL("..", import.meta.url).pathname;
+  const example = /```js\n([\s\S]*?)```/.exec(readFileSync(join(here, "README.md"), "utf8"))[1];
+  const dir = mkdtempSync(join(tmpdir(), "twin-sdk-"));
+  try {
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "example", private: true, type: "module" }));
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", here], { cwd: dir, stdio: "pipe" });
+    writeFileSync(join(dir, "example.js"), example);
+    const out = execFileSync("node", ["example.js", env.LINK_README, String(B)], { cwd: dir, timeout: 60000 }).toString();
+    assert.match(out, new RegExp(`^twin ${B} answers in [0-9.]+ ms\n"hello from Node" delivered at seq [0-9]+\n$`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,8 @@
 // twins in two browser contexts of headless Chromium, become contacts, and chat, each seeing the
 // other's messages arrive live; the first makes a circle with the second and writes to it, and
 // changes a shared file's access list (revoked: the download is refused; allowed through the
-// circle: it works). Screenshots go to $OUT.
+// circle: it works). Screenshots go to $OUT. Any console error on the owners' pages (a script
+// error, a resource that fails to load, a Content-Security-Policy violation) fails the run.
 //
 // Environment: CHROMIUM (executable), LINK_A and LINK_B (login links of twins A_ID and B_ID), OUT.
 import { chromium } from "playwright-core";
@@ -17,12 +18,14 @@ const browser = await chromium.launch({
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
+const consoleErrors = [];
 try {
   const open = async (link, id) => {
     const ctx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
     const page = await ctx.newPage();
     page.setDefaultTimeout(60000);
-    page.on("pageerror", (e) => console.log(`page error (twin ${id}): ${e.message}`));
+    page.on("pageerror", (e) => consoleErrors.push(`page error (twin ${id}): ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`console error (twin ${id}): ${m.text()} ${m.location().url}`); });
     await page.goto(link);
     await page.locator("#me", { hasText: `Twin ${id}` }).waitFor();
     await page.locator("#pnic.up").waitFor();
@@ -114,6 +117,8 @@ try {
   await a.page.screenshot({ path: join(OUT, "owner-a.png") });
   await b.page.screenshot({ path: join(OUT, "owner-b.png") });
   step("screenshots saved");
+  if (consoleErrors.length) throw new Error(`the owners' pages logged errors:\n${consoleErrors.join("\n")}`);
+  step("no console errors");
 } finally {
   await browser.close();
 }

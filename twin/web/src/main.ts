@@ -1,9 +1,9 @@
 // The owner's UI: contacts, circles and invitations on the left, the chat with the selected contact
 // or circle on the right, files below, all live over the websocket.
-import { Api, TwinError } from "./api.js";
 import {
-  ChatEntry, ChatState, Circle as WireCircle, Contact as WireContact, ContactState, FileAccess, FileEntry, WsEvent, WsEvent_Which,
-} from "./gen/twin.js";
+  ChatEntry, ChatState, Circle as WireCircle, Contact as WireContact, ContactState, FileAccess, FileEntry, TwinClient, TwinError,
+  WsEvent, WsEvent_Which, WsRequest, WsResponse, connect,
+} from "@planetary/twin";
 
 type Contact = { twin: bigint; state: number; note: string; since: bigint; unread: number };
 type FileItem = {
@@ -13,7 +13,10 @@ type FileItem = {
 type Chat = { peer: bigint; seq: bigint; id: string; outgoing: boolean; text: string; sent: bigint; state: number; reason: string; circle: string };
 type CircleItem = { name: string; members: bigint[]; chainId: bigint };
 
-const api = new Api();
+// The connection to the twin (the SDK's client), null while there is none.
+let api: TwinClient | null = null;
+const call = (fill: (q: WsRequest) => void, timeoutMs?: number): Promise<WsResponse> =>
+  api ? api.request(fill, timeoutMs) : Promise.reject(new TwinError("not connected to your twin"));
 const contacts = new Map<bigint, Contact>();
 const chats = new Map<bigint, Map<string, Chat>>();
 const files = new Map<string, FileItem>();
@@ -148,7 +151,7 @@ function audience(f: FileItem): string {
 // accessPanel shows who may download a shared file: chips to revoke, a picker to allow more.
 function accessPanel(f: FileItem): HTMLElement {
   const replace = (twins: bigint[], names: string[]) => act("Access", async () => {
-    const r = await api.call((q) => fillAccess(q._initReplaceAccess(), f.sha, twins, names));
+    const r = await call((q) => fillAccess(q._initReplaceAccess(), f.sha, twins, names));
     const nf = toFile(r.file);
     files.set(nf.sha, nf);
     renderFiles();
@@ -178,7 +181,7 @@ function accessPanel(f: FileItem): HTMLElement {
     if (!v) return;
     const [kind, id] = [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)];
     void act("Share", async () => {
-      const r = await api.call((q) => fillAccess(q._initShareFile(), f.sha, kind === "twin" ? [BigInt(id)] : [], kind === "circle" ? [id] : []));
+      const r = await call((q) => fillAccess(q._initShareFile(), f.sha, kind === "twin" ? [BigInt(id)] : [], kind === "circle" ? [id] : []));
       const nf = toFile(r.file);
       files.set(nf.sha, nf);
       renderFiles();
@@ -195,7 +198,7 @@ async function download(f: FileItem): Promise<void> {
   downloading.add(f.sha);
   renderFiles();
   const raw = unhex(f.sha);
-  await act("Download", () => api.call((q) => { const d = q._initDownload(); d.twin = f.from; d._initSha256(32).copyBuffer(raw); }, 3600000));
+  await act("Download", () => call((q) => { const d = q._initDownload(); d.twin = f.from; d._initSha256(32).copyBuffer(raw); }, 3600000));
   downloading.delete(f.sha);
   renderFiles();
 }
@@ -229,8 +232,8 @@ function renderContacts(): void {
       list.append(h("div", { class: "row invite", "data-testid": `invitation-${c.twin}` },
         h("div", { class: "avatar" }, String(c.twin)),
         h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`), h("small", {}, c.note || "wants to connect")),
-        h("button", { class: "ok", "data-testid": `accept-${c.twin}`, onclick: () => act("Accept", () => api.call((r) => (r.accept = c.twin))) }, "Accept"),
-        h("button", { class: "ghost", onclick: () => act("Decline", () => api.call((r) => (r.decline = c.twin))) }, "Decline")));
+        h("button", { class: "ok", "data-testid": `accept-${c.twin}`, onclick: () => act("Accept", () => call((r) => (r.accept = c.twin))) }, "Accept"),
+        h("button", { class: "ghost", onclick: () => act("Decline", () => call((r) => (r.decline = c.twin))) }, "Decline")));
     }
   }
   const mine = byState(ContactState.CONTACT);
@@ -250,7 +253,7 @@ function renderContacts(): void {
     const n = name.value.trim();
     if (!n) return;
     void act("New circle", async () => {
-      const c = toCircle((await api.call((q) => { q._initCreateCircle().name = n; })).circle);
+      const c = toCircle((await call((q) => { q._initCreateCircle().name = n; })).circle);
       circles.set(c.name, c);
       selectCircle(c.name);
     });
@@ -272,7 +275,7 @@ function renderContacts(): void {
       list.append(h("div", { class: "row", "data-testid": `invited-${c.twin}` },
         h("div", { class: "avatar dim" }, String(c.twin)),
         h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`), h("small", {}, "invited")),
-        h("button", { class: "ghost", onclick: () => act("Cancel", () => api.call((r) => (r.remove = c.twin))) }, "Cancel")));
+        h("button", { class: "ghost", onclick: () => act("Cancel", () => call((r) => (r.remove = c.twin))) }, "Cancel")));
     }
   }
   const declined = byState(ContactState.DECLINED);
@@ -282,8 +285,8 @@ function renderContacts(): void {
       list.append(h("div", { class: "row", "data-testid": `declined-${c.twin}` },
         h("div", { class: "avatar dim" }, String(c.twin)),
         h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`), h("small", { title: c.note }, c.note || "declined")),
-        h("button", { class: "ghost", onclick: () => act("Invite", () => api.call((q) => { const i = q._initInvite(); i.twin = c.twin; i.note = `Twin ${self} would like to connect`; })) }, "Ask again"),
-        h("button", { class: "ghost", onclick: () => act("Dismiss", () => api.call((r) => (r.remove = c.twin))) }, "Dismiss")));
+        h("button", { class: "ghost", onclick: () => act("Invite", () => call((q) => { const i = q._initInvite(); i.twin = c.twin; i.note = `Twin ${self} would like to connect`; })) }, "Ask again"),
+        h("button", { class: "ghost", onclick: () => act("Dismiss", () => call((r) => (r.remove = c.twin))) }, "Dismiss")));
     }
   }
   const blocked = byState(ContactState.BLOCKED);
@@ -293,7 +296,7 @@ function renderContacts(): void {
       list.append(h("div", { class: "row" },
         h("div", { class: "avatar dim" }, String(c.twin)),
         h("div", { class: "who" }, h("b", {}, `Twin ${c.twin}`)),
-        h("button", { class: "ghost", onclick: () => act("Unblock", () => api.call((r) => (r.unblock = c.twin))) }, "Unblock")));
+        h("button", { class: "ghost", onclick: () => act("Unblock", () => call((r) => (r.unblock = c.twin))) }, "Unblock")));
     }
   }
 }
@@ -369,7 +372,7 @@ function renderChat(): void {
     if (!text) return;
     input.value = "";
     await act("Send", async () => {
-      const r = await api.call((q) => { const s = q._initSendChat(); s.twin = peer; s.text = text; });
+      const r = await call((q) => { const s = q._initSendChat(); s.twin = peer; s.text = text; });
       putChat(toChat(r.chat));
       renderChat();
     });
@@ -389,8 +392,8 @@ function renderChat(): void {
       h("div", { class: "avatar" }, String(peer)),
       h("div", { class: "who" }, h("b", {}, `Twin ${peer}`), rtt),
       h("button", { class: "ghost", "data-testid": "ping", onclick: () => ping(peer, rtt) }, "Ping"),
-      h("button", { class: "ghost", onclick: () => act("Remove", () => api.call((r) => (r.remove = peer))) }, "Remove"),
-      h("button", { class: "ghost danger", onclick: () => act("Block", () => api.call((r) => (r.block = peer))) }, "Block")),
+      h("button", { class: "ghost", onclick: () => act("Remove", () => call((r) => (r.remove = peer))) }, "Remove"),
+      h("button", { class: "ghost danger", onclick: () => act("Block", () => call((r) => (r.block = peer))) }, "Block")),
     list,
     h("footer", {}, picker, h("button", { class: "ghost attach", title: "Share a file", "data-testid": "attach", onclick: () => picker.click() }, "+"),
       input, h("button", { class: "ok", "data-testid": "send", onclick: () => void send() }, "Send")));
@@ -431,7 +434,7 @@ function renderCircle(name: string): void {
   const chips = c.members.map((t) => h("span", { class: "chip", "data-testid": `member-${t}` }, `Twin ${t}`,
     h("button", { class: "x", title: `Take twin ${t} out`, "data-testid": `remove-member-${t}`,
       onclick: () => act("Remove member", async () => {
-        const r = await api.call((q) => { const m = q._initRemoveMember(); m.circle = name; m.twin = t; });
+        const r = await call((q) => { const m = q._initRemoveMember(); m.circle = name; m.twin = t; });
         circles.set(name, toCircle(r.circle));
         renderCircle(name);
       }) }, "×")));
@@ -444,7 +447,7 @@ function renderCircle(name: string): void {
     if (!pick.value) return;
     const t = BigInt(pick.value);
     void act("Add member", async () => {
-      const r = await api.call((q) => { const m = q._initAddMember(); m.circle = name; m.twin = t; });
+      const r = await call((q) => { const m = q._initAddMember(); m.circle = name; m.twin = t; });
       circles.set(name, toCircle(r.circle));
       renderCircle(name);
       renderContacts();
@@ -456,7 +459,7 @@ function renderCircle(name: string): void {
     if (!text) return;
     input.value = "";
     await act("Send", async () => {
-      const r = await api.call((q) => { const cc = q._initCircleChat(); cc.circle = name; cc.text = text; });
+      const r = await call((q) => { const cc = q._initCircleChat(); cc.circle = name; cc.text = text; });
       for (let i = 0; i < r.chats.length; i++) putChat(toChat(r.chats.get(i)));
       renderCircle(name);
       renderContacts();
@@ -479,7 +482,7 @@ function renderCircle(name: string): void {
       h("button", { class: "ghost danger", "data-testid": "delete-circle", onclick: () => {
         if (!confirm(`Delete the circle ${name}? Files shared with it are no longer shared with its members.`)) return;
         void act("Delete circle", async () => {
-          await api.call((q) => (q.deleteCircle = name));
+          await call((q) => (q.deleteCircle = name));
           circles.delete(name);
           selectedCircle = null;
           renderContacts();
@@ -504,7 +507,7 @@ function selectCircle(name: string): void {
 async function ping(peer: bigint, out: HTMLElement): Promise<void> {
   out.textContent = "pinging…";
   try {
-    const r = await api.call((q) => (q.ping = peer));
+    const r = await call((q) => (q.ping = peer));
     out.textContent = `${(Number(r.rtt) / 1e6).toFixed(1)} ms`;
   } catch (e) {
     out.textContent = e instanceof Error ? e.message : String(e);
@@ -522,14 +525,14 @@ function select(peer: bigint): void {
 async function markRead(peer: bigint): Promise<void> {
   const c = contacts.get(peer);
   if (document.hidden || selected !== peer || !c || c.unread === 0) return;
-  await act("Mark read", () => api.call((q) => (q.markRead = peer)));
+  await act("Mark read", () => call((q) => (q.markRead = peer)));
 }
 
 async function loadHistory(peer: bigint, older: boolean): Promise<void> {
   const have = sorted(peer);
   const before = older && have.length ? have[0].seq : 0n;
   await act("History", async () => {
-    const r = await api.call((q) => { const hq = q._initHistory(); hq.twin = peer; hq.before = before; hq.limit = 50; });
+    const r = await call((q) => { const hq = q._initHistory(); hq.twin = peer; hq.before = before; hq.limit = 50; });
     const page = r.history;
     for (let i = 0; i < page.length; i++) putChat(toChat(page.get(i)));
     if (page.length < 50) exhausted.add(peer);
@@ -590,7 +593,7 @@ function onEvent(e: WsEvent): void {
 }
 
 async function refreshStatus(): Promise<void> {
-  const st = (await api.call((q) => (q.status = true))).status;
+  const st = (await call((q) => (q.status = true))).status;
   self = st.twin;
   $("me").textContent = `Twin ${self}`;
   const dot = $("pnic");
@@ -602,17 +605,17 @@ async function refreshStatus(): Promise<void> {
 
 async function refresh(): Promise<void> {
   await refreshStatus();
-  const list = (await api.call((q) => (q.contacts = true))).contacts;
+  const list = (await call((q) => (q.contacts = true))).contacts;
   contacts.clear();
   for (let i = 0; i < list.length; i++) {
     const c = toContact(list.get(i));
     contacts.set(c.twin, c);
   }
-  const cl = (await api.call((q) => (q.circles = true))).circles;
+  const cl = (await call((q) => (q.circles = true))).circles;
   circles.clear();
   for (let i = 0; i < cl.length; i++) { const c = toCircle(cl.get(i)); circles.set(c.name, c); }
   renderContacts();
-  const fl = (await api.call((q) => (q.files = true))).files;
+  const fl = (await call((q) => (q.files = true))).files;
   files.clear();
   for (let i = 0; i < fl.length; i++) { const f = toFile(fl.get(i)); files.set(f.sha, f); }
   renderFiles();
@@ -633,7 +636,7 @@ async function showSessions(): Promise<void> {
   const box = $("sessions");
   if (!box.hidden) { box.hidden = true; return; }
   await act("Sessions", async () => {
-    const l = (await api.call((q) => (q.sessions = true))).sessions;
+    const l = (await call((q) => (q.sessions = true))).sessions;
     box.replaceChildren(h("h3", {}, "Logged-in browsers"));
     for (let i = 0; i < l.length; i++) {
       const s = l.get(i);
@@ -642,7 +645,7 @@ async function showSessions(): Promise<void> {
         h("div", { class: "who" }, h("b", {}, s.current ? "This browser" : s.userAgent.slice(0, 60) || id),
           h("small", {}, `since ${time(s.created)} · last seen ${time(s.lastSeen)}`)),
         h("button", { class: "ghost danger", onclick: () => act("Revoke", async () => {
-          await api.call((q) => (q.revokeSession = id));
+          await call((q) => (q.revokeSession = id));
           if (s.current) showLogin();
           else { box.hidden = true; void showSessions(); }
         }) }, s.current ? "Log out" : "Revoke")));
@@ -660,7 +663,7 @@ function wire(): void {
     const id = twinInput();
     if (id === null) return;
     void act("Find", async () => {
-      const t = (await api.call((q) => (q.findTwin = id))).twin;
+      const t = (await call((q) => (q.findTwin = id))).twin;
       $("found").replaceChildren(h("div", { class: "card", "data-testid": "found" },
         h("b", {}, `Twin ${t.id}`), h("small", {}, t.location ? `in ${t.location}` : "no location"),
         h("code", {}, `PNIC ${hex(t.pnic.toUint8Array()).slice(0, 16)}…`)));
@@ -674,7 +677,7 @@ function wire(): void {
     const id = twinInput();
     if (id === null) return;
     void act("Invite", async () => {
-      await api.call((q) => { const i = q._initInvite(); i.twin = id; i.note = `Twin ${self} would like to connect`; });
+      await call((q) => { const i = q._initInvite(); i.twin = id; i.note = `Twin ${self} would like to connect`; });
       toast(`Invitation sent to twin ${id}`);
     });
   });
@@ -686,22 +689,29 @@ async function start(): Promise<void> {
   const r = await fetch("/session", { credentials: "same-origin" });
   if (r.status === 401) { showLogin(); return; }
   document.body.className = "";
-  api.onEvent = onEvent;
-  api.onOpen = () => {
-    retry = 500;
-    $("conn").hidden = true;
-    refresh().catch((e) => toast(e instanceof TwinError ? e.message : String(e), true));
-  };
-  api.onClose = (why) => {
+  const closed = (why: string) => {
+    api = null;
     $("conn").hidden = false;
     $("conn").textContent = `Disconnected from your twin (${why}); reconnecting…`;
     setTimeout(() => void start(), retry);
     retry = Math.min(retry * 2, 10000);
   };
-  api.connect();
+  let c: TwinClient;
+  try {
+    c = await connect({ url: location.origin });
+  } catch (e) {
+    closed(e instanceof TwinError ? "connection refused" : String(e));
+    return;
+  }
+  api = c;
+  c.subscribe(onEvent);
+  void c.closed.then(closed);
+  retry = 500;
+  $("conn").hidden = true;
+  refresh().catch((e) => toast(e instanceof TwinError ? e.message : String(e), true));
 }
 
 // The PNIC's state, polled: twind reconnects to a restarted pnicd by itself.
-setInterval(() => { if (api.open) refreshStatus().catch(() => {}); }, 5000);
+setInterval(() => { if (api?.open) refreshStatus().catch(() => {}); }, 5000);
 wire();
 void start().catch(() => setTimeout(() => void start(), 1000));
