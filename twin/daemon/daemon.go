@@ -389,7 +389,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer st.Close()
-	au := auth.New(LoginDir(cfg.DataDir), st)
+	au := auth.New(LoginDir(cfg.DataDir), st, auth.Options{Twin: keys.ID})
 
 	cert, err := serverTLS(cfg, log)
 	if err != nil {
@@ -435,7 +435,7 @@ func Run(ctx context.Context, cfg Config) error {
 	ws := wsapi.New(wsapi.Config{Twin: t, Auth: au, Version: cfg.Version, Socket: cfg.Socket, Logger: log})
 	mux := http.NewServeMux()
 	mux.Handle("/", web.Handler(web.Config{Auth: au, WS: ws, Logger: log,
-		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}))
+		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve), CloseSession: ws.CloseSession}))
 	mux.Handle("GET /healthz", healthz(t))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return rctx },
