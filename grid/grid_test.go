@@ -163,6 +163,18 @@ func TestLocalBackend(t *testing.T) {
 	if _, err := g.WaitTwinReach(ctx, "alice", "carol"); err != nil {
 		t.Fatal(err)
 	}
+	// A ping as gridctl makes it (log in, ping, Close on exit) leaves no session behind.
+	g.Close()
+	sessions := sessionCount(t, ctx, g, "alice")
+	g.Close()
+	if _, err := g.WaitTwinReach(ctx, "alice", "carol"); err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	if after := sessionCount(t, ctx, g, "alice"); after != sessions {
+		t.Fatalf("alice's sessions after a ping: %d, before %d", after, sessions)
+	}
+	g.Close()
 	// status: every pnicd healthy and ready, the validator synced, every twind on its PNIC.
 	for _, h := range g.Status() {
 		if !h.Healthy || !h.Ready || h.Err != "" || h.LinksUp == 0 {
@@ -442,6 +454,24 @@ func delivered(t *testing.T, ctx context.Context, g *Grid, name string, peer uin
 		}
 		return nil
 	})
+}
+
+// sessionCount is how many sessions twin name has, besides the one it opens to ask.
+func sessionCount(t *testing.T, ctx context.Context, g *Grid, name string) int {
+	t.Helper()
+	w, err := g.Owner(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Call(ctx, func(rq schema.WsRequest) error { rq.SetSessions(); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.Sessions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Len() - 1
 }
 
 type chatEntry struct {

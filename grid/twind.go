@@ -3,6 +3,7 @@ package grid
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -142,7 +143,7 @@ func (g *Grid) LoginLink(name string) (string, error) {
 }
 
 // Owner returns a websocket to a twin's twind, logged in as its owner, kept for later calls
-// (down closes it). Its events are drained and dropped: use it for requests.
+// (down and Close log it out). Its events are drained and dropped: use it for requests.
 func (g *Grid) Owner(ctx context.Context, name string) (*wsclient.Conn, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -162,11 +163,13 @@ func (g *Grid) Owner(ctx context.Context, name string) (*wsclient.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("twin %s: %w", name, err)
 	}
-	c, err := wsclient.Dial(ctx, "http://"+g.TwinHTTP(name), hc)
+	base := "http://" + g.TwinHTTP(name)
+	c, err := wsclient.Dial(ctx, base, hc)
 	if err != nil {
-		return nil, fmt.Errorf("twin %s: %w", name, err)
+		// Not to leave the session behind.
+		return nil, fmt.Errorf("twin %s: %w", name, errors.Join(err, wsclient.Logout(ctx, base, hc)))
 	}
-	oc := &ownerConn{conn: c, done: make(chan struct{})}
+	oc := &ownerConn{conn: c, hc: hc, base: base, done: make(chan struct{})}
 	go func() { // events are not needed here; drain them so the connection never stalls
 		for range c.Events() {
 		}
@@ -181,15 +184,28 @@ func (g *Grid) Owner(ctx context.Context, name string) (*wsclient.Conn, error) {
 
 type ownerConn struct {
 	conn *wsclient.Conn
+	hc   *http.Client // holds the session cookie, for the logout
+	base string
 	done chan struct{}
 }
 
+// Close logs out of the twinds Owner logged in to, so no session is left behind when the tool
+// exits; the Grid can be used again.
+func (g *Grid) Close() { g.closeOwners() }
+
+// closeOwners closes the owner websockets and ends their sessions.
 func (g *Grid) closeOwners() {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	for name, c := range g.owners {
+	owners := g.owners
+	g.owners = nil
+	g.mu.Unlock()
+	for name, c := range owners {
 		c.conn.Close()
-		delete(g.owners, name)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := wsclient.Logout(ctx, c.base, c.hc); err != nil {
+			g.say("twin %s: session left behind: %v", name, err)
+		}
+		cancel()
 	}
 }
 

@@ -50,13 +50,6 @@ func TestBrowserTwoOwners(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	_, tw := startNetwork(t, ctx, 2, "")
-	link := func(tp *twinProc) string {
-		var out bytes.Buffer
-		if err := run([]string{"login-link", "--data", tp.data, "--http", tp.http}, &out, &bytes.Buffer{}); err != nil {
-			t.Fatal(err)
-		}
-		return strings.TrimSpace(out.String())
-	}
 	shots := filepath.Join("..", "..", "twin", "testdata", "out")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
@@ -64,7 +57,7 @@ func TestBrowserTwoOwners(t *testing.T) {
 	abs, _ := filepath.Abs(shots)
 	cmd := exec.CommandContext(ctx, "node", filepath.Join("e2e", "two-owners.mjs"))
 	cmd.Dir = webDir
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "LINK_A="+link(tw[0]), "LINK_B="+link(tw[1]),
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "LINK_A="+newLoginLink(t, tw[0]), "LINK_B="+newLoginLink(t, tw[1]),
 		fmt.Sprintf("A_ID=%d", tw[0].id), fmt.Sprintf("B_ID=%d", tw[1].id), "OUT="+abs)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -78,4 +71,37 @@ func TestBrowserTwoOwners(t *testing.T) {
 		}
 	}
 	t.Logf("screenshots in %s", abs)
+}
+
+// TestBrowserOneBrowserTwoTwins runs twin/web/e2e/one-browser.mjs: one headless Chromium context
+// logs in to two twins on 127.0.0.1, whose cookies share a host to the browser, and both pages
+// still show their twin after a reload.
+func TestBrowserOneBrowserTwoTwins(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs pnicd, twind and Chromium")
+	}
+	chromium := requireBrowser(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	_, tw := startNetwork(t, ctx, 2, "")
+	cmd := exec.CommandContext(ctx, "node", filepath.Join("e2e", "one-browser.mjs"))
+	cmd.Dir = webDir
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "LINK_A="+newLoginLink(t, tw[0]), "LINK_B="+newLoginLink(t, tw[1]),
+		fmt.Sprintf("A_ID=%d", tw[0].id), fmt.Sprintf("B_ID=%d", tw[1].id))
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	t.Logf("browser run (%.1f s):\n%s", time.Since(start).Seconds(), out)
+	if err != nil {
+		t.Fatalf("browser run failed: %v", err)
+	}
+}
+
+// newLoginLink mints a login link for a running twin with `twind login-link`.
+func newLoginLink(t *testing.T, tp *twinProc) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run([]string{"login-link", "--data", tp.data, "--http", tp.http}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out.String())
 }

@@ -14,14 +14,29 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/twin/store"
 )
 
-// CookieName is the session cookie.
-const CookieName = "twin_session"
+// CookiePrefix begins every twin's session cookie name; CookieName adds the twin's id.
+const CookiePrefix = "twin_session_"
+
+// CookieName is the session cookie of twin: named per twin, because browsers keep cookies per host
+// and not per port, so twins side by side on 127.0.0.1 would otherwise overwrite each other's.
+func CookieName(twin uint64) string { return CookiePrefix + strconv.FormatUint(twin, 10) }
+
+// DefaultIdleTimeout is how long a session may go unused before it expires; each use extends it.
+const DefaultIdleTimeout = 30 * 24 * time.Hour
+
+// cookieMaxAge is how long the browser keeps the cookie; the twin expires the session itself when
+// it is idle for longer than its timeout.
+const cookieMaxAge = 365 * 24 * time.Hour
+
+// persistEvery is how stale a session's last use may be in the store before a use writes it back.
+const persistEvery = time.Hour
 
 // LinkTTL is how long a login secret stays valid.
 const LinkTTL = 24 * time.Hour
@@ -31,6 +46,7 @@ var (
 	ErrBadSecret  = errors.New("auth: unknown, used or expired login secret")
 	ErrNoSession  = errors.New("auth: not logged in")
 	ErrBadSession = errors.New("auth: unknown or revoked session")
+	ErrExpired    = errors.New("auth: session expired after being idle")
 )
 
 func randomToken() string {
@@ -54,19 +70,48 @@ func NewLoginSecret(dir string) (string, error) {
 	return s, nil
 }
 
+// Options configure an Auth.
+type Options struct {
+	// Twin is the twin's id, which names its cookie.
+	Twin uint64
+	// IdleTimeout ends a session unused for longer; 0 is DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
 // Auth checks login secrets and sessions.
 type Auth struct {
-	dir string
-	st  *store.Store
+	dir    string
+	st     *store.Store
+	cookie string
+	idle   time.Duration
+	now    func() time.Time
 
+	// mu orders a session's checks, the writes of its last use and its revocation, so a revoked
+	// session is never written back.
 	mu       sync.Mutex
-	lastSeen map[string]time.Time // session id → last time written to the store
+	lastSeen map[string]time.Time // session id → last use, written to the store at most hourly
 }
 
 // New returns an Auth reading login secrets from dir and sessions from st.
-func New(dir string, st *store.Store) *Auth {
-	return &Auth{dir: dir, st: st, lastSeen: make(map[string]time.Time)}
+func New(dir string, st *store.Store, opt Options) *Auth {
+	a := &Auth{dir: dir, st: st, cookie: CookieName(opt.Twin), idle: opt.IdleTimeout, now: opt.Now,
+		lastSeen: make(map[string]time.Time)}
+	if a.idle <= 0 {
+		a.idle = DefaultIdleTimeout
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	return a
 }
+
+// CookieName is the name of this twin's session cookie.
+func (a *Auth) CookieName() string { return a.cookie }
+
+// IdleTimeout is how long a session may go unused before it expires.
+func (a *Auth) IdleTimeout() time.Duration { return a.idle }
 
 // Login redeems a login secret once and opens a session, returning the cookie value.
 func (a *Auth) Login(secret, userAgent string) (string, store.Session, error) {
@@ -83,7 +128,7 @@ func (a *Auth) Login(secret, userAgent string) (string, store.Session, error) {
 	if err := os.Remove(path); err != nil {
 		return "", store.Session{}, ErrBadSecret
 	}
-	if time.Since(st.ModTime()) > LinkTTL {
+	if a.now().Sub(st.ModTime()) > LinkTTL {
 		return "", store.Session{}, ErrBadSecret
 	}
 	cookie := randomToken()
@@ -91,7 +136,7 @@ func (a *Auth) Login(secret, userAgent string) (string, store.Session, error) {
 	if len(userAgent) > 200 {
 		userAgent = userAgent[:200]
 	}
-	now := time.Now()
+	now := a.now()
 	se := store.Session{ID: hex.EncodeToString(ch[:6]), Hash: ch, Created: now, LastSeen: now, UserAgent: userAgent}
 	if err := a.st.PutSession(se); err != nil {
 		return "", store.Session{}, err
@@ -101,14 +146,21 @@ func (a *Auth) Login(secret, userAgent string) (string, store.Session, error) {
 
 // SetCookie sets the session cookie on a response: HttpOnly, SameSite=Strict, for the whole site,
 // and Secure when the twin serves HTTPS, so the browser never sends it over plain HTTP.
-func SetCookie(w http.ResponseWriter, cookie string, secure bool) {
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: cookie, Path: "/", HttpOnly: true, Secure: secure,
-		SameSite: http.SameSiteStrictMode, MaxAge: int((365 * 24 * time.Hour).Seconds())})
+func (a *Auth) SetCookie(w http.ResponseWriter, cookie string, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: a.cookie, Value: cookie, Path: "/", HttpOnly: true, Secure: secure,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(cookieMaxAge.Seconds())})
 }
 
-// Check returns the session of the request's cookie.
+// ClearCookie tells the browser to drop the session cookie.
+func (a *Auth) ClearCookie(w http.ResponseWriter, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: a.cookie, Value: "", Path: "/", HttpOnly: true, Secure: secure,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// Check returns the session of the request's cookie, and counts the request as a use of it. A
+// session idle for longer than the timeout is deleted and refused with ErrExpired.
 func (a *Auth) Check(r *http.Request) (store.Session, error) {
-	c, err := r.Cookie(CookieName)
+	c, err := r.Cookie(a.cookie)
 	if err != nil || c.Value == "" {
 		return store.Session{}, ErrNoSession
 	}
@@ -116,46 +168,92 @@ func (a *Auth) Check(r *http.Request) (store.Session, error) {
 		return store.Session{}, ErrBadSession
 	}
 	h := hash(c.Value)
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	se, err := a.st.Session(h)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Session{}, ErrBadSession
 	}
 	if err != nil {
-		return store.Session{}, err
+		return store.Session{}, fmt.Errorf("auth: session: %w", err)
 	}
 	if subtle.ConstantTimeCompare(se.Hash[:], h[:]) != 1 {
 		return store.Session{}, ErrBadSession
 	}
-	a.touch(se)
+	now := a.now()
+	if a.expired(se, now) {
+		if err := a.deleteLocked(se.ID); err != nil {
+			return store.Session{}, err
+		}
+		return store.Session{}, ErrExpired
+	}
+	a.lastSeen[se.ID] = now
+	stored := se.LastSeen
+	se.LastSeen = now
+	if now.Sub(stored) >= persistEvery {
+		// The last use survives a restart, to within persistEvery, so the idle timeout does too.
+		if err := a.st.PutSession(se); err != nil {
+			return store.Session{}, fmt.Errorf("auth: record session use: %w", err)
+		}
+	}
 	return se, nil
 }
 
-// touch records the session's use in memory; the store keeps only its creation, so a revoked
-// session is never written back.
-func (a *Auth) touch(se store.Session) {
-	a.mu.Lock()
-	a.lastSeen[se.ID] = time.Now()
-	a.mu.Unlock()
+// lastUse is when se was last used: in memory since the daemon started, else as stored.
+// a.mu must be held.
+func (a *Auth) lastUse(se store.Session) time.Time {
+	if t, ok := a.lastSeen[se.ID]; ok && t.After(se.LastSeen) {
+		return t
+	}
+	return se.LastSeen
 }
 
-// Sessions lists the owner's sessions, with when each was last used since the daemon started.
+// expired reports whether se has been idle for longer than the timeout at now. a.mu must be held.
+func (a *Auth) expired(se store.Session, now time.Time) bool {
+	return now.Sub(a.lastUse(se)) > a.idle
+}
+
+// deleteLocked removes a session from the store and from memory. a.mu must be held.
+func (a *Auth) deleteLocked(id string) error {
+	delete(a.lastSeen, id)
+	return a.st.DeleteSession(id)
+}
+
+// Sessions lists the owner's live sessions, with when each was last used; it deletes those idle for
+// longer than the timeout.
 func (a *Auth) Sessions() ([]store.Session, error) {
-	all, err := a.st.Sessions()
 	a.mu.Lock()
-	for i, se := range all {
-		if t, ok := a.lastSeen[se.ID]; ok {
-			all[i].LastSeen = t
-		}
+	defer a.mu.Unlock()
+	all, err := a.st.Sessions()
+	if err != nil {
+		return nil, fmt.Errorf("auth: sessions: %w", err)
 	}
-	a.mu.Unlock()
-	return all, err
+	now := a.now()
+	live := all[:0]
+	for _, se := range all {
+		if a.expired(se, now) {
+			if err := a.deleteLocked(se.ID); err != nil {
+				return nil, fmt.Errorf("auth: expire session %s: %w", se.ID, err)
+			}
+			continue
+		}
+		se.LastSeen = a.lastUse(se)
+		live = append(live, se)
+	}
+	return live, nil
 }
 
 // Revoke ends a session by its public id.
-func (a *Auth) Revoke(id string) error { return a.st.DeleteSession(id) }
+func (a *Auth) Revoke(id string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.deleteLocked(id)
+}
 
-// Valid reports whether a session still exists.
+// Valid reports whether a session still exists and has not expired.
 func (a *Auth) Valid(se store.Session) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	got, err := a.st.Session(se.Hash)
-	return err == nil && got.ID == se.ID
+	return err == nil && got.ID == se.ID && !a.expired(got, a.now())
 }

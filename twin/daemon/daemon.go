@@ -395,7 +395,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer st.Close()
-	au := auth.New(LoginDir(cfg.DataDir), st)
+	au := auth.New(LoginDir(cfg.DataDir), st, auth.Options{Twin: keys.ID})
 
 	cert, err := serverTLS(cfg, log)
 	if err != nil {
@@ -441,7 +441,7 @@ func Run(ctx context.Context, cfg Config) error {
 	ws := wsapi.New(wsapi.Config{Twin: t, Auth: au, Version: cfg.Version, Socket: cfg.Socket, LoginCommand: cfg.LoginCommand, Logger: log})
 	mux := http.NewServeMux()
 	mux.Handle("/", web.Handler(web.Config{Auth: au, WS: ws, LoginCommand: cfg.LoginCommand, Logger: log,
-		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}))
+		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve), CloseSession: ws.CloseSession}))
 	mux.Handle("GET /healthz", healthz(t))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return rctx },

@@ -197,7 +197,7 @@ func TestSecureCookie(t *testing.T) {
 		tr.CloseIdleConnections()
 		var c *http.Cookie
 		for _, x := range resp.Cookies() {
-			if x.Name == auth.CookieName {
+			if x.Name == auth.CookieName(1) {
 				c = x
 			}
 		}

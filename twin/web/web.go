@@ -38,6 +38,8 @@ type Config struct {
 	// LoginCommand is the command the owner runs for a fresh login link, shown on the login card
 	// and on a spent link's page (default DefaultLoginCommand).
 	LoginCommand string
+	// CloseSession, when set, closes the websockets of a session that logged out.
+	CloseSession func(id string)
 	Logger       *slog.Logger
 }
 
@@ -107,7 +109,7 @@ func Handler(cfg Config) http.Handler {
 			return
 		}
 		log.Info("owner logged in", "session", se.ID, "agent", se.UserAgent)
-		auth.SetCookie(w, cookie, r.TLS != nil)
+		cfg.Auth.SetCookie(w, cookie, r.TLS != nil)
 		// A same-origin navigation from this page, so the Strict cookie goes with it.
 		w.Header().Set("Refresh", "0; url=/")
 		page(w, http.StatusOK, `Logged in. <a href="/">Open your twin</a>.`)
@@ -117,6 +119,26 @@ func Handler(cfg Config) http.Handler {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	// Logout ends the request's session: tools that log in with a link call it when they are done,
+	// so their sessions do not pile up.
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		se, err := cfg.Auth.Check(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		if err := cfg.Auth.Revoke(se.ID); err != nil {
+			log.Error("logout failed", "session", se.ID, "err", err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if cfg.CloseSession != nil {
+			cfg.CloseSession(se.ID)
+		}
+		cfg.Auth.ClearCookie(w, r.TLS != nil)
+		log.Info("owner logged out", "session", se.ID, "agent", se.UserAgent)
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.Handle("GET /", files)

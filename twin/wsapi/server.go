@@ -111,8 +111,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(r.Context(), c, se)
 }
 
-// closeSession closes every connection of a revoked session.
-func (s *Server) closeSession(id string) {
+// CloseSession closes every connection of a revoked session.
+func (s *Server) CloseSession(id string) {
 	s.mu.Lock()
 	var victims []*websocket.Conn
 	for c, sid := range s.conns {
@@ -466,7 +466,7 @@ func (cs *connState) handle(r Request) ([]byte, error) {
 			err = cs.write(out)
 			out = nil
 		}
-		cs.s.closeSession(r.Text)
+		cs.s.CloseSession(r.Text)
 		return out, err
 	}
 	return nil, fmt.Errorf("request %v is not served", r.Which)

@@ -27,11 +27,13 @@ import (
 	"github.com/freeflowuniverse/planetary/twin/store"
 	"github.com/freeflowuniverse/planetary/twin/web"
 	"github.com/freeflowuniverse/planetary/twin/wsapi"
+	"github.com/freeflowuniverse/planetary/twin/wsclient"
 )
 
 type env struct {
 	srv      *httptest.Server
 	loginDir string
+	auth     *auth.Auth
 	twin     *services.Twin
 	pnic     *twintest.PNIC
 	peerKeys seal.TwinKeys // twin 2's, registered on the same PNIC; startPeer runs it
@@ -60,15 +62,16 @@ func newEnv(t *testing.T) *env {
 	}
 	tw := services.New(services.Config{Client: c, Store: st, Directory: p.Directory, Files: fd, Self: 1})
 	loginDir := filepath.Join(t.TempDir(), "login")
-	au := auth.New(loginDir, st)
+	au := auth.New(loginDir, st, auth.Options{Twin: 1})
 	ws := wsapi.New(wsapi.Config{Twin: tw, Auth: au, Version: "test"})
-	srv := httptest.NewServer(web.Handler(web.Config{Auth: au, WS: ws, Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve)}))
+	srv := httptest.NewServer(web.Handler(web.Config{Auth: au, WS: ws, Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve),
+		CloseSession: ws.CloseSession}))
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close(); ws.Wait() })
 	rctx, stop := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() { tw.Run(rctx); close(ran) }()
 	t.Cleanup(func() { stop(); <-ran })
-	return &env{srv: srv, loginDir: loginDir, twin: tw, pnic: p, peerKeys: k2}
+	return &env{srv: srv, loginDir: loginDir, auth: au, twin: tw, pnic: p, peerKeys: k2}
 }
 
 // login redeems a fresh link and returns a client holding the session cookie.
@@ -90,7 +93,7 @@ func (e *env) login(t *testing.T) *http.Client {
 	}
 	var cookie *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == auth.CookieName {
+		if c.Name == auth.CookieName(1) {
 			cookie = c
 		}
 	}
@@ -173,7 +176,7 @@ func TestWebsocketRefusals(t *testing.T) {
 	}
 	jar, _ := cookiejar.New(nil)
 	u, _ := url.Parse(e.srv.URL)
-	jar.SetCookies(u, []*http.Cookie{{Name: auth.CookieName, Value: "Zm9yZ2VkLWNvb2tpZS1mb3JnZWQtY29va2llLWZvcmdlZA"}})
+	jar.SetCookies(u, []*http.Cookie{{Name: auth.CookieName(1), Value: "Zm9yZ2VkLWNvb2tpZS1mb3JnZWQtY29va2llLWZvcmdlZA"}})
 	if _, resp, err := e.dial(ctx, &http.Client{Jar: jar}, origin); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("with a forged cookie: %v %v", resp, err)
 	}
@@ -242,6 +245,56 @@ func TestWebsocketRefusals(t *testing.T) {
 	}
 	if resp, err := second.Get(e.srv.URL + "/session"); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("revoked session: %v %v", resp, err)
+	}
+}
+
+// TestToolLeavesNoSession: a tool logs in with a link, makes its call over the websocket and logs
+// out, as gridctl ping does; the twin's sessions are back to what they were, and the logged-out
+// session's websocket is closed and its cookie refused.
+func TestToolLeavesNoSession(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e.login(t) // the owner's browser
+	count := func() int {
+		t.Helper()
+		l, err := e.auth.Sessions()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l)
+	}
+	before := count()
+	for range 3 {
+		secret, err := auth.NewLoginSecret(e.loginDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc, err := wsclient.Login(ctx, e.srv.URL+"/login?s="+secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := wsclient.Dial(ctx, e.srv.URL, hc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Call(ctx, func(rq schema.WsRequest) error { rq.SetStatus(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if got := count(); got != before+1 {
+			t.Fatalf("sessions while the tool runs: %d, want %d", got, before+1)
+		}
+		if err := wsclient.Logout(ctx, e.srv.URL, hc); err != nil {
+			t.Fatal(err)
+		}
+		for range c.Events() { // the logout closes the session's websocket
+		}
+		if got := count(); got != before {
+			t.Fatalf("sessions after the tool logged out: %d, want %d", got, before)
+		}
+		if err := wsclient.Logout(ctx, e.srv.URL, hc); err == nil || !strings.Contains(err.Error(), "401") {
+			t.Fatalf("second logout: %v, want 401", err)
+		}
 	}
 }
 

@@ -45,6 +45,24 @@ func LoginWith(ctx context.Context, link string, tr http.RoundTripper) (*http.Cl
 	return hc, nil
 }
 
+// Logout ends the session hc holds at the twin at base (http://127.0.0.1:PORT, or https://), so
+// a tool that logged in leaves no session behind.
+func Logout(ctx context.Context, base string, hc *http.Client) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/logout", nil)
+	if err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("logout: %s", resp.Status)
+	}
+	return nil
+}
+
 // Conn is an open websocket to a twin.
 type Conn struct {
 	ws     *websocket.Conn

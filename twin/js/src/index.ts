@@ -26,7 +26,7 @@ interface Socket {
 export interface ConnectOptions {
   /** The twin's web address, e.g. http://127.0.0.1:9700. */
   url: string;
-  /** The session cookie value from login (Node); a browser sends its own cookie. */
+  /** The session cookie from login, as `twin_session_<id>=…` (Node); a browser sends its own cookie. */
   session?: string;
   /** How long a request may wait for its response (default 30 s). */
   timeoutMs?: number;
@@ -34,13 +34,14 @@ export interface ConnectOptions {
 
 /**
  * Redeems a one-time login link (printed by twind or `twind login-link`) and returns the session
- * cookie value to pass to connect. For Node; in a browser, open the link instead.
+ * cookie (`twin_session_<twin id>=…`, named per twin) to pass to connect. For Node; in a browser,
+ * open the link instead.
  */
 export async function login(link: string): Promise<string> {
   const r = await fetch(link, { redirect: "manual" });
   if (r.status !== 200) throw new TwinError(`login: ${r.status} ${r.statusText}`);
   for (const c of r.headers.getSetCookie()) {
-    const m = /^twin_session=([^;]+)/.exec(c);
+    const m = /^(twin_session_\d+=[^;]+)/.exec(c);
     if (m) return m[1];
   }
   throw new TwinError("login: the twin set no session cookie");
@@ -57,7 +58,7 @@ export async function connect(opts: ConnectOptions): Promise<TwinClient> {
   } else {
     const { default: WS } = await import("ws");
     const headers: Record<string, string> = {};
-    if (opts.session) headers.Cookie = `twin_session=${opts.session}`;
+    if (opts.session) headers.Cookie = opts.session;
     sock = new WS(wsURL, { headers, origin: base.origin }) as unknown as Socket;
   }
   sock.binaryType = "arraybuffer";
@@ -272,7 +273,7 @@ export class TwinClient {
     if (to.twins?.length) q.set("to", to.twins.join(","));
     if (to.circles?.length) q.set("circles", to.circles.join(","));
     const headers: Record<string, string> = {};
-    if (this.session) { headers.Cookie = `twin_session=${this.session}`; headers.Origin = this.origin; }
+    if (this.session) { headers.Cookie = this.session; headers.Origin = this.origin; }
     const r = await fetch(`${this.origin}/files?${q}`, { method: "POST", body: data as BodyInit, headers, credentials: "same-origin" });
     const text = (await r.text()).trim();
     if (!r.ok) throw new TwinError(`upload ${name}: ${text || r.status}`);

@@ -17,7 +17,7 @@ const sessionA = await login(env.LINK_A), sessionB = await login(env.LINK_B);
 const hexID = (c) => Buffer.from(c.id.toUint8Array()).toString("hex");
 
 test("two twins become contacts and chat through the SDK", async () => {
-  await assert.rejects(connect({ url: env.TWIN_A, session: "forged" }), TwinError);
+  await assert.rejects(connect({ url: env.TWIN_A, session: `twin_session_${env.A_ID}=forged` }), TwinError);
   const a = await connect({ url: env.TWIN_A, session: sessionA });
   const b = await connect({ url: env.TWIN_B, session: sessionB });
   try {
