@@ -5643,7 +5643,7 @@ async function login(link) {
   const r = await fetch(link, { redirect: "manual" });
   if (r.status !== 200) throw new TwinError(`login: ${r.status} ${r.statusText}`);
   for (const c of r.headers.getSetCookie()) {
-    const m = /^twin_session=([^;]+)/.exec(c);
+    const m = /^(twin_session_\d+=[^;]+)/.exec(c);
     if (m) return m[1];
   }
   throw new TwinError("login: the twin set no session cookie");
@@ -5658,7 +5658,7 @@ async function connect(opts) {
   } else {
     const { default: WS } = await Promise.resolve().then(() => (init_ws(), ws_exports));
     const headers = {};
-    if (opts.session) headers.Cookie = `twin_session=${opts.session}`;
+    if (opts.session) headers.Cookie = opts.session;
     sock = new WS(wsURL, { headers, origin: base.origin });
   }
   sock.binaryType = "arraybuffer";
@@ -5884,7 +5884,7 @@ var TwinClient = class {
     if (to.circles?.length) q.set("circles", to.circles.join(","));
     const headers = {};
     if (this.session) {
-      headers.Cookie = `twin_session=${this.session}`;
+      headers.Cookie = this.session;
       headers.Origin = this.origin;
     }
     const r = await fetch(`${this.origin}/files?${q}`, { method: "POST", body: data, headers, credentials: "same-origin" });

@@ -22,14 +22,15 @@ interface Socket {
 export interface ConnectOptions {
     /** The twin's web address, e.g. http://127.0.0.1:9700. */
     url: string;
-    /** The session cookie value from login (Node); a browser sends its own cookie. */
+    /** The session cookie from login, as `twin_session_<id>=…` (Node); a browser sends its own cookie. */
     session?: string;
     /** How long a request may wait for its response (default 30 s). */
     timeoutMs?: number;
 }
 /**
  * Redeems a one-time login link (printed by twind or `twind login-link`) and returns the session
- * cookie value to pass to connect. For Node; in a browser, open the link instead.
+ * cookie (`twin_session_<twin id>=…`, named per twin) to pass to connect. For Node; in a browser,
+ * open the link instead.
  */
 export declare function login(link: string): Promise<string>;
 /** Opens the websocket of a twin. */
