@@ -318,7 +318,7 @@ func TestAllowanceAndDeletes(t *testing.T) {
 // FuzzQuery: any query path, height and prove flag from the RPC gets an answer, never a panic.
 func FuzzQuery(f *testing.F) {
 	for _, p := range []string{"twin/1", "twins/pnic/" + HexKey([32]byte{1}) + "?from=1&limit=2", "audit/1?from=x",
-		"circle/1/members?limit=0", "name/a%zz", "did/18446744073709551615", "balance/zz", "/", ""} {
+		"circle/1/members?limit=0", "circles/twin/1?from=2&limit=1", "circles/twin/x", "name/a%zz", "did/18446744073709551615", "balance/zz", "/", ""} {
 		f.Add(p, int64(0), true)
 	}
 	alice := newAccount(1)

@@ -44,7 +44,8 @@
 //
 // ABCI Query paths: twin/<id>, twins/pnic/<hex>?from=<twin id>&limit=<n>, balance/<hex> (and
 // account/<hex>), allowance/<owner hex>/<service hex>, circle/<id>,
-// circle/<id>/members?from=<twin id>&limit=<n>, audit/<twin>?from=<seq>&limit=<n>, did/<id>,
+// circle/<id>/members?from=<twin id>&limit=<n>, circles/twin/<id>?from=<circle id>&limit=<n> (the
+// 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, did/<id>,
 // name/<name>, names/twin/<id> (the entries themselves). Lists return at most 1000 entries (the
 // default limit). Single values are the stored bytes (decode with DecodeTwin and friends); lists
 // are a List whose entries are each proven by one ProofOp, in order. did/<id> is derived from the

@@ -484,13 +484,13 @@ func (o *overlay) circle(id uint64) (Circle, error) {
 // setRole records twin's role in circle under both the circle and the twin.
 func setRole(o *overlay, circle, twin uint64, r Role) {
 	o.put(MemberKey(circle, twin), []byte{byte(r)})
-	o.put(twinCircleKey(twin, circle), []byte{byte(r)})
+	o.put(TwinCircleKey(twin, circle), []byte{byte(r)})
 }
 
 // delRole takes twin out of circle.
 func delRole(o *overlay, circle, twin uint64) {
 	o.del(MemberKey(circle, twin))
-	o.del(twinCircleKey(twin, circle))
+	o.del(TwinCircleKey(twin, circle))
 }
 
 // be64of reads an 8-byte big-endian id from a state key.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	ics23 "github.com/cosmos/ics23/go"
 )
 
 func wantCodes(t *testing.T, res []*abci.ExecTxResult, want []uint32) {
@@ -251,12 +252,81 @@ func TestDeleteTwinWithCircles(t *testing.T) {
 	if got := members(t, app, 2); len(got) != 1 || got[2] != RoleOwner {
 		t.Fatalf("circle 2 members after twin 1 went: %v, want the owner alone", got)
 	}
-	for _, k := range [][]byte{twinCircleKey(1, 1), twinCircleKey(1, 2), MemberKey(1, 1), MemberKey(2, 1)} {
+	for _, k := range [][]byte{TwinCircleKey(1, 1), TwinCircleKey(1, 2), MemberKey(1, 1), MemberKey(2, 1)} {
 		if v, _ := app.committed.Get(k); v != nil {
 			t.Errorf("key %x left behind", k)
 		}
 	}
-	if v, _ := app.committed.Get(twinCircleKey(2, 2)); len(v) != 1 || Role(v[0]) != RoleOwner {
+	if v, _ := app.committed.Get(TwinCircleKey(2, 2)); len(v) != 1 || Role(v[0]) != RoleOwner {
 		t.Errorf("twin 2's own circle index: %x", v)
+	}
+}
+
+// circlesOf reads circles/twin/<id> with proofs, checking each entry's proof against the committed root.
+func circlesOf(t *testing.T, app *App, twin uint64, params string) map[uint64]Role {
+	t.Helper()
+	r, err := app.Query(context.Background(), &abci.QueryRequest{Path: "circles/twin/" + u(twin) + params, Prove: true})
+	if err != nil || r.Code != 0 {
+		t.Fatalf("circles of twin %d: %v, code %d %s", twin, err, r.Code, r.Log)
+	}
+	l, err := DecodeList(r.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.ProofOps.Ops) != len(l) {
+		t.Fatalf("%d entries, %d proofs", len(l), len(r.ProofOps.Ops))
+	}
+	m := map[uint64]Role{}
+	for i, e := range l {
+		var p ics23.CommitmentProof
+		if err := p.Unmarshal(r.ProofOps.Ops[i].Data); err != nil {
+			t.Fatal(err)
+		}
+		if !ics23.VerifyMembership(ics23.IavlSpec, app.tree.Hash(), &p, e.Key, e.Value) {
+			t.Errorf("entry %x does not verify", e.Key)
+		}
+		if len(e.Key) != 17 || be(e.Key[1:9]) != twin || len(e.Value) != 1 {
+			t.Fatalf("entry %x → %x is not a circle of twin %d", e.Key, e.Value, twin)
+		}
+		m[be(e.Key[9:])] = Role(e.Value[0])
+	}
+	return m
+}
+
+// TestCirclesOfTwin: circles/twin/<id> follows create, add, remove and delete.
+func TestCirclesOfTwin(t *testing.T) {
+	a, b := newAccount(1), newAccount(2)
+	app := newApp(t, "")
+	wantCodes(t, block(t, app, 1,
+		a.tx(&RegisterTwin{Key: [32]byte{1}}),        // twin 1
+		b.tx(&RegisterTwin{Key: [32]byte{2}}),        // twin 2
+		a.tx(&CreateCircle{Twin: 1, Name: "one"}),    // circle 1
+		a.tx(&CreateCircle{Twin: 1, Name: "two"}),    // circle 2
+		b.tx(&CreateCircle{Twin: 2, Name: "theirs"}), // circle 3
+		a.tx(&SetMember{Circle: 1, Twin: 1, Member: 2, Role: RoleMember}),
+		a.tx(&SetMember{Circle: 2, Twin: 1, Member: 2, Role: RoleAdmin}),
+	), []uint32{0, 0, 0, 0, 0, 0, 0})
+	if got := circlesOf(t, app, 2, ""); len(got) != 3 || got[1] != RoleMember || got[2] != RoleAdmin || got[3] != RoleOwner {
+		t.Fatalf("circles of twin 2: %v", got)
+	}
+	if got := circlesOf(t, app, 2, "?from=2&limit=1"); len(got) != 1 || got[2] != RoleAdmin {
+		t.Fatalf("circles of twin 2 from 2, limit 1: %v", got)
+	}
+	if got := circlesOf(t, app, 1, ""); len(got) != 2 || got[1] != RoleOwner || got[2] != RoleOwner {
+		t.Fatalf("circles of twin 1: %v", got)
+	}
+	wantCodes(t, block(t, app, 2, a.tx(&RemoveMember{Circle: 1, Twin: 1, Member: 2})), []uint32{0})
+	if got := circlesOf(t, app, 2, ""); len(got) != 2 || got[2] != RoleAdmin || got[3] != RoleOwner {
+		t.Fatalf("circles of twin 2 after leaving circle 1: %v", got)
+	}
+	wantCodes(t, block(t, app, 3, a.tx(&DeleteCircle{Circle: 2, Twin: 1})), []uint32{0})
+	if got := circlesOf(t, app, 2, ""); len(got) != 1 || got[3] != RoleOwner {
+		t.Fatalf("circles of twin 2 after circle 2 went: %v", got)
+	}
+	if got := circlesOf(t, app, 1, ""); len(got) != 1 || got[1] != RoleOwner {
+		t.Fatalf("circles of twin 1 after circle 2 went: %v", got)
+	}
+	if got := circlesOf(t, app, 9, ""); len(got) != 0 {
+		t.Fatalf("circles of an unknown twin: %v", got)
 	}
 }

@@ -112,6 +112,13 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 			return res, err
 		}
 		return a.listVia(imm, res, keyOf(prefixMember, be64(id)), req.Prove, nil, from, limit)
+	case len(parts) == 3 && parts[0] == "circles" && parts[1] == "twin":
+		id, err := parseID(arg(2))
+		if err != nil {
+			return res, err
+		}
+		// The index entries themselves: twin | circle → role, each proven.
+		return a.listVia(imm, res, keyOf(prefixTwinCircle, be64(id)), req.Prove, nil, from, limit)
 	case len(parts) == 2 && parts[0] == "audit":
 		id, err := parseID(arg(1))
 		if err != nil {
@@ -150,7 +157,7 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	return res, refuse(CodeInvalid, "unknown query path %q", req.Path)
 }
 
-// page reads the from= (first twin id or audit sequence) and limit= (at most maxListLimit,
+// page reads the from= (first twin id, circle id or audit sequence) and limit= (at most maxListLimit,
 // default maxListLimit) parameters of a list query.
 func page(q url.Values) (from uint64, limit int, err error) {
 	limit = maxListLimit

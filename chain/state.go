@@ -63,7 +63,8 @@ func CircleKey(id uint64) []byte { return keyOf(prefixCircle, be64(id)) }
 // MemberKey is the state key of a twin's role in a circle.
 func MemberKey(circle, twin uint64) []byte { return keyOf(prefixMember, be64(circle), be64(twin)) }
 
-func twinCircleKey(twin, circle uint64) []byte {
+// TwinCircleKey is the state key of the index entry recording twin's role in circle, under the twin.
+func TwinCircleKey(twin, circle uint64) []byte {
 	return keyOf(prefixTwinCircle, be64(twin), be64(circle))
 }
 
@@ -104,6 +105,12 @@ type Circle struct {
 type Member struct {
 	Twin uint64 `json:"twin"`
 	Role Role   `json:"role"`
+}
+
+// Membership is one circle a twin belongs to, with its role there.
+type Membership struct {
+	Circle uint64 `json:"circle"`
+	Role   Role   `json:"role"`
 }
 
 // NameEntry is a public address-book entry: a name pointing at a twin, published by the twin's

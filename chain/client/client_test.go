@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -254,6 +255,69 @@ func TestDevChain(t *testing.T) {
 		bal, err := c.Balance(ctx, stranger.Account())
 		if err != nil || bal.Balance != 1000 {
 			t.Fatalf("stranger balance %+v, %v", bal, err)
+		}
+	})
+
+	t.Run("circles of a twin", func(t *testing.T) {
+		_, ownerKey := key(51)
+		_, memberKey := key(52)
+		_, pnic := key(53)
+		owner := register(ctx, t, c, dev, &chain.RegisterTwin{Key: ownerKey, PNIC: pnic})
+		member := register(ctx, t, c, dev, &chain.RegisterTwin{Key: memberKey, PNIC: pnic})
+		c1, c2 := createCircle(ctx, t, c, dev, owner), createCircle(ctx, t, c, dev, owner)
+		for _, m := range []chain.Msg{
+			&chain.SetMember{Circle: c1, Twin: owner, Member: member, Role: chain.RoleMember},
+			&chain.SetMember{Circle: c2, Twin: owner, Member: member, Role: chain.RoleAdmin},
+		} {
+			if _, err := c.Submit(ctx, dev, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := c.CirclesOfTwin(ctx, member)
+		want := []chain.Membership{{Circle: c1, Role: chain.RoleMember}, {Circle: c2, Role: chain.RoleAdmin}}
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("circles of twin %d: %+v, %v; want %+v", member, got, err, want)
+		}
+		path := fmt.Sprintf("circles/twin/%d?from=0", member)
+		a, err := c.query(ctx, path, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.circlesOf(member, 0); err != nil {
+			t.Fatalf("untampered answer: %v", err)
+		}
+		l, err := chain.DecodeList(a.Value)
+		if err != nil || len(l) != 2 {
+			t.Fatalf("answer list %d entries, %v", len(l), err)
+		}
+		promoted := slices.Clone(l)
+		promoted[0] = chain.Entry{Key: l[0].Key, Value: []byte{byte(chain.RoleOwner)}}
+		forged := a
+		forged.Value = promoted.Encode()
+		if _, err := forged.circlesOf(member, 0); !errors.Is(err, ErrBadProof) {
+			t.Errorf("forged role: %v, want ErrBadProof", err)
+		}
+		dropped := a
+		dropped.Value = l[1:].Encode()
+		if _, err := dropped.circlesOf(member, 0); !errors.Is(err, ErrBadProof) {
+			t.Errorf("entry dropped, proof kept: %v, want ErrBadProof", err)
+		}
+		if _, err := a.circlesOf(owner, 0); !errors.Is(err, ErrBadProof) {
+			t.Errorf("another twin's circles: %v, want ErrBadProof", err)
+		}
+		if _, err := a.circlesOf(member, c2); !errors.Is(err, ErrBadProof) {
+			t.Errorf("entries before from: %v, want ErrBadProof", err)
+		}
+		if _, err := c.Submit(ctx, dev, &chain.RemoveMember{Circle: c1, Twin: owner, Member: member}); err != nil {
+			t.Fatal(err)
+		}
+		got, err = c.CirclesOfTwin(ctx, member)
+		if err != nil || !slices.Equal(got, want[1:]) {
+			t.Fatalf("circles of twin %d after leaving circle %d: %+v, %v", member, c1, got, err)
+		}
+		got, err = c.CirclesOfTwin(ctx, owner)
+		if err != nil || len(got) != 2 || got[0].Role != chain.RoleOwner || got[1].Role != chain.RoleOwner {
+			t.Fatalf("circles of owner twin %d: %+v, %v", owner, got, err)
 		}
 	})
 

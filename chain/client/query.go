@@ -292,6 +292,43 @@ func (c *Client) CircleMembers(ctx context.Context, circle uint64) ([]chain.Memb
 	}
 }
 
+// CirclesOfTwin returns the circles a twin belongs to and its role in each, in circle id order,
+// each proven (page by page, as TwinsByPNIC).
+func (c *Client) CirclesOfTwin(ctx context.Context, twin uint64) ([]chain.Membership, error) {
+	var out []chain.Membership
+	for from := uint64(0); ; {
+		a, err := c.query(ctx, fmt.Sprintf("circles/twin/%d?from=%d", twin, from), 0)
+		if err != nil {
+			return nil, fmt.Errorf("circles of twin %d: %w", twin, err)
+		}
+		l, err := a.circlesOf(twin, from)
+		if err != nil {
+			return nil, fmt.Errorf("circles of twin %d: %w", twin, err)
+		}
+		out = append(out, l...)
+		if len(l) < pageSize {
+			return out, nil
+		}
+		from = out[len(out)-1].Circle + 1
+	}
+}
+
+// circlesOf checks a circles/twin answer: every entry proven, under the twin, from circle from on.
+func (a answer) circlesOf(twin, from uint64) ([]chain.Membership, error) {
+	l, err := a.list(chain.TwinCircleKey(twin, 0)[:9])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]chain.Membership, 0, len(l))
+	for _, e := range l {
+		if len(e.Key) != 17 || len(e.Value) != 1 || be(e.Key[9:]) < from {
+			return nil, fmt.Errorf("circle entry %x: %w", e.Key, ErrBadProof)
+		}
+		out = append(out, chain.Membership{Circle: be(e.Key[9:]), Role: chain.Role(e.Value[0])})
+	}
+	return out, nil
+}
+
 func be(b []byte) (v uint64) {
 	for _, x := range b {
 		v = v<<8 | uint64(x)

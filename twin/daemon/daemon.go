@@ -265,7 +265,7 @@ func register(ctx context.Context, cfg Config, d directory.Directory, k seal.Twi
 	return nil
 }
 
-// circleIndex is where a twin on the chain remembers its circles' chain ids.
+// circleIndex is where a twin on the chain caches its circles' chain ids (the chain has them too).
 func circleIndex(dataDir string) string { return filepath.Join(dataDir, "chain-circles.json") }
 
 // chainIdentity loads the twin's keys, or on first start makes them and registers the twin on the

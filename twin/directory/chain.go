@@ -21,8 +21,9 @@ import (
 // cached until the chain reports a change; registrations, updates, circles and audit events are
 // transactions signed by the owner's account.
 //
-// The chain numbers circles and lists no twin's circles, so the twin remembers the ids of those it
-// made, by name, in a small index file; their members live on the chain. Members are read with
+// The chain numbers circles; the twin keeps the ids of those it owns, by name, in a small index
+// file that is only a cache: the chain's proven list of the twin's circles (circles/twin/<id>)
+// rebuilds it when it is lost or misses a name, and drops names of circles the twin no longer owns. Members are read with
 // proofs and kept for memberTTL (dropped at once when this twin changes the circle), since every
 // chunk request for a file shared with a circle asks who is in it.
 type Chain struct {
@@ -155,8 +156,62 @@ func (d *Chain) loadIndex() (map[string]uint64, error) {
 	return all, nil
 }
 
-// circleID returns the chain id of one of the twin's circles.
-func (d *Chain) circleID(twin uint64, circle string) (uint64, error) {
+// synced reads the index and makes the twin's part of it what the chain proves: the circles the
+// twin owns, by name (the lowest id when names repeat), writing the file back if that changed.
+// The caller holds d.mu.
+func (d *Chain) synced(ctx context.Context, twin uint64) (map[string]uint64, error) {
+	all, err := d.loadIndex()
+	if err != nil {
+		return nil, err
+	}
+	ms, err := d.c.CirclesOfTwin(ctx, twin)
+	if err != nil {
+		return nil, fmt.Errorf("directory: circles of twin %d on the chain: %w", twin, err)
+	}
+	owned := map[uint64]bool{}
+	for _, m := range ms {
+		if m.Role == chain.RoleOwner {
+			owned[m.Circle] = true
+		}
+	}
+	prefix := fmt.Sprintf("%d/", twin)
+	changed := false
+	known := map[uint64]bool{}
+	for k, id := range all {
+		if !strings.HasPrefix(k, prefix) {
+			continue
+		}
+		if !owned[id] {
+			delete(all, k)
+			changed = true
+			continue
+		}
+		known[id] = true
+	}
+	for _, m := range ms { // in circle id order
+		if !owned[m.Circle] || known[m.Circle] {
+			continue
+		}
+		ci, err := d.c.Circle(ctx, m.Circle)
+		if err != nil {
+			return nil, fmt.Errorf("directory: circle %d on the chain: %w", m.Circle, err)
+		}
+		if _, taken := all[circleKey(twin, ci.Name)]; !taken {
+			all[circleKey(twin, ci.Name)] = m.Circle
+			changed = true
+		}
+	}
+	if changed {
+		if err := writeJSON(d.index, all); err != nil {
+			return nil, err
+		}
+	}
+	return all, nil
+}
+
+// circleID returns the chain id of one of the twin's circles, from the index or, when the index
+// does not know the name, from the chain.
+func (d *Chain) circleID(ctx context.Context, twin uint64, circle string) (uint64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	all, err := d.loadIndex()
@@ -164,7 +219,13 @@ func (d *Chain) circleID(twin uint64, circle string) (uint64, error) {
 		return 0, err
 	}
 	id, ok := all[circleKey(twin, circle)]
-	if !ok {
+	if ok {
+		return id, nil
+	}
+	if all, err = d.synced(ctx, twin); err != nil {
+		return 0, err
+	}
+	if id, ok = all[circleKey(twin, circle)]; !ok {
 		return 0, fmt.Errorf("circle %q: %w", circle, ErrNoCircle)
 	}
 	return id, nil
@@ -213,7 +274,7 @@ func (d *Chain) submit(ctx context.Context, id uint64, m chain.Msg, what string)
 // SetCircle makes the circle on the chain hold exactly members, creating it if needed.
 func (d *Chain) SetCircle(ctx context.Context, twin uint64, circle string, members []uint64) error {
 	members = memberSet(twin, members)
-	id, err := d.circleID(twin, circle)
+	id, err := d.circleID(ctx, twin, circle)
 	if errors.Is(err, ErrNoCircle) {
 		_, err = d.CreateCircle(ctx, twin, circle, members)
 		return err
@@ -245,7 +306,7 @@ func (d *Chain) SetCircle(ctx context.Context, twin uint64, circle string, membe
 
 // Circle returns the members of one of the twin's circles, from the chain.
 func (d *Chain) Circle(ctx context.Context, twin uint64, circle string) ([]uint64, error) {
-	id, err := d.circleID(twin, circle)
+	id, err := d.circleID(ctx, twin, circle)
 	if errors.Is(err, ErrNoCircle) {
 		return nil, nil
 	}
@@ -255,10 +316,10 @@ func (d *Chain) Circle(ctx context.Context, twin uint64, circle string) ([]uint6
 	return d.chainMembers(ctx, twin, id)
 }
 
-// Circles lists the twin's circles, with their members from the chain.
+// Circles lists the twin's circles as the chain proves them, with their members from the chain.
 func (d *Chain) Circles(ctx context.Context, twin uint64) ([]Circle, error) {
 	d.mu.Lock()
-	all, err := d.loadIndex()
+	all, err := d.synced(ctx, twin)
 	d.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -301,7 +362,7 @@ func (d *Chain) CreateCircle(ctx context.Context, twin uint64, circle string, me
 func (d *Chain) create(ctx context.Context, twin uint64, circle string) (uint64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	all, err := d.loadIndex()
+	all, err := d.synced(ctx, twin)
 	if err != nil {
 		return 0, err
 	}
@@ -322,7 +383,7 @@ func (d *Chain) create(ctx context.Context, twin uint64, circle string) (uint64,
 
 // AddMember makes member a member of the circle on the chain.
 func (d *Chain) AddMember(ctx context.Context, twin uint64, circle string, member uint64) error {
-	id, err := d.circleID(twin, circle)
+	id, err := d.circleID(ctx, twin, circle)
 	if err != nil {
 		return err
 	}
@@ -332,7 +393,7 @@ func (d *Chain) AddMember(ctx context.Context, twin uint64, circle string, membe
 
 // RemoveMember takes member out of the circle on the chain.
 func (d *Chain) RemoveMember(ctx context.Context, twin uint64, circle string, member uint64) error {
-	id, err := d.circleID(twin, circle)
+	id, err := d.circleID(ctx, twin, circle)
 	if err != nil {
 		return err
 	}
@@ -342,7 +403,7 @@ func (d *Chain) RemoveMember(ctx context.Context, twin uint64, circle string, me
 
 // DeleteCircle deletes the circle on the chain and forgets its id.
 func (d *Chain) DeleteCircle(ctx context.Context, twin uint64, circle string) error {
-	id, err := d.circleID(twin, circle)
+	id, err := d.circleID(ctx, twin, circle)
 	if err != nil {
 		return err
 	}

@@ -109,4 +109,25 @@ func TestChainDirectory(t *testing.T) {
 	if m, err := again.Circle(ctx, 1, "friends"); err != nil || len(m) != 1 || m[0] != 2 {
 		t.Fatalf("circle after a restart: %v %v", m, err)
 	}
+	// A start that lost the index finds the twin's circles on the chain, makes none twice, and
+	// writes the index again; a name the chain does not back is dropped.
+	lost := filepath.Join(t.TempDir(), "chain-circles.json")
+	if err := writeJSON(lost, map[string]uint64{"1/ghost": 1 << 40, "2/theirs": 7}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := NewChain(c, k.Signing, lost)
+	if m, err := fresh.Circle(ctx, 1, "friends"); err != nil || len(m) != 1 || m[0] != 2 {
+		t.Fatalf("circle with the index lost: %v %v", m, err)
+	}
+	if _, err := fresh.CreateCircle(ctx, 1, "friends", nil); !errors.Is(err, ErrCircleExists) {
+		t.Fatalf("creating the lost circle again: %v, want ErrCircleExists", err)
+	}
+	got, err := fresh.Circles(ctx, 1)
+	if err != nil || len(got) != 1 || got[0].Name != "friends" || got[0].ChainID != all[0].ChainID {
+		t.Fatalf("circles with the index lost: %+v %v", got, err)
+	}
+	idx, err := fresh.loadIndex()
+	if err != nil || len(idx) != 2 || idx["1/friends"] != all[0].ChainID || idx["2/theirs"] != 7 {
+		t.Fatalf("rebuilt index %v %v", idx, err)
+	}
 }
