@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coder/websocket"
 	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/light"
@@ -25,7 +27,6 @@ import (
 	lighthttp "github.com/cometbft/cometbft/light/provider/http"
 	lightdb "github.com/cometbft/cometbft/light/store/db"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
-	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/freeflowuniverse/planetary/chain"
 )
@@ -251,49 +252,94 @@ func (c *Client) follows(ctx context.Context) bool {
 func (c *Client) watch(ctx context.Context, nudge, stale chan struct{}) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		ws, err := rpchttp.New(c.addr)
-		if err == nil {
-			err = ws.Start()
+		subscribed, err := c.watchOnce(ctx, nudge, stale)
+		if ctx.Err() != nil {
+			return
 		}
-		var ch <-chan ctypes.ResultEvent
-		if err == nil {
-			ch, err = ws.Subscribe(ctx, "planetary-client", "tm.event='NewBlockHeader'", 64)
-		}
-		if err != nil {
-			c.log.Debug("chain client: websocket", "err", err)
-			if ws != nil && ws.IsRunning() {
-				ws.Stop()
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, 5*time.Second)
+		if subscribed {
+			c.log.Info("chain client: websocket lost, dialling again", "err", err)
+			backoff = 100 * time.Millisecond
 			continue
 		}
-		backoff = 100 * time.Millisecond
-		select { // blocks may have come while it was down
+		c.log.Debug("chain client: websocket", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// watchOnce dials the node's websocket, subscribes to new block headers and nudges follow on
+// every event until the connection fails or follow reports it stale; subscribed tells whether it
+// got that far. The connection is its own: nothing redials behind its back. (CometBFT's
+// WSClient reconnects by itself, and stopping it while it does made its reader send on a
+// closed channel later: a panic that took the whole process down when the node restarted.)
+func (c *Client) watchOnce(ctx context.Context, nudge, stale chan struct{}) (subscribed bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	u := "ws" + strings.TrimPrefix(c.addr, "http") + "/websocket"
+	ws, _, err := websocket.Dial(ctx, u, nil)
+	if err != nil {
+		return false, fmt.Errorf("dial %s: %w", u, err)
+	}
+	defer ws.CloseNow()
+	ws.SetReadLimit(4 << 20)
+	req := `{"jsonrpc":"2.0","id":1,"method":"subscribe","params":{"query":"tm.event='NewBlockHeader'"}}`
+	if err := ws.Write(ctx, websocket.MessageText, []byte(req)); err != nil {
+		return false, fmt.Errorf("subscribe: %w", err)
+	}
+	_, b, err := ws.Read(ctx)
+	if err != nil {
+		return false, fmt.Errorf("subscribe: %w", err)
+	}
+	if err := rpcError(b); err != nil {
+		return false, fmt.Errorf("subscribe: %w", err)
+	}
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-stale:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	defer func() { cancel(); <-watched }()
+	for first := true; ; first = false {
+		// The first nudge is for blocks that may have come while it was down.
+		if !first {
+			_, b, err := ws.Read(ctx)
+			if err != nil {
+				return true, fmt.Errorf("read: %w", err)
+			}
+			if err := rpcError(b); err != nil { // the node ended the subscription
+				return true, err
+			}
+		}
+		select {
 		case nudge <- struct{}{}:
 		default:
 		}
-		for open := true; open; {
-			select {
-			case <-ctx.Done():
-				ws.Stop()
-				return
-			case <-stale:
-				open = false
-			case _, open = <-ch:
-				select {
-				case nudge <- struct{}{}:
-				default:
-				}
-			}
-		}
-		c.log.Info("chain client: websocket lost, dialling again")
-		ws.Stop()
 	}
+}
+
+// rpcError returns the error a JSON-RPC answer carries, if any.
+func rpcError(b []byte) error {
+	var ans struct {
+		Error *struct {
+			Message string `json:"message"`
+			Data    string `json:"data"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(b, &ans); err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	if ans.Error != nil {
+		return fmt.Errorf("node: %s %s", ans.Error.Message, ans.Error.Data)
+	}
+	return nil
 }
 
 func (c *Client) catchUp(ctx context.Context) error {

@@ -259,7 +259,12 @@ func (c *Client) setConn(cn *conn) {
 	}
 }
 
-// supervise reconnects whenever the connection drops, until Close.
+// reconnectReport is how often a reconnection that keeps failing is reported.
+const reconnectReport = 10 * time.Second
+
+// supervise reconnects whenever the connection drops, until Close. The first failed attempt and
+// then one every reconnectReport are logged with the number of attempts and the last error, so a
+// twin that cannot get back to its PNIC says so and why; a successful reconnection is logged too.
 func (c *Client) supervise(cn *conn) {
 	defer c.wg.Done()
 	for {
@@ -269,27 +274,43 @@ func (c *Client) supervise(cn *conn) {
 			return
 		}
 		c.log.Info("rmb client disconnected; reconnecting", "twin", c.cfg.Keys.ID)
-		delay := 20 * time.Millisecond
-		for {
-			ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
-			next, err := c.connect(ctx)
-			cancel()
-			if err == nil {
-				cn = next
-				c.setConn(cn)
-				break
-			}
-			if c.ctx.Err() != nil {
-				return
-			}
-			c.log.Debug("rmb client reconnect failed", "err", err)
-			select {
-			case <-time.After(delay):
-			case <-c.ctx.Done():
-				return
-			}
-			delay = min(delay*2, time.Second)
+		next, ok := c.reconnect()
+		if !ok {
+			return
 		}
+		cn = next
+	}
+}
+
+// reconnect dials until a connection is installed; it reports false once the client is closed.
+func (c *Client) reconnect() (*conn, bool) {
+	start := time.Now()
+	var reported time.Time
+	delay := 20 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+		next, err := c.connect(ctx)
+		cancel()
+		if err == nil {
+			c.setConn(next)
+			c.log.Info("rmb client reconnected", "twin", c.cfg.Keys.ID, "attempts", attempt,
+				"after", time.Since(start).Round(time.Millisecond))
+			return next, true
+		}
+		if c.ctx.Err() != nil {
+			return nil, false
+		}
+		if now := time.Now(); reported.IsZero() || now.Sub(reported) >= reconnectReport {
+			reported = now
+			c.log.Warn("rmb client cannot reconnect to the PNIC; still trying", "twin", c.cfg.Keys.ID,
+				"socket", c.cfg.Path, "attempts", attempt, "for", now.Sub(start).Round(time.Millisecond), "err", err)
+		}
+		select {
+		case <-time.After(delay):
+		case <-c.ctx.Done():
+			return nil, false
+		}
+		delay = min(delay*2, time.Second)
 	}
 }
 

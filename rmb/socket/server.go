@@ -253,7 +253,12 @@ func (e *authError) Error() string { return e.err.Error() }
 func (e *authError) Unwrap() error { return e.err }
 
 func (s *Server) authenticate(c net.Conn, r *bufio.Reader) (uint64, error) {
-	c.SetDeadline(time.Now().Add(s.cfg.AuthTimeout))
+	// The whole login, the twin's lookup included, ends by the deadline: a resolver that does not
+	// answer (its chain node gone) must not hold a login, nor Close, forever.
+	deadline := time.Now().Add(s.cfg.AuthTimeout)
+	ctx, cancel := context.WithDeadline(s.ctx, deadline)
+	defer cancel()
+	c.SetDeadline(deadline)
 	defer c.SetDeadline(time.Time{})
 	challenge := make([]byte, 32)
 	if _, err := rand.Read(challenge); err != nil {
@@ -278,10 +283,16 @@ func (s *Server) authenticate(c net.Conn, r *bufio.Reader) (uint64, error) {
 	a, _ := in.Auth()
 	sig, _ := a.Signature()
 	twin := a.Twin()
-	info, err := s.cfg.Bus.Resolver().Resolve(context.Background(), twin)
+	info, err := s.cfg.Bus.Resolver().Resolve(ctx, twin)
 	if err != nil {
-		s.refuse(c, in.Seq(), schema.ErrorCode_unknownTwin, fmt.Sprintf("twin %d: %v", twin, err))
-		return 0, &authError{"unknown twin", fmt.Errorf("twin %d: %w", twin, err)}
+		code := schema.ErrorCode_unknownTwin
+		reason := "unknown twin"
+		if !errors.Is(err, resolve.ErrUnknownTwin) {
+			code = ErrorCode(err) // the lookup failed: the twin may well be known
+			reason = "twin lookup failed"
+		}
+		s.refuse(c, in.Seq(), code, fmt.Sprintf("twin %d: %v", twin, err))
+		return 0, &authError{reason, fmt.Errorf("resolve twin %d: %w", twin, err)}
 	}
 	if !ed25519.Verify(info.SigningKey, frame.AuthMessage(challenge, twin), sig) {
 		s.refuse(c, in.Seq(), schema.ErrorCode_unauthenticated, "signature does not match the twin's key")
