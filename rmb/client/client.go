@@ -430,6 +430,16 @@ func (c *Client) callOn(ctx context.Context, cn *conn, fill func(schema.Frame) e
 		}
 		return ans, nil
 	case <-cn.done:
+		// The answer is read before the end of the connection: when both are there, select may
+		// pick either, and an answered call must not be reported as lost.
+		select {
+		case ans := <-ch:
+			if ans.Which() == schema.Frame_Which_error {
+				return ans, frameError(ans)
+			}
+			return ans, nil
+		default:
+		}
 		forget()
 		return schema.Frame{}, ErrDisconnected
 	case <-ctx.Done():
