@@ -80,7 +80,8 @@ func (m *links) listenTLS(u LinkURI) error {
 
 func (m *links) serveInboundTLS(raw net.Conn, listenPrio uint8) {
 	tuneTCP(raw, m.timeout)
-	tc := tls.Server(raw, m.tlsServer)
+	co := &coalescer{Conn: raw}
+	tc := tls.Server(co, m.tlsServer)
 	ctx, cancel := context.WithTimeout(m.ctx, linkHandshakeTimeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { raw.Close() }) // a handshake stalled past the timeout
@@ -101,7 +102,7 @@ func (m *links) serveInboundTLS(raw net.Conn, listenPrio uint8) {
 	l := &link{uri: "ptls://" + raw.RemoteAddr().String(), inbound: true, priority: max(listenPrio, pre[3])}
 	m.add(l)
 	defer m.remove(l)
-	err = m.serveTLS(l, tc, raw, key)
+	err = m.serveTLS(l, tc, co, key)
 	l.setDown(err)
 	m.log.Info("link down", "peer", shortKey(key), "uri", l.uri, "inbound", true, "err", err)
 }
@@ -117,7 +118,8 @@ func (m *links) dialTLS(l *link, u LinkURI) error {
 	}
 	tuneTCP(raw, m.timeout)
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	tc := tls.Client(raw, m.tlsClient)
+	co := &coalescer{Conn: raw}
+	tc := tls.Client(co, m.tlsClient)
 	key, err := tlsHandshake(ctx, tc)
 	if err == nil && u.Key != nil && !u.Key.Equal(key) {
 		err = fmt.Errorf("peer key %s, want %s", hex.EncodeToString(key), hex.EncodeToString(u.Key))
@@ -135,7 +137,7 @@ func (m *links) dialTLS(l *link, u LinkURI) error {
 		raw.Close()
 		return err
 	}
-	return m.serveTLS(l, tc, raw, key)
+	return m.serveTLS(l, tc, co, key)
 }
 
 // tlsHandshake runs the TLS handshake and returns the peer's node key.
@@ -173,8 +175,8 @@ func tuneTCP(c net.Conn, timeout time.Duration) {
 }
 
 // serveTLS runs the frames and liveness of an authenticated ptls:// link and hands it to the core.
-func (m *links) serveTLS(l *link, tc *tls.Conn, raw net.Conn, key ed25519.PublicKey) error {
-	c := newTLSConn(tc, raw, l, m.timeout)
+func (m *links) serveTLS(l *link, tc *tls.Conn, co *coalescer, key ed25519.PublicKey) error {
+	c := newTLSConn(tc, co, l, m.timeout)
 	var wg sync.WaitGroup
 	wg.Go(c.keepalive)
 	defer wg.Wait()
@@ -188,7 +190,8 @@ func (m *links) serveTLS(l *link, tc *tls.Conn, raw net.Conn, key ed25519.Public
 type tlsConn struct {
 	r       io.Reader // the TLS conn, read only by the core's reader
 	w       io.Writer // the TLS conn, written under wmu
-	raw     net.Conn
+	raw     net.Conn   // the TCP socket
+	co      *coalescer // between the TLS conn and the socket; nil in tests
 	l       *link
 	timeout time.Duration
 	start   time.Time
@@ -208,9 +211,9 @@ type tlsConn struct {
 	causeErr error
 }
 
-func newTLSConn(tc *tls.Conn, raw net.Conn, l *link, timeout time.Duration) *tlsConn {
+func newTLSConn(tc *tls.Conn, co *coalescer, l *link, timeout time.Duration) *tlsConn {
 	return &tlsConn{
-		r: tc, w: tc, raw: raw, l: l, timeout: timeout, start: time.Now(),
+		r: tc, w: tc, raw: co.Conn, co: co, l: l, timeout: timeout, start: time.Now(),
 		wbuf:  make([]byte, 0, frameHeaderLen+64<<10),
 		pongs: make(chan [pingLen]byte, 1),
 		done:  make(chan struct{}),
@@ -280,12 +283,21 @@ func (c *tlsConn) Write(p []byte) (int, error) {
 	return sent, nil
 }
 
-// writeFrameLocked writes one frame as one TLS write; the caller holds wmu.
+// writeFrameLocked writes one frame as one TLS write, its records in one socket write; the
+// caller holds wmu.
 func (c *tlsConn) writeFrameLocked(typ byte, body []byte) error {
 	n := len(body)
 	c.wbuf = append(c.wbuf[:0], typ, byte(n>>16), byte(n>>8), byte(n))
 	c.wbuf = append(c.wbuf, body...)
+	if c.co == nil {
+		_, err := c.w.Write(c.wbuf)
+		return err
+	}
+	c.co.hold()
 	_, err := c.w.Write(c.wbuf)
+	if ferr := c.co.flush(); err == nil {
+		err = ferr
+	}
 	return err
 }
 
@@ -373,3 +385,42 @@ func (c *tlsConn) RemoteAddr() net.Addr               { return c.raw.RemoteAddr(
 func (c *tlsConn) SetDeadline(t time.Time) error      { return c.raw.SetDeadline(t) }
 func (c *tlsConn) SetReadDeadline(t time.Time) error  { return c.raw.SetReadDeadline(t) }
 func (c *tlsConn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
+
+// coalescer sits between a TLS conn and its socket: between hold and flush it gathers the
+// records of one frame (a 64 KiB frame is five records) into one socket write, so the kernel
+// sends large segments and is entered once per frame. Outside hold it writes through.
+type coalescer struct {
+	net.Conn
+	mu      sync.Mutex
+	holding bool
+	buf     []byte
+}
+
+func (c *coalescer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.holding {
+		c.buf = append(c.buf, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *coalescer) hold() {
+	c.mu.Lock()
+	c.holding = true
+	c.mu.Unlock()
+}
+
+// flush writes what was gathered since hold and writes through again.
+func (c *coalescer) flush() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.holding = false
+	if len(c.buf) == 0 {
+		return nil
+	}
+	_, err := c.Conn.Write(c.buf)
+	c.buf = c.buf[:0]
+	return err
+}
