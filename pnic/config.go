@@ -22,7 +22,9 @@ import (
 
 // Defaults used when neither the config file nor a flag says otherwise.
 const (
+	// DefaultListen is the quic:// listener; DefaultTLSListen the ptls:// one on the same port.
 	DefaultListen      = "quic://[::]:9651"
+	DefaultTLSListen   = "ptls://[::]:9651"
 	DefaultHTTP        = "127.0.0.1:9652"
 	DefaultTUNName     = "pnic0"
 	DefaultKernelMTU   = 65535
@@ -99,7 +101,7 @@ func (c Config) WithDefaults() Config {
 		c.DataDir = filepath.Join(home, ".planetary", "pnic")
 	}
 	if c.Listen == nil {
-		c.Listen = []string{DefaultListen}
+		c.Listen = []string{DefaultTLSListen, DefaultListen}
 	}
 	if c.TUN == "" {
 		c.TUN = string(tun.ModeAuto)
