@@ -214,7 +214,7 @@ type tlsConn struct {
 func newTLSConn(tc *tls.Conn, co *coalescer, l *link, timeout time.Duration) *tlsConn {
 	return &tlsConn{
 		r: tc, w: tc, raw: co.Conn, co: co, l: l, timeout: timeout, start: time.Now(),
-		wbuf:  make([]byte, 0, frameHeaderLen+64<<10),
+		wbuf:  make([]byte, 0, frameHeaderLen+copyBelow),
 		pongs: make(chan [pingLen]byte, 1),
 		done:  make(chan struct{}),
 	}
@@ -288,18 +288,27 @@ func (c *tlsConn) Write(p []byte) (int, error) {
 func (c *tlsConn) writeFrameLocked(typ byte, body []byte) error {
 	n := len(body)
 	c.wbuf = append(c.wbuf[:0], typ, byte(n>>16), byte(n>>8), byte(n))
-	c.wbuf = append(c.wbuf, body...)
-	if c.co == nil {
+	if c.co == nil || n < copyBelow {
+		c.wbuf = append(c.wbuf, body...)
 		_, err := c.w.Write(c.wbuf)
 		return err
 	}
+	// A large body goes as records of its own behind a 4-byte one, rather than copied
+	// behind its header; the coalescer still hands all of them to the socket at once.
 	c.co.hold()
 	_, err := c.w.Write(c.wbuf)
+	if err == nil {
+		_, err = c.w.Write(body)
+	}
 	if ferr := c.co.flush(); err == nil {
 		err = ferr
 	}
 	return err
 }
+
+// copyBelow is the body size under which a frame is copied behind its header into one TLS
+// record: below it the copy costs less than a record of its own for the header.
+const copyBelow = 4096
 
 func (c *tlsConn) writeFrame(typ byte, body []byte) error {
 	c.wmu.Lock()

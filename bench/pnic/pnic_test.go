@@ -324,6 +324,14 @@ func wgStart(t *testing.T, a, b *testnet.Host) []*testnet.Proc {
 	return procs
 }
 
+func fmtRatios(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprintf("%.3f", x)
+	}
+	return "[" + strings.Join(s, " ") + "]"
+}
+
 func fmtRuns(v []float64) string {
 	s := make([]string, len(v))
 	for i, x := range v {
@@ -441,7 +449,7 @@ func TestBenchUserspaceThroughput(t *testing.T) {
 		}
 	}
 	for i, s := range all {
-		report(t, "throughput %-38s median %5.2f Gbit/s  runs %v  × loopback TCP %.3f %v", s.name, median(s.gbps), fmtRuns(s.gbps), median(ratios[i]), fmtRuns(ratios[i]))
+		report(t, "throughput %-38s median %5.2f Gbit/s  runs %v  × loopback TCP %.3f %v", s.name, median(s.gbps), fmtRuns(s.gbps), median(ratios[i]), fmtRatios(ratios[i]))
 	}
 }
 
