@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -204,3 +205,50 @@ func FuzzTLSLinkFrames(f *testing.F) {
 type nopConn struct{ net.Conn }
 
 func (nopConn) Close() error { return nil }
+
+// TestTLSLinkRefusals: garbage on the ptls:// port, a TLS client speaking another protocol and
+// a dialer pinning another key are all refused without harm, and a proper link comes up after.
+func TestTLSLinkRefusals(t *testing.T) {
+	a := startTLSNode(t, DefaultLinkTimeout)
+	addr := a.TLSLinkAddrs()[0].String()
+	buf := make([]byte, 4096)
+	for i := range 20 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rand.Read(buf)
+		if i%2 == 0 {
+			copy(buf, []byte{0x16, 0x03, 0x01, 0x02, 0x00}) // looks like a TLS handshake record
+		}
+		c.Write(buf[:1+i*200])
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.Copy(io.Discard, c); err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("garbage connection %d left open", i)
+		}
+		c.Close()
+	}
+
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	cert, err := nodecert.Certificate(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tls.Dial("tcp", addr, &tls.Config{Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true, NextProtos: []string{"h2"}})
+	if err == nil {
+		t.Fatal("a TLS client asking for h2 completed the handshake")
+	}
+
+	other, _, _ := ed25519.GenerateKey(rand.Reader)
+	wrong := startTLSNode(t, DefaultLinkTimeout, "ptls://"+addr+"?key="+hex.EncodeToString(other))
+	waitFor(t, 10*time.Second, "the pinned-key refusal", func() bool {
+		s := status(t, wrong)
+		return len(s.Peers) == 1 && len(s.Peers[0].Links) == 1 && strings.Contains(s.Peers[0].Links[0].LastError, "want "+hex.EncodeToString(other))
+	})
+	if wrong.Ready() {
+		t.Fatal("a link came up to a peer with another key than the pinned one")
+	}
+
+	b := startTLSNode(t, DefaultLinkTimeout, "ptls://"+addr)
+	waitFor(t, 10*time.Second, "a link after the refusals", func() bool { return a.Ready() && b.Ready() })
+}
