@@ -188,8 +188,8 @@ func (m *links) serveTLS(l *link, tc *tls.Conn, co *coalescer, key ed25519.Publi
 // keepalive loop pings every timeout/4 and closes the link when nothing at all has arrived
 // for the timeout. Only the keepalive loop writes pongs, so a reader never waits on a writer.
 type tlsConn struct {
-	r       io.Reader // the TLS conn, read only by the core's reader
-	w       io.Writer // the TLS conn, written under wmu
+	r       io.Reader  // the TLS conn, read only by the core's reader
+	w       io.Writer  // the TLS conn, written under wmu
 	raw     net.Conn   // the TCP socket
 	co      *coalescer // between the TLS conn and the socket; nil in tests
 	l       *link
