@@ -22,7 +22,9 @@ import (
 
 // Defaults used when neither the config file nor a flag says otherwise.
 const (
+	// DefaultListen is the quic:// listener; DefaultTLSListen the ptls:// one on the same port.
 	DefaultListen      = "quic://[::]:9651"
+	DefaultTLSListen   = "ptls://[::]:9651"
 	DefaultHTTP        = "127.0.0.1:9652"
 	DefaultTUNName     = "pnic0"
 	DefaultKernelMTU   = 65535
@@ -36,7 +38,7 @@ const (
 type Config struct {
 	// DataDir holds the node key and the state of the services on it.
 	DataDir string `yaml:"data"`
-	// Listen are the URIs peers dial (quic:// handled by the PNIC, others by yggdrasil).
+	// Listen are the URIs peers dial (quic:// and ptls:// handled by the PNIC, others by yggdrasil).
 	Listen []string `yaml:"listen"`
 	// Peers are the URIs to dial; several may reach the same peer over different paths.
 	Peers []string `yaml:"peers"`
@@ -99,7 +101,7 @@ func (c Config) WithDefaults() Config {
 		c.DataDir = filepath.Join(home, ".planetary", "pnic")
 	}
 	if c.Listen == nil {
-		c.Listen = []string{DefaultListen}
+		c.Listen = []string{DefaultTLSListen, DefaultListen}
 	}
 	if c.TUN == "" {
 		c.TUN = string(tun.ModeAuto)
@@ -170,7 +172,7 @@ func (c Config) Validate() error {
 type LinkURI struct {
 	// URL is the URI as given.
 	URL *url.URL
-	// Scheme is quic, tls, tcp, ws, wss or unix.
+	// Scheme is quic or ptls (the PNIC's own links), or tls, tcp, ws, wss or unix (yggdrasil's).
 	Scheme string
 	// Key is the pinned peer key from key=, if any.
 	Key ed25519.PublicKey
@@ -189,7 +191,7 @@ func ParseLinkURI(s string, peer bool) (LinkURI, error) {
 	}
 	l := LinkURI{URL: u, Scheme: strings.ToLower(u.Scheme)}
 	switch l.Scheme {
-	case "quic", "tls", "tcp", "ws", "wss":
+	case "quic", "ptls", "tls", "tcp", "ws", "wss":
 		host, port, err := net.SplitHostPort(u.Host)
 		if err != nil {
 			return l, fmt.Errorf("%q: want %s://host:port: %v", s, l.Scheme, err)
@@ -207,7 +209,7 @@ func ParseLinkURI(s string, peer bool) (LinkURI, error) {
 	case "":
 		return l, fmt.Errorf("%q: missing scheme (want quic://host:port)", s)
 	default:
-		return l, fmt.Errorf("%q: unknown scheme %q (want quic, tls, tcp, ws, wss or unix)", s, u.Scheme)
+		return l, fmt.Errorf("%q: unknown scheme %q (want quic, ptls, tls, tcp, ws, wss or unix)", s, u.Scheme)
 	}
 	q := u.Query()
 	if k := q.Get("key"); k != "" {

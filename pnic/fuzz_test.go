@@ -79,7 +79,7 @@ func prefixOf(r *router) netip.Prefix {
 
 // FuzzParseLinkURI: no input makes the URI parser panic.
 func FuzzParseLinkURI(f *testing.F) {
-	for _, s := range []string{"quic://10.0.0.1:9651", "quic://[::1]:1?key=00&priority=9", "unix:///x", "tls://:1", "%", "quic://a:b:c"} {
+	for _, s := range []string{"quic://10.0.0.1:9651", "ptls://[::1]:9651", "quic://[::1]:1?key=00&priority=9", "unix:///x", "tls://:1", "%", "quic://a:b:c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

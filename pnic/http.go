@@ -88,9 +88,7 @@ func (n *Node) Status() Status {
 		Listen:  []string{},
 		Peers:   []PeerStatus{},
 	}
-	for _, a := range n.links.listenAddrs() {
-		s.Listen = append(s.Listen, "quic://"+a.String())
-	}
+	s.Listen = append(s.Listen, n.links.listenURIs()...)
 	all := n.links.snapshot()
 	for _, p := range n.core.GetPeers() {
 		ls := LinkStatus{

@@ -47,7 +47,7 @@ type link struct {
 
 	mu      sync.Mutex
 	key     ed25519.PublicKey
-	conn    *quic.Conn
+	sess    session
 	up      bool
 	since   time.Time
 	lastErr string
@@ -85,15 +85,15 @@ func (l *link) status() LinkStatus {
 	if !l.since.IsZero() {
 		s.Since = l.since.UTC().Format(time.RFC3339)
 	}
-	if l.up && l.conn != nil {
-		s.LatencyMS = float64(l.conn.ConnectionStats().SmoothedRTT.Microseconds()) / 1000
+	if l.up && l.sess != nil {
+		s.LatencyMS = float64(l.sess.rtt().Microseconds()) / 1000
 	}
 	return s
 }
 
-func (l *link) setUp(conn *quic.Conn, key ed25519.PublicKey) {
+func (l *link) setUp(sess session, key ed25519.PublicKey) {
 	l.mu.Lock()
-	l.conn, l.key, l.up, l.since, l.lastErr = conn, key, true, time.Now(), ""
+	l.sess, l.key, l.up, l.since, l.lastErr = sess, key, true, time.Now(), ""
 	l.mu.Unlock()
 }
 
@@ -105,23 +105,38 @@ func (l *link) setDown(err error) (wasUp bool) {
 		l.downs++
 		l.since = time.Now()
 	}
-	l.up, l.conn = false, nil
+	l.up, l.sess = false, nil
 	if err != nil {
 		l.lastErr = err.Error()
 	}
 	return wasUp
 }
 
-// links dials and accepts the PNIC's QUIC links and hands each to the yggdrasil core.
-// Liveness is QUIC's: keepalives every timeout/4, and a link silent for the timeout is
-// closed, which makes the core move traffic to the next link to that peer at once.
+// session is a link's live connection: its round-trip time and a way to end it.
+type session interface {
+	rtt() time.Duration
+	shutdown(reason string)
+}
+
+// quicSession is the session of a quic:// link.
+type quicSession struct{ qc *quic.Conn }
+
+func (s quicSession) rtt() time.Duration     { return s.qc.ConnectionStats().SmoothedRTT }
+func (s quicSession) shutdown(reason string) { s.qc.CloseWithError(0, reason) }
+
+// links dials and accepts the PNIC's own links (quic:// and ptls://) and hands each to the
+// yggdrasil core. Liveness is the PNIC's: keepalives every timeout/4, and a link silent for
+// the timeout is closed, which makes the core move traffic to the next link to that peer at once.
 type links struct {
 	log       *slog.Logger
 	core      *core.Core
 	key       ed25519.PrivateKey
 	server    *tls.Config
 	client    *tls.Config
+	tlsServer *tls.Config
+	tlsClient *tls.Config
 	quic      *quic.Config
+	timeout   time.Duration
 	redialMax time.Duration
 
 	ctx    context.Context
@@ -131,6 +146,7 @@ type links struct {
 	mu        sync.Mutex
 	all       map[*link]struct{}
 	listeners []io.Closer
+	bound     []listenAddr
 	ups       atomic.Int64
 }
 
@@ -147,6 +163,7 @@ func newLinks(log *slog.Logger, c *core.Core, key ed25519.PrivateKey, timeout, r
 		log:       log,
 		core:      c,
 		key:       key,
+		timeout:   timeout,
 		redialMax: redialMax,
 		all:       make(map[*link]struct{}),
 		server: &tls.Config{
@@ -175,12 +192,39 @@ func newLinks(log *slog.Logger, c *core.Core, key ed25519.PrivateKey, timeout, r
 			MaxIncomingUniStreams:          -1,
 		},
 	}
+	m.tlsServer, m.tlsClient = tlsLinkConfig(m.server), tlsLinkConfig(m.client)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	return m, nil
 }
 
-// listen opens a QUIC listener on a quic:// URI.
+// listenAddr is one bound listener: its scheme and address.
+type listenAddr struct {
+	scheme string
+	addr   net.Addr
+}
+
+// ownsScheme reports whether the PNIC runs links of this scheme itself (the rest go to yggdrasil).
+func ownsScheme(scheme string) bool { return scheme == "quic" || scheme == "ptls" }
+
+// listen opens a listener for one of the PNIC's own link schemes.
 func (m *links) listen(u LinkURI) error {
+	if u.Scheme == "ptls" {
+		return m.listenTLS(u)
+	}
+	return m.listenQUIC(u)
+}
+
+// dial keeps an outbound link of one of the PNIC's own schemes up.
+func (m *links) dial(u LinkURI) {
+	once := m.dialQUIC
+	if u.Scheme == "ptls" {
+		once = m.dialTLS
+	}
+	m.keepDialing(u, once)
+}
+
+// listenQUIC opens a QUIC listener on a quic:// URI.
+func (m *links) listenQUIC(u LinkURI) error {
 	addr, err := net.ResolveUDPAddr("udp", u.URL.Host)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", u.URL, err)
@@ -197,6 +241,7 @@ func (m *links) listen(u LinkURI) error {
 	}
 	m.mu.Lock()
 	m.listeners = append(m.listeners, ln, tr, pc)
+	m.bound = append(m.bound, listenAddr{"quic", pc.LocalAddr()})
 	m.mu.Unlock()
 	m.log.Info("listening for links", "uri", u.URL.String(), "addr", pc.LocalAddr().String())
 	m.wg.Go(func() {
@@ -211,15 +256,26 @@ func (m *links) listen(u LinkURI) error {
 	return nil
 }
 
-// listenAddrs returns the bound addresses of the QUIC listeners.
-func (m *links) listenAddrs() []net.Addr {
+// listenAddrs returns the bound addresses of the listeners of one scheme.
+func (m *links) listenAddrs(scheme string) []net.Addr {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []net.Addr
-	for _, c := range m.listeners {
-		if pc, ok := c.(net.PacketConn); ok {
-			out = append(out, pc.LocalAddr())
+	for _, b := range m.bound {
+		if b.scheme == scheme {
+			out = append(out, b.addr)
 		}
+	}
+	return out
+}
+
+// listenURIs returns every bound listener as a URI.
+func (m *links) listenURIs() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.bound))
+	for _, b := range m.bound {
+		out = append(out, b.scheme+"://"+b.addr.String())
 	}
 	return out
 }
@@ -248,14 +304,14 @@ func (m *links) serveInbound(qc *quic.Conn, listenPrio uint8) {
 	l := &link{uri: "quic://" + qc.RemoteAddr().String(), inbound: true, priority: max(listenPrio, pre[3])}
 	m.add(l)
 	defer m.remove(l)
-	err = m.serve(l, qc, st, key)
+	err = m.serveQUIC(l, qc, st, key)
 	l.setDown(err)
 	m.log.Info("link down", "peer", shortKey(key), "uri", l.uri, "inbound", true, "err", err)
 }
 
-// dial keeps an outbound link up: it dials, serves until the link dies, and redials with
-// a backoff from 250 ms doubling to redialMax.
-func (m *links) dial(u LinkURI) {
+// keepDialing keeps an outbound link up: it dials, serves until the link dies, and redials
+// with a backoff from 250 ms doubling to redialMax.
+func (m *links) keepDialing(u LinkURI, dialOnce func(*link, LinkURI) error) {
 	l := &link{uri: u.URL.String(), priority: u.Priority, pinned: u.Key}
 	m.add(l)
 	m.wg.Go(func() {
@@ -264,7 +320,7 @@ func (m *links) dial(u LinkURI) {
 		var lastLogged string
 		for m.ctx.Err() == nil {
 			start := time.Now()
-			err := m.dialOnce(l, u)
+			err := dialOnce(l, u)
 			if m.ctx.Err() != nil {
 				return
 			}
@@ -289,7 +345,7 @@ func (m *links) dial(u LinkURI) {
 	})
 }
 
-func (m *links) dialOnce(l *link, u LinkURI) error {
+func (m *links) dialQUIC(l *link, u LinkURI) error {
 	raddr, err := net.ResolveUDPAddr("udp", u.URL.Host)
 	if err != nil {
 		return fmt.Errorf("resolve %s: %w", u.URL.Host, err)
@@ -331,25 +387,30 @@ func (m *links) dialOnce(l *link, u LinkURI) error {
 		qc.CloseWithError(1, "preamble")
 		return fmt.Errorf("write preamble: %w", err)
 	}
-	return m.serve(l, qc, st, key)
+	return m.serveQUIC(l, qc, st, key)
+}
+
+// serveQUIC hands an authenticated QUIC link to the core and blocks while it lives.
+func (m *links) serveQUIC(l *link, qc *quic.Conn, st *quic.Stream, key ed25519.PublicKey) error {
+	conn := &linkConn{Stream: st, qc: qc, l: l}
+	return m.serve(l, quicSession{qc}, conn, key, func() error { return context.Cause(qc.Context()) })
 }
 
 // serve hands an authenticated link to the core and blocks while it lives; the caller marks
-// the link down afterwards.
-func (m *links) serve(l *link, qc *quic.Conn, st *quic.Stream, key ed25519.PublicKey) error {
+// the link down afterwards. cause names why the connection ended, when it knows.
+func (m *links) serve(l *link, sess session, conn net.Conn, key ed25519.PublicKey, cause func() error) error {
 	if key.Equal(m.key.Public().(ed25519.PublicKey)) {
-		qc.CloseWithError(1, "link to self")
+		sess.shutdown("link to self")
 		return errors.New("link to self")
 	}
-	l.setUp(qc, key)
+	l.setUp(sess, key)
 	m.ups.Add(1)
 	defer m.ups.Add(-1)
 	m.log.Info("link up", "peer", shortKey(key), "uri", l.uri, "inbound", l.inbound, "priority", l.priority)
-	conn := &linkConn{Stream: st, qc: qc, l: l}
 	err := m.core.HandleConn(key, conn, l.priority)
-	qc.CloseWithError(0, "link closed")
-	if cause := context.Cause(qc.Context()); cause != nil && !errors.Is(cause, context.Canceled) {
-		err = cause
+	sess.shutdown("link closed")
+	if c := cause(); c != nil && !errors.Is(c, context.Canceled) {
+		err = c
 	}
 	if err == nil {
 		err = io.EOF
@@ -396,8 +457,8 @@ func (m *links) close() {
 	}
 	for l := range m.all {
 		l.mu.Lock()
-		if l.conn != nil {
-			l.conn.CloseWithError(0, "shutting down")
+		if l.sess != nil {
+			l.sess.shutdown("shutting down")
 		}
 		l.mu.Unlock()
 	}

@@ -1,6 +1,7 @@
-// Package pnic is the Planetary NIC: a yggdrasil node with its key, its QUIC links to peers
-// (several per peer, with fast failover), the single overlay reader that feeds the packet
-// device and the RMB, and the health, status and metrics HTTP server.
+// Package pnic is the Planetary NIC: a yggdrasil node with its key, its own links to peers
+// (quic://, or ptls:// for TLS over TCP; several per peer, with fast failover), the single
+// overlay reader that feeds the packet device and the RMB, and the health, status and
+// metrics HTTP server.
 package pnic
 
 import (
@@ -142,7 +143,7 @@ func (n *Node) startDevice() error {
 func (n *Node) startLinks() error {
 	for _, s := range n.cfg.Listen {
 		u, _ := ParseLinkURI(s, false)
-		if u.Scheme == "quic" {
+		if ownsScheme(u.Scheme) {
 			if err := n.links.listen(u); err != nil {
 				return err
 			}
@@ -155,7 +156,7 @@ func (n *Node) startLinks() error {
 	}
 	for _, s := range n.cfg.Peers {
 		u, _ := ParseLinkURI(s, true)
-		if u.Scheme == "quic" {
+		if ownsScheme(u.Scheme) {
 			n.links.dial(u)
 			continue
 		}
@@ -218,8 +219,11 @@ func (n *Node) HTTPAddr() net.Addr {
 	return n.httpLn.Addr()
 }
 
-// LinkAddrs are the bound addresses of the QUIC link listeners.
-func (n *Node) LinkAddrs() []net.Addr { return n.links.listenAddrs() }
+// LinkAddrs are the bound addresses of the quic:// link listeners.
+func (n *Node) LinkAddrs() []net.Addr { return n.links.listenAddrs("quic") }
+
+// TLSLinkAddrs are the bound addresses of the ptls:// link listeners.
+func (n *Node) TLSLinkAddrs() []net.Addr { return n.links.listenAddrs("ptls") }
 
 // Ready reports whether at least one link is up.
 func (n *Node) Ready() bool {

@@ -331,6 +331,7 @@ func TestParseLinkURI(t *testing.T) {
 	good := []string{
 		"quic://10.0.0.1:9651",
 		"quic://[fd00::1]:9651?priority=3",
+		"ptls://10.0.0.1:9651?priority=1",
 		"quic://host.example:9651?key=" + strings.Repeat("ab", 32),
 		"tls://1.2.3.4:443",
 		"unix:///run/x.sock",

@@ -6,6 +6,8 @@ package pnic_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/curve25519"
 
 	"github.com/freeflowuniverse/planetary/internal/testnet"
 	"github.com/freeflowuniverse/planetary/pnic"
@@ -126,7 +130,11 @@ func median(v []float64) float64 {
 const runs, secs = 3, 5
 
 // TestBenchKernelThroughput: iperf3 between two namespaces over the raw veth, pnicd's kernel
-// TUN and vanilla yggdrasil (QUIC and TLS peering), all in one run.
+// TUN over each link kind, wireguard-go and vanilla yggdrasil (QUIC and TLS peering). Every
+// setup is started first, each in its own pair of namespaces, and the rounds interleave them,
+// so a change in the machine's load falls on all alike; each round's figure is also given as a
+// ratio to vanilla yggdrasil over TLS in the same round, and the CPU time the two daemons spent
+// per GB carried (utime+stime from /proc, so a busy machine does not hide the cost).
 func TestBenchKernelThroughput(t *testing.T) {
 	requireBench(t)
 	testnet.RequireRoot(t)
@@ -134,44 +142,194 @@ func TestBenchKernelThroughput(t *testing.T) {
 		t.Skip("needs iperf3 (apt-get install iperf3)")
 	}
 	pnicd, ygg := binaries(t)
-	measure := func(name string, a *testnet.Host, addr string) {
-		var g []float64
-		for range runs {
-			g = append(g, iperf(t, a, addr, secs))
-		}
-		report(t, "throughput %-34s median %.2f Gbit/s  runs %v", name, median(g), fmtRuns(g))
+	type setup struct {
+		name  string
+		a     *testnet.Host
+		addr  string
+		procs []*testnet.Proc
+		gbps  []float64
+		cpu   []float64 // daemon CPU seconds per GB received
 	}
-	{
-		a, b := pair(t)
+	var all []*setup
+	iperfServer := func(b *testnet.Host) {
 		srv := b.Start(filepath.Join(t.TempDir(), "iperf.log"), "iperf3", "-s")
-		time.Sleep(300 * time.Millisecond) // iperf3 -s offers no readiness signal
-		measure("raw veth (IPv4)", a, "10.90.0.2")
-		srv.Stop(2 * time.Second)
+		t.Cleanup(func() { srv.Stop(2 * time.Second) })
 	}
 	{
 		a, b := pair(t)
-		pb := b.Start(filepath.Join(t.TempDir(), "b.log"), pnicd, "--data", t.TempDir(), "--tun", "kernel", "--http", "127.0.0.1:9652")
-		pa := a.Start(filepath.Join(t.TempDir(), "a.log"), pnicd, "--data", t.TempDir(), "--tun", "kernel", "--http", "127.0.0.1:9652", "--peer", "quic://10.90.0.2:9651")
+		iperfServer(b)
+		all = append(all, &setup{name: "raw veth (IPv4)", a: a, addr: "10.90.0.2"})
+	}
+	// PNICD_ALT names a second pnicd binary (another commit's) measured beside this one.
+	type variant struct{ bin, scheme, label string }
+	var variants []variant
+	for _, scheme := range []string{"quic", "ptls"} {
+		variants = append(variants, variant{pnicd, scheme, ""})
+		if alt := os.Getenv("PNICD_ALT"); alt != "" {
+			variants = append(variants, variant{alt, scheme, " (PNICD_ALT)"})
+		}
+	}
+	for _, v := range variants {
+		a, b := pair(t)
+		pb := b.Start(filepath.Join(t.TempDir(), "b.log"), v.bin, "--data", t.TempDir(), "--tun", "kernel", "--http", "127.0.0.1:9652", "--listen", v.scheme+"://[::]:9651")
+		pa := a.Start(filepath.Join(t.TempDir(), "a.log"), v.bin, "--data", t.TempDir(), "--tun", "kernel", "--http", "127.0.0.1:9652", "--listen", v.scheme+"://[::]:9651", "--peer", v.scheme+"://10.90.0.2:9651")
+		t.Cleanup(func() { pa.Stop(5 * time.Second); pb.Stop(5 * time.Second) })
 		sb := statusOf(t, b)
 		statusOf(t, a)
-		srv := b.Start(filepath.Join(t.TempDir(), "iperf.log"), "iperf3", "-s")
+		iperfServer(b)
 		waitReach(t, a, b, sb.Address)
-		measure("pnicd kernel TUN, QUIC link", a, sb.Address)
-		srv.Stop(2 * time.Second)
-		rssA := testnet.RSS(pa.Pid())
-		pa.Stop(5 * time.Second)
-		pb.Stop(5 * time.Second)
-		report(t, "rss pnicd kernel after the runs: %d MiB", rssA>>20)
+		if dir := os.Getenv("PROFILE"); dir != "" && v.label == "" {
+			profile(t, a, b, sb.Address, filepath.Join(dir, v.scheme))
+		}
+		all = append(all, &setup{name: "pnicd kernel TUN, " + v.scheme + " link" + v.label, a: a, addr: sb.Address, procs: []*testnet.Proc{pa, pb}})
+	}
+	{
+		a, b := pair(t)
+		procs := wgStart(t, a, b)
+		iperfServer(b)
+		all = append(all, &setup{name: "wireguard-go, kernel TUN (MTU 1420)", a: a, addr: "fd99::2", procs: procs})
 	}
 	for _, scheme := range []string{"quic", "tls"} {
 		a, b := pair(t)
-		_, addrB := yggStart(t, b, ygg, scheme+"://10.90.0.2:9651", "")
-		yggStart(t, a, ygg, "", scheme+"://10.90.0.2:9651")
-		srv := b.Start(filepath.Join(t.TempDir(), "iperf.log"), "iperf3", "-s")
+		pb, addrB := yggStart(t, b, ygg, scheme+"://10.90.0.2:9651", "")
+		pa, _ := yggStart(t, a, ygg, "", scheme+"://10.90.0.2:9651")
+		iperfServer(b)
 		waitReach(t, a, b, addrB)
-		measure("vanilla yggdrasil v0.5.14, "+scheme, a, addrB)
-		srv.Stop(2 * time.Second)
+		all = append(all, &setup{name: "vanilla yggdrasil v0.5.14, " + scheme, a: a, addr: addrB, procs: []*testnet.Proc{pa, pb}})
 	}
+	ref := all[len(all)-1]
+	ratios := make([][]float64, len(all))
+	for range runs {
+		for _, s := range all {
+			before := cpuSeconds(s.procs)
+			g := iperf(t, s.a, s.addr, secs)
+			s.gbps = append(s.gbps, g)
+			s.cpu = append(s.cpu, (cpuSeconds(s.procs)-before)/(g*float64(secs)/8))
+		}
+		for i, s := range all {
+			ratios[i] = append(ratios[i], s.gbps[len(s.gbps)-1]/ref.gbps[len(ref.gbps)-1])
+		}
+	}
+	for i, s := range all {
+		line := fmt.Sprintf("throughput %-38s median %5.2f Gbit/s  runs %v  × vanilla tls %.2f %v", s.name, median(s.gbps), fmtRuns(s.gbps), median(ratios[i]), fmtRuns(ratios[i]))
+		if len(s.procs) > 0 {
+			line += fmt.Sprintf("  daemons' CPU %.2f s/GB %v", median(s.cpu), fmtRuns(s.cpu))
+		}
+		report(t, "%s", line)
+	}
+	for _, s := range all {
+		if strings.HasPrefix(s.name, "pnicd") {
+			report(t, "rss %s after the runs: %d MiB", s.name, testnet.RSS(s.procs[0].Pid())>>20)
+		}
+	}
+}
+
+// cpuSeconds is the user and system CPU time the processes have used so far.
+func cpuSeconds(procs []*testnet.Proc) float64 {
+	var ticks int64
+	for _, p := range procs {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid()))
+		if err != nil {
+			continue
+		}
+		// Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+		f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+		if len(f) > 12 {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			s, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += u + s
+		}
+	}
+	return float64(ticks) / 100 // USER_HZ
+}
+
+// profile takes a 10 s CPU profile of both pnicd while iperf3 runs, into dir/{a,b}.pprof.
+func profile(t *testing.T, a, b *testnet.Host, addr, dir string) {
+	os.MkdirAll(dir, 0o755)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		exec.Command("ip", "netns", "exec", a.NS, "iperf3", "-c", addr, "-t", "12").Run()
+	}()
+	time.Sleep(time.Second)
+	errs := make(chan error, 2)
+	for name, h := range map[string]*testnet.Host{"a": a, "b": b} {
+		go func() {
+			c := h.HTTPClient()
+			c.Timeout = 30 * time.Second
+			resp, err := c.Get("http://127.0.0.1:9652/debug/pprof/profile?seconds=10")
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			data, err := io.ReadAll(resp.Body)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, name+".pprof"), data, 0o644)
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("profile: %v", err)
+		}
+	}
+	<-done
+}
+
+// wgStart runs wireguard-go (bench/pnic/wgbench) in a and b over their veth: fd99::1 and fd99::2.
+func wgStart(t *testing.T, a, b *testnet.Host) []*testnet.Proc {
+	var procs []*testnet.Proc
+	bin := testnet.Build(t, "github.com/freeflowuniverse/planetary/bench/pnic/wgbench")
+	var privA, privB [32]byte
+	rand.Read(privA[:])
+	rand.Read(privB[:])
+	pubA, _ := curve25519.X25519(privA[:], curve25519.Basepoint)
+	pubB, _ := curve25519.X25519(privB[:], curve25519.Basepoint)
+	for _, side := range []struct {
+		h                     *testnet.Host
+		priv, peer            []byte
+		addr, peer4, endpoint string
+	}{
+		{b, privB[:], pubA, "fd99::2/64", "fd99::1/128", ""},
+		{a, privA[:], pubB, "fd99::1/64", "fd99::2/128", "10.90.0.2:51820"},
+	} {
+		p := side.h.Start(filepath.Join(t.TempDir(), "wg.log"), bin, "--name", "wg0", "--private", hex.EncodeToString(side.priv),
+			"--peer", hex.EncodeToString(side.peer), "--allowed", side.peer4, "--endpoint", side.endpoint)
+		t.Cleanup(func() { p.Stop(3 * time.Second) })
+		procs = append(procs, p)
+		for i := 0; i < 100 && !strings.Contains(p.Output(), "ready"); i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !strings.Contains(p.Output(), "ready") {
+			t.Fatalf("wireguard-go in %s not ready:\n%s", side.h.NS, p.Output())
+		}
+		testnet.IP(t, "-n", side.h.NS, "addr", "add", side.addr, "dev", "wg0", "nodad")
+		testnet.IP(t, "-n", side.h.NS, "link", "set", "wg0", "up")
+	}
+	echo, err := b.UDPEcho("[fd99::2]:7009")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	pr, err := testnet.NewProber(a, "[fd99::2]:7009")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	if !pr.WaitReplies(5, 30*time.Second) {
+		t.Fatal("no UDP echo over wireguard-go")
+	}
+	return procs
+}
+
+func fmtRatios(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprintf("%.3f", x)
+	}
+	return "[" + strings.Join(s, " ") + "]"
 }
 
 func fmtRuns(v []float64) string {
@@ -225,54 +383,74 @@ func yggStart(t *testing.T, h *testnet.Host, ygg, listen, peer string) (*testnet
 	return p, addr
 }
 
-// TestBenchUserspaceThroughput: TCP through two pnicd netstacks on loopback, beside plain
-// loopback TCP in the same run.
+// TestBenchUserspaceThroughput: TCP through two pnicd netstacks on loopback over each link
+// kind, beside plain loopback TCP, the rounds interleaved; each round's figure is also given
+// as a ratio to loopback TCP in the same round.
 func TestBenchUserspaceThroughput(t *testing.T) {
 	requireBench(t)
-	start := func(peers ...string) *pnic.Node {
-		n, err := pnic.New(pnic.Config{DataDir: t.TempDir(), Listen: []string{"quic://127.0.0.1:0"}, Peers: peers, TUN: "userspace", HTTP: "off"}, nil)
+	type setup struct {
+		name string
+		ln   net.Listener
+		dial func() (net.Conn, error)
+		gbps []float64
+	}
+	var all []*setup
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	for _, scheme := range []string{"quic", "ptls"} {
+		start := func(peers ...string) *pnic.Node {
+			n, err := pnic.New(pnic.Config{DataDir: t.TempDir(), Listen: []string{scheme + "://127.0.0.1:0"}, Peers: peers, TUN: "userspace", HTTP: "off"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { n.Close() })
+			return n
+		}
+		a := start()
+		addrs := a.LinkAddrs()
+		if scheme == "ptls" {
+			addrs = a.TLSLinkAddrs()
+		}
+		b := start(scheme + "://" + addrs[0].String())
+		ua, ub := a.Device().(*tun.Userspace), b.Device().(*tun.Userspace)
+		ln, err := ua.ListenTCP(netip.AddrPortFrom(a.Address(), 5201))
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { n.Close() })
-		return n
-	}
-	a := start()
-	b := start("quic://" + a.LinkAddrs()[0].String())
-	ua, ub := a.Device().(*tun.Userspace), b.Device().(*tun.Userspace)
-	ln, err := ua.ListenTCP(netip.AddrPortFrom(a.Address(), 5201))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for i := 0; ; i++ { // the first packets wait for the link and the path lookup
-		pctx, pcancel := context.WithTimeout(ctx, time.Second)
-		_, err := b.Ping(pctx, a.Address())
-		pcancel()
-		if err == nil {
-			break
+		t.Cleanup(func() { ln.Close() })
+		for i := 0; ; i++ { // the first packets wait for the link and the path lookup
+			pctx, pcancel := context.WithTimeout(ctx, time.Second)
+			_, err := b.Ping(pctx, a.Address())
+			pcancel()
+			if err == nil {
+				break
+			}
+			if i == 20 {
+				t.Fatal(err)
+			}
 		}
-		if i == 20 {
-			t.Fatal(err)
-		}
+		all = append(all, &setup{name: "pnicd userspace netstack, " + scheme + " link (MTU 16384)", ln: ln,
+			dial: func() (net.Conn, error) { return ub.DialTCP(ctx, netip.AddrPortFrom(a.Address(), 5201)) }})
 	}
-	var g []float64
-	for range runs {
-		g = append(g, tcpRun(t, ln, func() (net.Conn, error) { return ub.DialTCP(ctx, netip.AddrPortFrom(a.Address(), 5201)) }))
-	}
-	report(t, "throughput %-34s median %.2f Gbit/s  runs %v", "pnicd userspace netstack (MTU 16384)", median(g), fmtRuns(g))
 	lo, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lo.Close()
-	g = g[:0]
+	all = append(all, &setup{name: "plain loopback TCP (reference)", ln: lo, dial: func() (net.Conn, error) { return net.Dial("tcp", lo.Addr().String()) }})
+	ref := all[len(all)-1]
+	ratios := make([][]float64, len(all))
 	for range runs {
-		g = append(g, tcpRun(t, lo, func() (net.Conn, error) { return net.Dial("tcp", lo.Addr().String()) }))
+		for _, s := range all {
+			s.gbps = append(s.gbps, tcpRun(t, s.ln, s.dial))
+		}
+		for i, s := range all {
+			ratios[i] = append(ratios[i], s.gbps[len(s.gbps)-1]/ref.gbps[len(ref.gbps)-1])
+		}
 	}
-	report(t, "throughput %-34s median %.2f Gbit/s  runs %v", "plain loopback TCP (reference)", median(g), fmtRuns(g))
+	for i, s := range all {
+		report(t, "throughput %-38s median %5.2f Gbit/s  runs %v  × loopback TCP %.3f %v", s.name, median(s.gbps), fmtRuns(s.gbps), median(ratios[i]), fmtRatios(ratios[i]))
+	}
 }
 
 // tcpRun sends for secs seconds over one connection and returns Gbit/s received.
@@ -310,12 +488,22 @@ func TestBenchFailover(t *testing.T) {
 	requireBench(t)
 	testnet.RequireRoot(t)
 	pnicd, _ := binaries(t)
+	schemes := []string{"quic", "ptls"}
+	if s := os.Getenv("LINKS"); s != "" {
+		schemes = strings.Fields(s)
+	}
+	for _, scheme := range schemes {
+		t.Run(scheme, func(t *testing.T) { benchFailover(t, pnicd, scheme) })
+	}
+}
+
+func benchFailover(t *testing.T, pnicd, scheme string) {
 	a, b := testnet.NewHost(t, "a"), testnet.NewHost(t, "b")
 	testnet.Connect(t, a, "isp1", "10.91.1.1/24", b, "isp1", "10.91.1.2/24")
 	testnet.Connect(t, a, "isp2", "10.91.2.1/24", b, "isp2", "10.91.2.2/24")
-	pb := b.Start(filepath.Join(t.TempDir(), "b.log"), pnicd, "--data", t.TempDir(), "--tun", "kernel", "--http", "127.0.0.1:9652", "--redial-max", "2s")
+	pb := b.Start(filepath.Join(t.TempDir(), "b.log"), pnicd, "--data", t.TempDir(), "--tun", "kernel", "--http", "127.0.0.1:9652", "--redial-max", "2s", "--listen", scheme+"://[::]:9651")
 	pa := a.Start(filepath.Join(t.TempDir(), "a.log"), pnicd, "--data", t.TempDir(), "--tun", "kernel", "--http", "127.0.0.1:9652", "--redial-max", "2s",
-		"--peer", "quic://10.91.1.2:9651", "--peer", "quic://10.91.2.2:9651")
+		"--listen", scheme+"://[::]:9651", "--peer", scheme+"://10.91.1.2:9651", "--peer", scheme+"://10.91.2.2:9651")
 	_ = pb
 	sb := statusOf(t, b)
 	statusOf(t, a)
@@ -351,8 +539,8 @@ func TestBenchFailover(t *testing.T) {
 	}
 	slices.Sort(outages)
 	p := func(q float64) float64 { return outages[min(len(outages)-1, int(q*float64(len(outages))))] }
-	report(t, "failover over %d silent cuts (link timeout 600 ms, %s settle): outage p50 %.0f ms, p99 %.0f ms, max %.0f ms; all %v",
-		len(outages), settle, p(0.5), p(0.99), outages[len(outages)-1], outages)
+	report(t, "failover %s over %d silent cuts (link timeout 600 ms, %s settle): outage p50 %.0f ms, p99 %.0f ms, max %.0f ms; all %v",
+		scheme, len(outages), settle, p(0.5), p(0.99), outages[len(outages)-1], outages)
 }
 
 // settle is the time given to a restored link before the next cut (SETTLE overrides it).

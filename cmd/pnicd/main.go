@@ -74,8 +74,8 @@ func daemon(args []string, stderr io.Writer) error {
 		redialMax = fs.Duration("redial-max", 0, "cap on the redial backoff of a lost link, at most 30s (default 10s)")
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
 	)
-	fs.Var(&listen, "listen", "link listen URI, repeatable (default quic://[::]:9651)")
-	fs.Var(&peers, "peer", "peer URI, repeatable: quic://host:port?key=HEX&priority=N")
+	fs.Var(&listen, "listen", "link listen URI, repeatable (default ptls://[::]:9651 and quic://[::]:9651)")
+	fs.Var(&peers, "peer", "peer URI, repeatable: ptls://host:port?key=HEX&priority=N (or quic://)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pnicd [flags]\n       pnicd status [--http ADDR] [--json]\n       pnicd ping [--http ADDR] [-c N] ADDRESS\n       pnicd ping [--data DIR] [--key FILE] [-c N] TWIN-ID\n       pnicd twin add [--data DIR] [--resolver FILE] TWIN-ID\n       pnicd version\n\nflags:")
 		fs.PrintDefaults()

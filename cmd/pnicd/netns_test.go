@@ -68,16 +68,26 @@ func (d *nsDaemon) waitStatus(t *testing.T, timeout time.Duration, what string, 
 
 func linksUp(s pnic.Status) int { return s.LinksUp() }
 
+// linkSchemes are the PNIC's own link kinds; the netns tests run over each.
+var linkSchemes = []string{"quic", "ptls"}
+
 // TestKernelThreeHops: A–B–C in namespaces; TCP from A to C's overlay address through the
 // kernel TUNs carries data both ways, and a stopped pnicd leaves no TUN behind.
 func TestKernelThreeHops(t *testing.T) {
 	testnet.RequireRoot(t)
+	for _, scheme := range linkSchemes {
+		t.Run(scheme, func(t *testing.T) { testKernelThreeHops(t, scheme) })
+	}
+}
+
+func testKernelThreeHops(t *testing.T, scheme string) {
 	a, b, c := testnet.NewHost(t, "a"), testnet.NewHost(t, "b"), testnet.NewHost(t, "c")
 	testnet.Connect(t, a, "eth0", "10.77.1.1/24", b, "eth0", "10.77.1.2/24")
 	testnet.Connect(t, b, "eth1", "10.77.2.1/24", c, "eth0", "10.77.2.2/24")
-	db := startDaemon(t, b)
-	da := startDaemon(t, a, "--peer", "quic://10.77.1.2:9651")
-	dc := startDaemon(t, c, "--peer", "quic://10.77.2.1:9651")
+	listen := "--listen=" + scheme + "://[::]:9651"
+	db := startDaemon(t, b, listen)
+	da := startDaemon(t, a, listen, "--peer", scheme+"://10.77.1.2:9651")
+	dc := startDaemon(t, c, listen, "--peer", scheme+"://10.77.2.1:9651")
 	sa := da.waitStatus(t, 30*time.Second, "A linked", func(s pnic.Status) bool { return linksUp(s) > 0 })
 	sc := dc.waitStatus(t, 30*time.Second, "C linked", func(s pnic.Status) bool { return linksUp(s) > 0 })
 	db.waitStatus(t, 30*time.Second, "B linked twice", func(s pnic.Status) bool { return linksUp(s) == 2 })
@@ -129,11 +139,18 @@ func TestKernelThreeHops(t *testing.T) {
 // to B survives cutting the active pair, and the restored pair comes back up.
 func TestKernelFailover(t *testing.T) {
 	testnet.RequireRoot(t)
+	for _, scheme := range linkSchemes {
+		t.Run(scheme, func(t *testing.T) { testKernelFailover(t, scheme) })
+	}
+}
+
+func testKernelFailover(t *testing.T, scheme string) {
 	a, b := testnet.NewHost(t, "a"), testnet.NewHost(t, "b")
 	testnet.Connect(t, a, "isp1", "10.78.1.1/24", b, "isp1", "10.78.1.2/24")
 	testnet.Connect(t, a, "isp2", "10.78.2.1/24", b, "isp2", "10.78.2.2/24")
-	db := startDaemon(t, b)
-	da := startDaemon(t, a, "--peer", "quic://10.78.1.2:9651?priority=0", "--peer", "quic://10.78.2.2:9651?priority=1")
+	listen := "--listen=" + scheme + "://[::]:9651"
+	db := startDaemon(t, b, listen)
+	da := startDaemon(t, a, listen, "--peer", scheme+"://10.78.1.2:9651?priority=0", "--peer", scheme+"://10.78.2.2:9651?priority=1")
 	da.waitStatus(t, 30*time.Second, "both links up", func(s pnic.Status) bool { return linksUp(s) == 2 })
 	sb := db.waitStatus(t, 30*time.Second, "B has both links", func(s pnic.Status) bool { return linksUp(s) == 2 })
 
