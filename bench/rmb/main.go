@@ -48,6 +48,14 @@ type result struct {
 	lat      []time.Duration
 	rateGoal float64
 	cpu      time.Duration // CPU time of the whole process (both ends) during the run
+	allocs   uint64        // heap allocations of the whole process during the run
+}
+
+// mallocs returns the heap allocations this process has made so far.
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
 }
 
 // cpuTime returns the CPU time this process has used so far, user and system.
@@ -70,8 +78,8 @@ func (r result) quantile(q float64) time.Duration {
 func (r result) String() string {
 	slices.Sort(r.lat)
 	p := r.quantile
-	return fmt.Sprintf("%8.0f msg/s  p50 %-9v p99 %-9v cpu %5.0f µs/msg (n=%d)", float64(r.n)/r.elapsed.Seconds(), p(0.5), p(0.99),
-		float64(r.cpu.Microseconds())/float64(max(r.n, 1)), r.n)
+	return fmt.Sprintf("%8.0f msg/s  p50 %-9v p99 %-9v cpu %5.0f µs/msg  %4.0f allocs/msg (n=%d)", float64(r.n)/r.elapsed.Seconds(), p(0.5), p(0.99),
+		float64(r.cpu.Microseconds())/float64(max(r.n, 1)), float64(r.allocs)/float64(max(r.n, 1)), r.n)
 }
 
 // recorder collects one-way latencies from the send timestamp in the first 8 bytes of each body.
@@ -114,7 +122,7 @@ func body(size int) []byte {
 // flood sends n bodies from `workers` goroutines as fast as acknowledgements allow.
 func flood(ctx context.Context, s system, rec *recorder, n, size, workers int) (result, error) {
 	rec.reset(n)
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0, m0 := time.Now(), cpuTime(), mallocs()
 	var next atomic.Int64
 	errc := make(chan error, workers)
 	var wg sync.WaitGroup
@@ -143,14 +151,14 @@ func flood(ctx context.Context, s system, rec *recorder, n, size, workers int) (
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0}, nil
+	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0, allocs: mallocs() - m0}, nil
 }
 
 // paced sends at a fixed rate for dur and reports the latency.
 func paced(ctx context.Context, s system, rec *recorder, rate float64, dur time.Duration, size int) (result, error) {
 	n := int(rate * dur.Seconds())
 	rec.reset(n)
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0, m0 := time.Now(), cpuTime(), mallocs()
 	interval := time.Duration(float64(time.Second) / rate)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 512)
@@ -180,7 +188,7 @@ func paced(ctx context.Context, s system, rec *recorder, rate float64, dur time.
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0}, nil
+	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0, allocs: mallocs() - m0}, nil
 }
 
 // --- RMB: two buses, twin 1 on the first, twin 2 on the second, each through its socket.
