@@ -221,12 +221,17 @@ func (s *rmbSystem) storeStats() string {
 	var out []string
 	for i, b := range s.buses {
 		st := b.StoreStats()
-		out = append(out, fmt.Sprintf("pnic%d %d writes in %d batches, %d synced", i, st.Writes, st.Commits, st.Syncs))
+		req, env := b.Batches()
+		out = append(out, fmt.Sprintf("pnic%d %d writes in %d batches, %d synced, %d window syncs; %d delivery batches of %d envelopes",
+			i, st.Writes, st.Commits, st.Syncs, st.WindowSyncs, req, env))
 	}
 	return strings.Join(out, "; ")
 }
 
-func newRMB(dir string, rec *recorder) (*rmbSystem, error) {
+// relaxedWindow is the sync window of the relaxed runs: acknowledged writes reach the disk within it.
+const relaxedWindow = 100 * time.Millisecond
+
+func newRMB(dir string, rec *recorder, window time.Duration) (*rmbSystem, error) {
 	res := resolve.NewStatic()
 	addrs := sync.Map{}
 	locate := func(k ed25519.PublicKey) (net.Addr, error) {
@@ -244,7 +249,8 @@ func newRMB(dir string, rec *recorder) (*rmbSystem, error) {
 			return nil, err
 		}
 		addrs.Store(string(key.Public().(ed25519.PublicKey)), pc.LocalAddr())
-		b, err := bus.New(bus.Config{Conn: pc, Locate: locate, Key: key, Resolver: res, DataDir: filepath.Join(dir, fmt.Sprint("pnic", i))})
+		b, err := bus.New(bus.Config{Conn: pc, Locate: locate, Key: key, Resolver: res, DataDir: filepath.Join(dir, fmt.Sprint("pnic", i)),
+			Limits: bus.Limits{SyncWindow: window}})
 		if err != nil {
 			return nil, err
 		}
@@ -402,7 +408,8 @@ func main() {
 	workers := flag.Int("workers", 64, "concurrent senders in throughput runs")
 	rates := flag.String("rates", "5000,1000", "messages per second of the fixed-rate runs, comma-separated")
 	dur := flag.Duration("dur", 5*time.Second, "length of the fixed-rate run")
-	only := flag.String("only", "", "run only this system (rmb, rmb-pnic, jetstream or js-sync)")
+	only := flag.String("only", "", "run only these systems, comma-separated (rmb, rmb-relaxed, rmb-pnic, jetstream, js-sync)")
+	sizes := flag.String("sizes", "256,4096", "body sizes in bytes, comma-separated")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	blockprofile := flag.String("blockprofile", "", "write a blocking profile here (where goroutines wait)")
 	traceFile := flag.String("trace", "", "write an execution trace here")
@@ -444,6 +451,14 @@ func main() {
 		}
 		rs = append(rs, r)
 	}
+	for _, f := range strings.Split(*sizes, ",") {
+		sz, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || sz < 8 {
+			fmt.Fprintf(os.Stderr, "rmb-bench: bad size %q (at least 8 bytes)\n", f)
+			os.Exit(2)
+		}
+		bodySizes = append(bodySizes, sz)
+	}
 	if err := run(*n, *workers, rs, *dur); err != nil {
 		fmt.Fprintln(os.Stderr, "rmb-bench:", err)
 		pprof.StopCPUProfile()
@@ -453,6 +468,7 @@ func main() {
 
 var (
 	onlySystem string
+	bodySizes  []int
 	verbose    bool
 )
 
@@ -468,16 +484,17 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 		name string
 		make func(string, *recorder) (system, error)
 	}{
-		{"rmb", func(d string, r *recorder) (system, error) { return newRMB(d, r) }},
+		{"rmb", func(d string, r *recorder) (system, error) { return newRMB(d, r, 0) }},
+		{"rmb-relaxed", func(d string, r *recorder) (system, error) { return newRMB(d, r, relaxedWindow) }},
 		{"rmb-pnic", func(d string, r *recorder) (system, error) { return newRMBPNIC(d, r) }},
 		{"jetstream", func(d string, r *recorder) (system, error) { return newNATS(d, r, false) }},
 		{"js-sync", func(d string, r *recorder) (system, error) { return newNATS(d, r, true) }},
 	}
 	for _, sys := range systems {
-		if onlySystem != "" && sys.name != onlySystem {
+		if onlySystem != "" && !slices.Contains(strings.Split(onlySystem, ","), sys.name) {
 			continue
 		}
-		for _, size := range []int{256, 4096} {
+		for _, size := range bodySizes {
 			rec := &recorder{}
 			s, err := sys.make(filepath.Join(dir, fmt.Sprint(sys.name, size)), rec)
 			if err != nil {
@@ -487,7 +504,7 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 			if err != nil {
 				return fmt.Errorf("%s flood %d B: %w", sys.name, size, err)
 			}
-			fmt.Printf("%-9s %5d B  flood    %s\n", sys.name, size, r)
+			fmt.Printf("%-11s %5d B  flood    %s\n", sys.name, size, r)
 			if rs, ok := s.(*rmbSystem); ok && verbose {
 				fmt.Printf("          %s\n", rs.sendStats())
 			}
@@ -499,7 +516,7 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 				if err != nil {
 					return fmt.Errorf("%s paced: %w", sys.name, err)
 				}
-				fmt.Printf("%-9s %5d B  %4.0f/s  %s\n", sys.name, size, rate, r)
+				fmt.Printf("%-11s %5d B  %4.0f/s  %s\n", sys.name, size, rate, r)
 				if rs, ok := s.(*rmbSystem); ok && verbose {
 					fmt.Printf("          %s\n", rs.sendStats())
 				}
