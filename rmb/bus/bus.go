@@ -282,6 +282,7 @@ type item struct {
 	attempts int
 	lastErr  string
 	lastCode schema.ErrorCode
+	op       [1]store.Op // the write that puts it in the outbox, for Send
 }
 
 func (b *Bus) load() error {
@@ -378,44 +379,107 @@ func (b *Bus) Send(ctx context.Context, raw []byte) (seal.ID, error) {
 
 // SendEnvelope is Send for a caller that has already decoded raw into e.
 func (b *Bus) SendEnvelope(ctx context.Context, e *seal.Envelope, raw []byte) (seal.ID, error) {
+	s := [1]Sending{{Envelope: e, Raw: raw}}
+	b.SendEnvelopes(ctx, s[:])
+	return s[0].ID, s[0].Err
+}
+
+// Sending is one envelope of SendEnvelopes: the caller sets Envelope (decoded) and Raw (encoded);
+// SendEnvelopes sets ID and Err, nil once the envelope is in the outbox.
+type Sending struct {
+	Envelope *seal.Envelope
+	Raw      []byte
+	ID       seal.ID
+	Err      error
+}
+
+// SendEnvelopes is SendEnvelope for several envelopes at once: each is checked on its own, and those
+// accepted are persisted together in one store write (one fsync) before it returns.
+func (b *Bus) SendEnvelopes(ctx context.Context, s []Sending) {
+	items := make([]*item, len(s))
+	parts := make([]store.Part, 0, len(s))
+	for i := range s {
+		items[i], s[i].ID, s[i].Err = b.admit(ctx, s[i].Envelope, s[i].Raw)
+		if items[i] != nil {
+			parts = append(parts, store.Part{Ops: items[i].op[:]})
+		}
+	}
+	if len(parts) == 0 {
+		return
+	}
+	err := b.st.WriteParts(ctx, true, parts)
+	accepted := 0
+	for i, it := range items {
+		if it == nil {
+			continue
+		}
+		if err != nil {
+			b.mu.Lock()
+			b.outCount[it.owner]--
+			delete(b.outIDs, it.id)
+			b.mu.Unlock()
+			s[i].Err = fmt.Errorf("bus: persist envelope %s: %w", it.id, err)
+			items[i] = nil
+			continue
+		}
+		accepted++
+	}
+	if accepted == 0 {
+		return
+	}
+	b.m.sent.Add(float64(accepted))
+	b.m.outbox.Add(float64(accepted))
+	b.qmu.Lock()
+	for _, it := range items {
+		if it != nil {
+			b.queue = append(b.queue, it)
+		}
+	}
+	b.qmu.Unlock()
+	b.qcond.Signal()
+}
+
+// admit checks an envelope from a local twin and takes its place in the outbox; it returns the item
+// to persist, or nil when there is nothing to write (refused, or already in the outbox).
+func (b *Bus) admit(ctx context.Context, e *seal.Envelope, raw []byte) (*item, seal.ID, error) {
 	if b.ctx.Err() != nil {
-		return seal.ID{}, ErrClosed
+		return nil, seal.ID{}, ErrClosed
 	}
 	if len(raw) > b.lim.MaxEnvelope {
 		b.m.sendRefused.WithLabelValues("too_large").Inc()
-		return seal.ID{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(raw), b.lim.MaxEnvelope)
+		return nil, seal.ID{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(raw), b.lim.MaxEnvelope)
 	}
 	now := time.Now()
 	if e.Expired(now) {
 		b.m.sendRefused.WithLabelValues("expired").Inc()
-		return e.ID, fmt.Errorf("%w: expired %s ago", ErrExpired, now.Sub(time.Unix(0, e.Expires)).Round(time.Millisecond))
+		return nil, e.ID, fmt.Errorf("%w: expired %s ago", ErrExpired, now.Sub(time.Unix(0, e.Expires)).Round(time.Millisecond))
 	}
 	if time.Duration(e.Expires-now.UnixNano()) > b.lim.MaxTTL {
 		b.m.sendRefused.WithLabelValues("ttl_too_long").Inc()
-		return e.ID, fmt.Errorf("%w: at most %s", ErrTTLTooLong, b.lim.MaxTTL)
+		return nil, e.ID, fmt.Errorf("%w: at most %s", ErrTTLTooLong, b.lim.MaxTTL)
 	}
 	src, err := b.cfg.Resolver.Resolve(ctx, e.Src)
 	if err != nil {
 		b.m.sendRefused.WithLabelValues("unknown_twin").Inc()
-		return e.ID, fmt.Errorf("%w: sender %d: %v", ErrUnknownTwin, e.Src, err)
+		return nil, e.ID, fmt.Errorf("%w: sender %d: %v", ErrUnknownTwin, e.Src, err)
 	}
 	if !src.PNIC.Equal(b.pub) {
 		b.m.sendRefused.WithLabelValues("not_local").Inc()
-		return e.ID, fmt.Errorf("%w: sender %d", ErrNotLocal, e.Src)
+		return nil, e.ID, fmt.Errorf("%w: sender %d", ErrNotLocal, e.Src)
 	}
 	if _, err := b.cfg.Resolver.Resolve(ctx, e.Dst); err != nil {
 		b.m.sendRefused.WithLabelValues("unknown_twin").Inc()
-		return e.ID, fmt.Errorf("%w: destination %d: %v", ErrUnknownTwin, e.Dst, err)
+		return nil, e.ID, fmt.Errorf("%w: destination %d: %v", ErrUnknownTwin, e.Dst, err)
 	}
 	b.mu.Lock()
 	if _, dup := b.outIDs[e.ID]; dup {
 		b.mu.Unlock()
-		return e.ID, nil // already in the outbox
+		return nil, e.ID, nil // already in the outbox
 	}
 	if b.outCount[e.Src] >= b.lim.OutboxQuota {
 		b.mu.Unlock()
 		b.m.sendRefused.WithLabelValues("over_quota").Inc()
-		return e.ID, fmt.Errorf("%w: %d envelopes waiting", ErrOverQuota, b.lim.OutboxQuota)
+		return nil, e.ID, fmt.Errorf("%w: %d envelopes waiting", ErrOverQuota, b.lim.OutboxQuota)
 	}
 	bk := b.buckets[e.Src]
 	if bk == nil {
@@ -425,7 +489,7 @@ func (b *Bus) SendEnvelope(ctx context.Context, e *seal.Envelope, raw []byte) (s
 	if !bk.take(now, b.lim.Rate, float64(b.lim.Burst)) {
 		b.mu.Unlock()
 		b.m.sendRefused.WithLabelValues("rate_limited").Inc()
-		return e.ID, fmt.Errorf("%w: %.0f envelopes/s", ErrRateLimited, b.lim.Rate)
+		return nil, e.ID, fmt.Errorf("%w: %.0f envelopes/s", ErrRateLimited, b.lim.Rate)
 	}
 	b.outCount[e.Src]++
 	b.outIDs[e.ID] = struct{}{}
@@ -435,17 +499,8 @@ func (b *Bus) SendEnvelope(ctx context.Context, e *seal.Envelope, raw []byte) (s
 	it.payload = make([]byte, 1+len(raw))
 	it.payload[0] = recEnvelope
 	copy(it.payload[1:], raw)
-	if _, err := b.st.Write(ctx, true, nil, store.Op{Key: it.key, Value: it.payload}); err != nil {
-		b.mu.Lock()
-		b.outCount[e.Src]--
-		delete(b.outIDs, e.ID)
-		b.mu.Unlock()
-		return e.ID, fmt.Errorf("bus: persist envelope %s: %w", e.ID, err)
-	}
-	b.m.sent.Inc()
-	b.m.outbox.Inc()
-	b.enqueue(it)
-	return e.ID, nil
+	it.op[0] = store.Op{Key: it.key, Value: it.payload}
+	return it, e.ID, nil
 }
 
 type bucket struct {
@@ -499,6 +554,9 @@ func (b *Bus) dequeue(into []*item) []*item {
 	into = append(into[:0], b.queue[:n]...)
 	clear(b.queue[:n])
 	b.queue = b.queue[n:]
+	if len(b.queue) > 0 {
+		b.qcond.Signal() // more than one batch waits: wake another worker for the rest
+	}
 	return into
 }
 
