@@ -69,8 +69,8 @@ type Limits struct {
 	// SyncWindow, when positive, makes the bus relaxed (opt-in): Send returns, and the receiving
 	// PNIC acknowledges, once the envelope is written but before its fsync, which follows within
 	// SyncWindow, one for all the writes of the window. A crash of the machine (power cut, kernel
-	// panic) may lose what was acknowledged in its last window; a killed pnicd loses nothing. Zero
-	// (the default) is durable: nothing is acknowledged before it is on disk.
+	// panic) may lose what was acknowledged in its last window (see the rmb package). Zero (the
+	// default) is durable: nothing is acknowledged before it is on disk.
 	SyncWindow time.Duration
 }
 

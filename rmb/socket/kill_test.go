@@ -177,14 +177,13 @@ func freeUDP(t *testing.T) string {
 // TestKill9 streams messages from twin 1 (PNIC 1) to twin 2 (PNIC 2), kills -9 the sender's PNIC and
 // later the receiver's PNIC mid-stream, restarts each, and checks every message arrives exactly once.
 // The twin sends from many goroutines, so sends reach the bus in groups and deliveries go in batches
-// (checked from the sending PNIC's count); the same holds for a relaxed bus, since a killed process
-// loses nothing its kernel was handed.
+// (checked from the sending PNIC's count). A relaxed bus is not held to this: killed, it may lose
+// the writes not yet handed to the kernel (its bound is tested in the store).
 func TestKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns PNIC processes")
 	}
-	t.Run("durable", func(t *testing.T) { testKill9(t, 0) })
-	t.Run("relaxed", func(t *testing.T) { testKill9(t, 50*time.Millisecond) })
+	testKill9(t, 0)
 }
 
 func testKill9(t *testing.T, window time.Duration) {

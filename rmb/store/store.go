@@ -9,8 +9,8 @@
 //
 // With Options.SyncWindow set the store is relaxed: a write that asks for a sync returns once it is
 // applied, before its fsync, and one fsync for everything written meanwhile follows within the
-// window. A crash (power cut, kernel panic; not a killed process, whose writes the kernel keeps)
-// loses at most the writes of the last window.
+// window. A crash loses at most the writes of the last window: a power cut or kernel panic all of
+// them, a killed process those not yet handed to the kernel.
 package store
 
 import (
