@@ -31,6 +31,7 @@ import (
 	"capnproto.org/go/capnp/v3"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/freeflowuniverse/planetary/internal/capnpmsg"
 	"github.com/freeflowuniverse/planetary/rmb/resolve"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
@@ -877,7 +878,7 @@ func decodeAck(b []byte) (a ackMsg, err error) {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	msg, err := capnp.Unmarshal(b)
+	msg, err := capnpmsg.Read(b)
 	if err != nil {
 		return a, err
 	}
@@ -931,7 +932,7 @@ func decodeNotice(b []byte) (n notice, err error) {
 		return n, errors.New("notice too short")
 	}
 	n.expires = int64(binary.BigEndian.Uint64(b[len(b)-8:]))
-	msg, err := capnp.Unmarshal(b[:len(b)-8])
+	msg, err := capnpmsg.Read(b[:len(b)-8])
 	if err != nil {
 		return n, err
 	}
