@@ -199,3 +199,49 @@ func TestWritePartsEachIfAbsent(t *testing.T) {
 		t.Fatalf("key 2 = %q, want a", v)
 	}
 }
+
+// TestSeenFilterRebuilt: with a filter far too small for the ids written, rebuilt many times over,
+// every id written before is still refused (300 ids, a filter sized for 64), in the same store and after reopening it.
+func TestSeenFilterRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{filterBits: 640}
+	s, err := OpenWith(dir, nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	write := func(s *Store, i int) bool {
+		var id [16]byte
+		id[0], id[1] = byte(i), byte(i>>8)
+		k := SeenKey(id)
+		ok, err := s.Write(ctx, false, k, Op{Key: k, Value: []byte{1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	for i := range 300 {
+		if !write(s, i) {
+			t.Fatalf("new id %d refused", i)
+		}
+	}
+	for i := range 300 {
+		if write(s, i) {
+			t.Fatalf("id %d accepted twice", i)
+		}
+	}
+	s.Close()
+	s, err = OpenWith(dir, nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 300 {
+		if write(s, i) {
+			t.Fatalf("id %d accepted again after reopening", i)
+		}
+	}
+	if !write(s, 5000) {
+		t.Fatal("a new id refused after reopening")
+	}
+}

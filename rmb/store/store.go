@@ -87,6 +87,10 @@ type Store struct {
 	seqMu sync.Mutex
 	seq   uint64
 
+	// absent holds every key an if-absent write may find in the database (the seen-id prefixes,
+	// loaded at open, and every if-absent key written since); used by the committer only.
+	absent *absentFilter
+
 	commits, syncs, writes, windowSyncs atomic.Uint64
 
 	// window, when positive, makes synced writes relaxed: acknowledged before their fsync, which
@@ -131,6 +135,7 @@ type Options struct {
 
 	fs              vfs.FS // tests: a file system that can forget what was not synced
 	afterWindowSync func()
+	filterBits      int // tests: a smaller filter, to see it rebuilt
 }
 
 // Open opens or creates the store in dir.
@@ -167,10 +172,43 @@ func OpenWith(dir string, log *slog.Logger, o Options) (*Store, error) {
 		return nil, err
 	}
 	s.seq = last
+	bits := o.filterBits
+	if bits <= 0 {
+		bits = filterBits
+	}
+	if s.absent, err = s.loadAbsent(bits); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.wg.Add(1)
 	go s.committer()
 	return s, nil
 }
+
+// absentPrefixes are the key spaces if-absent writes check: seen envelope ids and seen notices.
+var absentPrefixes = [][]byte{{prefixSeen}, {prefixNSeen}}
+
+// loadAbsent builds a filter of the given size from the database.
+func (s *Store) loadAbsent(bits int) (*absentFilter, error) {
+	f := newAbsentFilter(bits)
+	for _, p := range absentPrefixes {
+		if err := s.Scan(p, func(k, _ []byte) error { f.add(k); return nil }); err != nil {
+			return nil, fmt.Errorf("store: load seen ids: %w", err)
+		}
+	}
+	f.added = max(f.added, f.limit/2) // rebuilt again only after another half of its size
+	return f, nil
+}
+
+// exists answers an if-absent check: false without a lookup when the filter never saw key.
+func (s *Store) exists(key []byte) (bool, error) {
+	if len(key) > 0 && isAbsentSpace(key[0]) && !s.absent.mayContain(key) {
+		return false, nil
+	}
+	return s.has(key)
+}
+
+func isAbsentSpace(prefix byte) bool { return prefix == prefixSeen || prefix == prefixNSeen }
 
 // Relaxed reports whether synced writes are acknowledged before their fsync (Options.SyncWindow).
 func (s *Store) Relaxed() bool { return s.window > 0 }
@@ -309,6 +347,16 @@ func (s *Store) committer() {
 			syncq <- syncing{b, append([]*request(nil), group...)}
 		}
 		clear(pending)
+		if s.absent.full() {
+			// Deleted ids crowd the filter: rebuild it from what the database holds now (every
+			// batch so far is applied, so the scan sees it).
+			if f, err := s.loadAbsent(len(s.absent.bits) * 64); err != nil {
+				s.log.Error("store: rebuild seen-id filter", "err", err)
+				s.absent.limit *= 2 // keep the old one, with more false positives
+			} else {
+				s.absent = f
+			}
+		}
 	}
 }
 
@@ -408,7 +456,7 @@ func (s *Store) applyPart(b *pebble.Batch, r *request, p *Part, pending map[stri
 		if _, ok := pending[string(p.IfAbsent)]; ok {
 			return nil
 		}
-		exists, gerr := s.has(p.IfAbsent)
+		exists, gerr := s.exists(p.IfAbsent)
 		if gerr != nil {
 			r.err = gerr
 			return nil
@@ -417,9 +465,13 @@ func (s *Store) applyPart(b *pebble.Batch, r *request, p *Part, pending map[stri
 			return nil
 		}
 		pending[string(p.IfAbsent)] = struct{}{}
+		s.absent.add(p.IfAbsent)
 	}
 	var err error
 	for _, op := range p.Ops {
+		if !op.Delete && op.InboxFor == 0 && len(op.Key) > 0 && isAbsentSpace(op.Key[0]) {
+			s.absent.add(op.Key) // written without a check (a restore, a test): still known
+		}
 		if op.Delete {
 			err = b.Delete(op.Key, nil)
 		} else if op.InboxFor != 0 {
