@@ -57,6 +57,14 @@ func AppendFrame(b []byte, f schema.Frame) ([]byte, error) {
 	return b, nil
 }
 
+// Encode returns the length-prefixed encoding of f and releases f's memory for the next frame; f
+// must not be used after.
+func Encode(f schema.Frame) ([]byte, error) {
+	b, err := AppendFrame(nil, f)
+	f.Message().Release()
+	return b, err
+}
+
 // ReadFrame reads one length-prefixed frame of at most max bytes.
 func ReadFrame(r *bufio.Reader, max int) (schema.Frame, error) {
 	var hdr [4]byte

@@ -331,7 +331,7 @@ func (s *Server) refuse(c net.Conn, seq uint64, code schema.ErrorCode, text stri
 }
 
 func writeFrame(w io.Writer, f schema.Frame) error {
-	b, err := frame.AppendFrame(nil, f)
+	b, err := frame.Encode(f)
 	if err != nil {
 		return err
 	}
@@ -379,7 +379,7 @@ func ErrorCode(err error) schema.ErrorCode {
 }
 
 func (cl *client) send(f schema.Frame) {
-	b, err := frame.AppendFrame(nil, f)
+	b, err := frame.Encode(f)
 	if err != nil {
 		cl.s.log.Error("rmb socket: encode frame", "err", err)
 		return
