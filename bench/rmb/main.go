@@ -412,6 +412,7 @@ func main() {
 	sizes := flag.String("sizes", "256,4096", "body sizes in bytes, comma-separated")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	blockprofile := flag.String("blockprofile", "", "write a blocking profile here (where goroutines wait)")
+	memprofile := flag.String("memprofile", "", "write a heap allocation profile here (where the garbage comes from)")
 	traceFile := flag.String("trace", "", "write an execution trace here")
 	flag.BoolVar(&verbose, "v", false, "also print each bus's store batches and syncs")
 	flag.Parse()
@@ -428,6 +429,15 @@ func main() {
 			f, err := os.Create(*blockprofile)
 			if err == nil {
 				pprof.Lookup("block").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
+	if *memprofile != "" {
+		defer func() {
+			f, err := os.Create(*memprofile)
+			if err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
 				f.Close()
 			}
 		}()
