@@ -26,4 +26,22 @@
 //	...
 //	srv.Close()
 //	b.Close()
+//
+// Durability is the default: Send returns once the envelope is fsynced in the outbox, and the
+// receiving PNIC fsyncs it into the twin's inbox (with its id, for deduplication) before it
+// acknowledges. The cost is shared, not dropped: the socket hands sends a twin writes back to back to
+// the bus together (bus.SendEnvelopes), the store commits concurrent writers in one batch and one
+// fsync (group commit), and a bus delivers what waits for one PNIC in one batch request, which the
+// receiving PNIC checks envelope by envelope and persists with one write and one fsync.
+//
+// Relaxed mode is opt-in (bus.Limits.SyncWindow, pnicd --rmb-sync-window): Send returns, and the
+// receiving PNIC acknowledges, once the envelope is written to the store's log but before its fsync;
+// one fsync for everything written follows within the window (JetStream's default promise, with a
+// shorter window). What it risks: a crash within the window loses the envelopes acknowledged in it —
+// a sender's accepted envelopes never leave, a receiver's acknowledged ones are gone from the twin's
+// inbox and are not sent again, and their receipts may say delivered. A crash of the machine (power
+// cut, kernel panic, a VM killed) may lose the whole window; a crash of pnicd alone (kill -9, panic)
+// only the writes not yet handed to the kernel, normally the last few microseconds. Exactly-once holds
+// in both modes for what survives: ids are deduplicated on arrival, and the store's log is lost from
+// its end, so a seen id is never lost without its message.
 package rmb

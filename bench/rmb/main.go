@@ -48,6 +48,14 @@ type result struct {
 	lat      []time.Duration
 	rateGoal float64
 	cpu      time.Duration // CPU time of the whole process (both ends) during the run
+	allocs   uint64        // heap allocations of the whole process during the run
+}
+
+// mallocs returns the heap allocations this process has made so far.
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
 }
 
 // cpuTime returns the CPU time this process has used so far, user and system.
@@ -70,8 +78,8 @@ func (r result) quantile(q float64) time.Duration {
 func (r result) String() string {
 	slices.Sort(r.lat)
 	p := r.quantile
-	return fmt.Sprintf("%8.0f msg/s  p50 %-9v p99 %-9v cpu %5.0f µs/msg (n=%d)", float64(r.n)/r.elapsed.Seconds(), p(0.5), p(0.99),
-		float64(r.cpu.Microseconds())/float64(max(r.n, 1)), r.n)
+	return fmt.Sprintf("%8.0f msg/s  p50 %-9v p99 %-9v cpu %5.0f µs/msg  %4.0f allocs/msg (n=%d)", float64(r.n)/r.elapsed.Seconds(), p(0.5), p(0.99),
+		float64(r.cpu.Microseconds())/float64(max(r.n, 1)), float64(r.allocs)/float64(max(r.n, 1)), r.n)
 }
 
 // recorder collects one-way latencies from the send timestamp in the first 8 bytes of each body.
@@ -114,7 +122,7 @@ func body(size int) []byte {
 // flood sends n bodies from `workers` goroutines as fast as acknowledgements allow.
 func flood(ctx context.Context, s system, rec *recorder, n, size, workers int) (result, error) {
 	rec.reset(n)
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0, m0 := time.Now(), cpuTime(), mallocs()
 	var next atomic.Int64
 	errc := make(chan error, workers)
 	var wg sync.WaitGroup
@@ -143,14 +151,14 @@ func flood(ctx context.Context, s system, rec *recorder, n, size, workers int) (
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0}, nil
+	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0, allocs: mallocs() - m0}, nil
 }
 
 // paced sends at a fixed rate for dur and reports the latency.
 func paced(ctx context.Context, s system, rec *recorder, rate float64, dur time.Duration, size int) (result, error) {
 	n := int(rate * dur.Seconds())
 	rec.reset(n)
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0, m0 := time.Now(), cpuTime(), mallocs()
 	interval := time.Duration(float64(time.Second) / rate)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 512)
@@ -180,7 +188,7 @@ func paced(ctx context.Context, s system, rec *recorder, rate float64, dur time.
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0}, nil
+	return result{n: n, elapsed: time.Since(start), lat: slices.Clone(rec.lat), cpu: cpuTime() - cpu0, allocs: mallocs() - m0}, nil
 }
 
 // --- RMB: two buses, twin 1 on the first, twin 2 on the second, each through its socket.
@@ -213,12 +221,17 @@ func (s *rmbSystem) storeStats() string {
 	var out []string
 	for i, b := range s.buses {
 		st := b.StoreStats()
-		out = append(out, fmt.Sprintf("pnic%d %d writes in %d batches, %d synced", i, st.Writes, st.Commits, st.Syncs))
+		req, env := b.Batches()
+		out = append(out, fmt.Sprintf("pnic%d %d writes in %d batches, %d synced, %d window syncs; %d delivery batches of %d envelopes",
+			i, st.Writes, st.Commits, st.Syncs, st.WindowSyncs, req, env))
 	}
 	return strings.Join(out, "; ")
 }
 
-func newRMB(dir string, rec *recorder) (*rmbSystem, error) {
+// relaxedWindow is the sync window of the relaxed runs: acknowledged writes reach the disk within it.
+const relaxedWindow = 100 * time.Millisecond
+
+func newRMB(dir string, rec *recorder, window time.Duration) (*rmbSystem, error) {
 	res := resolve.NewStatic()
 	addrs := sync.Map{}
 	locate := func(k ed25519.PublicKey) (net.Addr, error) {
@@ -236,7 +249,8 @@ func newRMB(dir string, rec *recorder) (*rmbSystem, error) {
 			return nil, err
 		}
 		addrs.Store(string(key.Public().(ed25519.PublicKey)), pc.LocalAddr())
-		b, err := bus.New(bus.Config{Conn: pc, Locate: locate, Key: key, Resolver: res, DataDir: filepath.Join(dir, fmt.Sprint("pnic", i))})
+		b, err := bus.New(bus.Config{Conn: pc, Locate: locate, Key: key, Resolver: res, DataDir: filepath.Join(dir, fmt.Sprint("pnic", i)),
+			Limits: bus.Limits{SyncWindow: window}})
 		if err != nil {
 			return nil, err
 		}
@@ -394,9 +408,11 @@ func main() {
 	workers := flag.Int("workers", 64, "concurrent senders in throughput runs")
 	rates := flag.String("rates", "5000,1000", "messages per second of the fixed-rate runs, comma-separated")
 	dur := flag.Duration("dur", 5*time.Second, "length of the fixed-rate run")
-	only := flag.String("only", "", "run only this system (rmb, rmb-pnic, jetstream or js-sync)")
+	only := flag.String("only", "", "run only these systems, comma-separated (rmb, rmb-relaxed, rmb-pnic, jetstream, js-sync)")
+	sizes := flag.String("sizes", "256,4096", "body sizes in bytes, comma-separated")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	blockprofile := flag.String("blockprofile", "", "write a blocking profile here (where goroutines wait)")
+	memprofile := flag.String("memprofile", "", "write a heap allocation profile here (where the garbage comes from)")
 	traceFile := flag.String("trace", "", "write an execution trace here")
 	flag.BoolVar(&verbose, "v", false, "also print each bus's store batches and syncs")
 	flag.Parse()
@@ -413,6 +429,15 @@ func main() {
 			f, err := os.Create(*blockprofile)
 			if err == nil {
 				pprof.Lookup("block").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
+	if *memprofile != "" {
+		defer func() {
+			f, err := os.Create(*memprofile)
+			if err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
 				f.Close()
 			}
 		}()
@@ -436,6 +461,14 @@ func main() {
 		}
 		rs = append(rs, r)
 	}
+	for _, f := range strings.Split(*sizes, ",") {
+		sz, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || sz < 8 {
+			fmt.Fprintf(os.Stderr, "rmb-bench: bad size %q (at least 8 bytes)\n", f)
+			os.Exit(2)
+		}
+		bodySizes = append(bodySizes, sz)
+	}
 	if err := run(*n, *workers, rs, *dur); err != nil {
 		fmt.Fprintln(os.Stderr, "rmb-bench:", err)
 		pprof.StopCPUProfile()
@@ -445,6 +478,7 @@ func main() {
 
 var (
 	onlySystem string
+	bodySizes  []int
 	verbose    bool
 )
 
@@ -460,16 +494,17 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 		name string
 		make func(string, *recorder) (system, error)
 	}{
-		{"rmb", func(d string, r *recorder) (system, error) { return newRMB(d, r) }},
+		{"rmb", func(d string, r *recorder) (system, error) { return newRMB(d, r, 0) }},
+		{"rmb-relaxed", func(d string, r *recorder) (system, error) { return newRMB(d, r, relaxedWindow) }},
 		{"rmb-pnic", func(d string, r *recorder) (system, error) { return newRMBPNIC(d, r) }},
 		{"jetstream", func(d string, r *recorder) (system, error) { return newNATS(d, r, false) }},
 		{"js-sync", func(d string, r *recorder) (system, error) { return newNATS(d, r, true) }},
 	}
 	for _, sys := range systems {
-		if onlySystem != "" && sys.name != onlySystem {
+		if onlySystem != "" && !slices.Contains(strings.Split(onlySystem, ","), sys.name) {
 			continue
 		}
-		for _, size := range []int{256, 4096} {
+		for _, size := range bodySizes {
 			rec := &recorder{}
 			s, err := sys.make(filepath.Join(dir, fmt.Sprint(sys.name, size)), rec)
 			if err != nil {
@@ -479,7 +514,7 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 			if err != nil {
 				return fmt.Errorf("%s flood %d B: %w", sys.name, size, err)
 			}
-			fmt.Printf("%-9s %5d B  flood    %s\n", sys.name, size, r)
+			fmt.Printf("%-11s %5d B  flood    %s\n", sys.name, size, r)
 			if rs, ok := s.(*rmbSystem); ok && verbose {
 				fmt.Printf("          %s\n", rs.sendStats())
 			}
@@ -491,7 +526,7 @@ func run(n, workers int, rates []float64, dur time.Duration) error {
 				if err != nil {
 					return fmt.Errorf("%s paced: %w", sys.name, err)
 				}
-				fmt.Printf("%-9s %5d B  %4.0f/s  %s\n", sys.name, size, rate, r)
+				fmt.Printf("%-11s %5d B  %4.0f/s  %s\n", sys.name, size, rate, r)
 				if rs, ok := s.(*rmbSystem); ok && verbose {
 					fmt.Printf("          %s\n", rs.sendStats())
 				}

@@ -32,6 +32,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--tun", "magic"}, 2, "tun mode"},
 		{[]string{"--bogus"}, 2, "bogus"},
 		{[]string{"--link-timeout", "1ms"}, 2, "link_timeout"},
+		{[]string{"--rmb-sync-window", "2h"}, 2, "rmb-sync-window"},
+		{[]string{"--rmb-sync-window", "-1s"}, 2, "rmb-sync-window"},
 		{[]string{"--config", filepath.Join(dir, "nope.yaml")}, 2, "nope.yaml"},
 		{[]string{"--data", keyDir, "--tun", "userspace", "--http", "off", "--listen", "quic://127.0.0.1:0"}, 1, "readable by others"},
 		{[]string{"--socket", "/tmp/" + strings.Repeat("s", 120)}, 2, "at most 107"},

@@ -22,6 +22,7 @@ import (
 	"github.com/freeflowuniverse/planetary/internal/cli"
 	"github.com/freeflowuniverse/planetary/internal/version"
 	"github.com/freeflowuniverse/planetary/pnic"
+	"github.com/freeflowuniverse/planetary/rmb/bus"
 	"github.com/freeflowuniverse/planetary/rmb/chainresolve"
 	"github.com/freeflowuniverse/planetary/rmb/service"
 )
@@ -73,6 +74,7 @@ func daemon(args []string, stderr io.Writer) error {
 		linkTO    = fs.Duration("link-timeout", 0, "declare a silent link dead after this long (default 600ms)")
 		redialMax = fs.Duration("redial-max", 0, "cap on the redial backoff of a lost link, at most 30s (default 10s)")
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
+		relaxed   = fs.Duration("rmb-sync-window", 0, "relaxed bus (opt-in): acknowledge envelopes once written and fsync them within this window, at most 1m; a machine crash may lose the last window (default 0: durable, nothing acknowledged before it is on disk)")
 	)
 	fs.Var(&listen, "listen", "link listen URI, repeatable (default ptls://[::]:9651 and quic://[::]:9651)")
 	fs.Var(&peers, "peer", "peer URI, repeatable: ptls://host:port?key=HEX&priority=N (or quic://)")
@@ -88,6 +90,9 @@ func daemon(args []string, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("unexpected argument %q (subcommands: status, ping, twin, version)", fs.Arg(0))
+	}
+	if *relaxed < 0 || *relaxed > time.Minute {
+		return cli.Usagef("rmb-sync-window %s: want 0 (durable) up to 1m", *relaxed)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -141,7 +146,11 @@ func daemon(args []string, stderr io.Writer) error {
 	}
 	var rmb *service.Service
 	if cfg.Socket != "off" {
-		scfg := service.Config{Socket: cfg.Socket, DataDir: cfg.DataDir, ResolverFile: cfg.Resolver}
+		scfg := service.Config{Socket: cfg.Socket, DataDir: cfg.DataDir, ResolverFile: cfg.Resolver,
+			Limits: bus.Limits{SyncWindow: *relaxed}}
+		if *relaxed > 0 {
+			log.Warn("rmb relaxed: envelopes are acknowledged before they are on disk; a machine crash may lose the last window", "sync_window", *relaxed)
+		}
 		if cfg.Chain != "" {
 			dctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			cc, err := chainclient.Dial(dctx, cfg.Chain, chainclient.Options{Log: log.With("part", "chain")})

@@ -31,6 +31,7 @@ import (
 	"capnproto.org/go/capnp/v3"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/freeflowuniverse/planetary/internal/capnpmsg"
 	"github.com/freeflowuniverse/planetary/rmb/resolve"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
@@ -66,6 +67,12 @@ type Limits struct {
 	// ForwardInterval is how often the inboxes of twins that are not attached are checked for a
 	// twin that moved to another PNIC, whose messages are then sent on there (default 5 s).
 	ForwardInterval time.Duration
+	// SyncWindow, when positive, makes the bus relaxed (opt-in): Send returns, and the receiving
+	// PNIC acknowledges, once the envelope is written but before its fsync, which follows within
+	// SyncWindow, one for all the writes of the window. A crash of the machine (power cut, kernel
+	// panic) may lose what was acknowledged in its last window (see the rmb package). Zero (the
+	// default) is durable: nothing is acknowledged before it is on disk.
+	SyncWindow time.Duration
 }
 
 func (l *Limits) fill() {
@@ -166,7 +173,10 @@ func New(cfg Config) (*Bus, error) {
 		outIDs:  make(map[seal.ID]struct{}),
 		buckets: make(map[uint64]*bucket),
 	}
-	st, err := store.OpenWith(filepath.Join(cfg.DataDir, "rmb.db"), log, store.Options{OnInbox: b.committed})
+	if cfg.Limits.SyncWindow < 0 {
+		return nil, errors.New("bus: SyncWindow must not be negative")
+	}
+	st, err := store.OpenWith(filepath.Join(cfg.DataDir, "rmb.db"), log, store.Options{OnInbox: b.committed, SyncWindow: cfg.Limits.SyncWindow})
 	if err != nil {
 		return nil, fmt.Errorf("bus: %w", err)
 	}
@@ -183,7 +193,9 @@ func New(cfg Config) (*Bus, error) {
 	}
 	b.tr, err = transport.New(transport.Config{
 		Conn: cfg.Conn, Key: cfg.Key, Locate: cfg.Locate, Logger: log,
-		MaxFrame: cfg.Limits.MaxEnvelope + 1024,
+		// A request carries one envelope or a batch of at most MaxEnvelope bytes; a batch's answer,
+		// one Ack per entry (reasons capped at maxReason), is given as much again and more.
+		MaxFrame: 4*cfg.Limits.MaxEnvelope + 4096,
 		Handler:  func(ctx context.Context, from ed25519.PublicKey, req []byte) []byte { return b.handle(ctx, from, req) },
 	})
 	if err != nil {
@@ -219,6 +231,10 @@ func (b *Bus) Waiting() (outbox, inbox int) {
 	}
 	return outbox, inbox
 }
+
+// Batches returns how many delivery requests to other PNICs carried several envelopes at once, and
+// how many envelopes they carried together.
+func (b *Bus) Batches() (requests, envelopes uint64) { return b.m.batches.Load(), b.m.batched.Load() }
 
 // StoreStats returns what the bus's store has done so far: writes, batches and syncs.
 func (b *Bus) StoreStats() store.Stats { return b.st.Stats() }
@@ -267,6 +283,7 @@ type item struct {
 	attempts int
 	lastErr  string
 	lastCode schema.ErrorCode
+	op       [1]store.Op // the write that puts it in the outbox, for Send
 }
 
 func (b *Bus) load() error {
@@ -363,44 +380,107 @@ func (b *Bus) Send(ctx context.Context, raw []byte) (seal.ID, error) {
 
 // SendEnvelope is Send for a caller that has already decoded raw into e.
 func (b *Bus) SendEnvelope(ctx context.Context, e *seal.Envelope, raw []byte) (seal.ID, error) {
+	s := [1]Sending{{Envelope: e, Raw: raw}}
+	b.SendEnvelopes(ctx, s[:])
+	return s[0].ID, s[0].Err
+}
+
+// Sending is one envelope of SendEnvelopes: the caller sets Envelope (decoded) and Raw (encoded);
+// SendEnvelopes sets ID and Err, nil once the envelope is in the outbox.
+type Sending struct {
+	Envelope *seal.Envelope
+	Raw      []byte
+	ID       seal.ID
+	Err      error
+}
+
+// SendEnvelopes is SendEnvelope for several envelopes at once: each is checked on its own, and those
+// accepted are persisted together in one store write (one fsync) before it returns.
+func (b *Bus) SendEnvelopes(ctx context.Context, s []Sending) {
+	items := make([]*item, len(s))
+	parts := make([]store.Part, 0, len(s))
+	for i := range s {
+		items[i], s[i].ID, s[i].Err = b.admit(ctx, s[i].Envelope, s[i].Raw)
+		if items[i] != nil {
+			parts = append(parts, store.Part{Ops: items[i].op[:]})
+		}
+	}
+	if len(parts) == 0 {
+		return
+	}
+	err := b.st.WriteParts(ctx, true, parts)
+	accepted := 0
+	for i, it := range items {
+		if it == nil {
+			continue
+		}
+		if err != nil {
+			b.mu.Lock()
+			b.outCount[it.owner]--
+			delete(b.outIDs, it.id)
+			b.mu.Unlock()
+			s[i].Err = fmt.Errorf("bus: persist envelope %s: %w", it.id, err)
+			items[i] = nil
+			continue
+		}
+		accepted++
+	}
+	if accepted == 0 {
+		return
+	}
+	b.m.sent.Add(float64(accepted))
+	b.m.outbox.Add(float64(accepted))
+	b.qmu.Lock()
+	for _, it := range items {
+		if it != nil {
+			b.queue = append(b.queue, it)
+		}
+	}
+	b.qmu.Unlock()
+	b.qcond.Signal()
+}
+
+// admit checks an envelope from a local twin and takes its place in the outbox; it returns the item
+// to persist, or nil when there is nothing to write (refused, or already in the outbox).
+func (b *Bus) admit(ctx context.Context, e *seal.Envelope, raw []byte) (*item, seal.ID, error) {
 	if b.ctx.Err() != nil {
-		return seal.ID{}, ErrClosed
+		return nil, seal.ID{}, ErrClosed
 	}
 	if len(raw) > b.lim.MaxEnvelope {
 		b.m.sendRefused.WithLabelValues("too_large").Inc()
-		return seal.ID{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(raw), b.lim.MaxEnvelope)
+		return nil, seal.ID{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(raw), b.lim.MaxEnvelope)
 	}
 	now := time.Now()
 	if e.Expired(now) {
 		b.m.sendRefused.WithLabelValues("expired").Inc()
-		return e.ID, fmt.Errorf("%w: expired %s ago", ErrExpired, now.Sub(time.Unix(0, e.Expires)).Round(time.Millisecond))
+		return nil, e.ID, fmt.Errorf("%w: expired %s ago", ErrExpired, now.Sub(time.Unix(0, e.Expires)).Round(time.Millisecond))
 	}
 	if time.Duration(e.Expires-now.UnixNano()) > b.lim.MaxTTL {
 		b.m.sendRefused.WithLabelValues("ttl_too_long").Inc()
-		return e.ID, fmt.Errorf("%w: at most %s", ErrTTLTooLong, b.lim.MaxTTL)
+		return nil, e.ID, fmt.Errorf("%w: at most %s", ErrTTLTooLong, b.lim.MaxTTL)
 	}
 	src, err := b.cfg.Resolver.Resolve(ctx, e.Src)
 	if err != nil {
 		b.m.sendRefused.WithLabelValues("unknown_twin").Inc()
-		return e.ID, fmt.Errorf("%w: sender %d: %v", ErrUnknownTwin, e.Src, err)
+		return nil, e.ID, fmt.Errorf("%w: sender %d: %v", ErrUnknownTwin, e.Src, err)
 	}
 	if !src.PNIC.Equal(b.pub) {
 		b.m.sendRefused.WithLabelValues("not_local").Inc()
-		return e.ID, fmt.Errorf("%w: sender %d", ErrNotLocal, e.Src)
+		return nil, e.ID, fmt.Errorf("%w: sender %d", ErrNotLocal, e.Src)
 	}
 	if _, err := b.cfg.Resolver.Resolve(ctx, e.Dst); err != nil {
 		b.m.sendRefused.WithLabelValues("unknown_twin").Inc()
-		return e.ID, fmt.Errorf("%w: destination %d: %v", ErrUnknownTwin, e.Dst, err)
+		return nil, e.ID, fmt.Errorf("%w: destination %d: %v", ErrUnknownTwin, e.Dst, err)
 	}
 	b.mu.Lock()
 	if _, dup := b.outIDs[e.ID]; dup {
 		b.mu.Unlock()
-		return e.ID, nil // already in the outbox
+		return nil, e.ID, nil // already in the outbox
 	}
 	if b.outCount[e.Src] >= b.lim.OutboxQuota {
 		b.mu.Unlock()
 		b.m.sendRefused.WithLabelValues("over_quota").Inc()
-		return e.ID, fmt.Errorf("%w: %d envelopes waiting", ErrOverQuota, b.lim.OutboxQuota)
+		return nil, e.ID, fmt.Errorf("%w: %d envelopes waiting", ErrOverQuota, b.lim.OutboxQuota)
 	}
 	bk := b.buckets[e.Src]
 	if bk == nil {
@@ -410,7 +490,7 @@ func (b *Bus) SendEnvelope(ctx context.Context, e *seal.Envelope, raw []byte) (s
 	if !bk.take(now, b.lim.Rate, float64(b.lim.Burst)) {
 		b.mu.Unlock()
 		b.m.sendRefused.WithLabelValues("rate_limited").Inc()
-		return e.ID, fmt.Errorf("%w: %.0f envelopes/s", ErrRateLimited, b.lim.Rate)
+		return nil, e.ID, fmt.Errorf("%w: %.0f envelopes/s", ErrRateLimited, b.lim.Rate)
 	}
 	b.outCount[e.Src]++
 	b.outIDs[e.ID] = struct{}{}
@@ -420,17 +500,8 @@ func (b *Bus) SendEnvelope(ctx context.Context, e *seal.Envelope, raw []byte) (s
 	it.payload = make([]byte, 1+len(raw))
 	it.payload[0] = recEnvelope
 	copy(it.payload[1:], raw)
-	if _, err := b.st.Write(ctx, true, nil, store.Op{Key: it.key, Value: it.payload}); err != nil {
-		b.mu.Lock()
-		b.outCount[e.Src]--
-		delete(b.outIDs, e.ID)
-		b.mu.Unlock()
-		return e.ID, fmt.Errorf("bus: persist envelope %s: %w", e.ID, err)
-	}
-	b.m.sent.Inc()
-	b.m.outbox.Inc()
-	b.enqueue(it)
-	return e.ID, nil
+	it.op[0] = store.Op{Key: it.key, Value: it.payload}
+	return it, e.ID, nil
 }
 
 type bucket struct {
@@ -457,7 +528,9 @@ func (b *Bus) enqueue(it *item) {
 	b.qcond.Signal()
 }
 
-func (b *Bus) dequeue() *item {
+// dequeue takes what waits in the queue, up to maxBatch items and about MaxEnvelope bytes of
+// payload (at least one item), waiting for one when it is empty; nil once the bus closes.
+func (b *Bus) dequeue(into []*item) []*item {
 	b.qmu.Lock()
 	defer b.qmu.Unlock()
 	for len(b.queue) == 0 {
@@ -469,62 +542,172 @@ func (b *Bus) dequeue() *item {
 	if b.ctx.Err() != nil {
 		return nil
 	}
-	it := b.queue[0]
-	b.queue[0] = nil
-	b.queue = b.queue[1:]
-	return it
+	size := 0
+	n := 0
+	for n < len(b.queue) && n < maxBatch {
+		sz := entrySize(len(b.queue[n].payload))
+		if n > 0 && size+sz > b.lim.MaxEnvelope {
+			break
+		}
+		size += sz
+		n++
+	}
+	into = append(into[:0], b.queue[:n]...)
+	clear(b.queue[:n])
+	b.queue = b.queue[n:]
+	if len(b.queue) > 0 {
+		b.qcond.Signal() // more than one batch waits: wake another worker for the rest
+	}
+	return into
 }
 
 func (b *Bus) worker() {
 	defer b.wg.Done()
+	var items []*item
+	var d deliveryScratch
 	for {
-		it := b.dequeue()
-		if it == nil {
+		items = b.dequeue(items)
+		if items == nil {
 			return
 		}
-		b.deliver(it)
+		b.deliverAll(items, &d)
+		clear(items)
 	}
 }
 
-// deliver makes one attempt and then finishes the item or schedules the next attempt.
-func (b *Bus) deliver(it *item) {
-	now := time.Now()
-	if now.UnixNano() >= it.expires {
-		reason := "expired before the receiving PNIC acknowledged it"
-		if it.lastErr != "" {
-			reason += "; last error: " + it.lastErr
-		}
-		b.fail(it, schema.ErrorCode_expired, reason)
-		return
-	}
-	dst, err := b.cfg.Resolver.Resolve(b.ctx, it.route)
-	if err != nil {
-		b.retry(it, schema.ErrorCode_unknownTwin, fmt.Sprintf("resolve twin %d: %v", it.route, err))
-		return
-	}
-	var ans []byte
-	if dst.PNIC.Equal(b.pub) {
-		ans = b.handle(b.ctx, b.pub, it.payload)
-	} else {
-		ctx, cancel := context.WithTimeout(b.ctx, b.lim.CallTimeout)
-		ans, err = b.tr.Call(ctx, dst.PNIC, it.payload)
-		cancel()
-		if err != nil {
-			if b.ctx.Err() != nil {
-				return
+// deliveryScratch is a worker's reusable memory for one round of deliveries.
+type deliveryScratch struct {
+	groups []peerGroup
+	done   []*item
+	req    []byte
+}
+
+// peerGroup is the items of one round bound for one PNIC.
+type peerGroup struct {
+	pnic  ed25519.PublicKey
+	items []*item
+}
+
+// deliverAll makes one attempt for each of items, each PNIC's share in one request when there is
+// more than one, and then finishes each item or schedules its next attempt.
+func (b *Bus) deliverAll(items []*item, d *deliveryScratch) {
+	now := time.Now().UnixNano()
+	groups := d.groups[:0]
+	for _, it := range items {
+		if now >= it.expires {
+			reason := "expired before the receiving PNIC acknowledged it"
+			if it.lastErr != "" {
+				reason += "; last error: " + it.lastErr
 			}
-			b.retry(it, schema.ErrorCode_unavailable, fmt.Sprintf("PNIC %x: %v", dst.PNIC[:8], err))
-			return
+			b.fail(it, schema.ErrorCode_expired, reason)
+			continue
 		}
+		dst, err := b.cfg.Resolver.Resolve(b.ctx, it.route)
+		if err != nil {
+			b.retry(it, schema.ErrorCode_unknownTwin, fmt.Sprintf("resolve twin %d: %v", it.route, err))
+			continue
+		}
+		i := 0
+		for i < len(groups) && !groups[i].pnic.Equal(dst.PNIC) {
+			i++
+		}
+		if i == len(groups) {
+			if i < cap(groups) {
+				groups = groups[:i+1]
+				groups[i].pnic, groups[i].items = dst.PNIC, groups[i].items[:0]
+			} else {
+				groups = append(groups, peerGroup{pnic: dst.PNIC})
+			}
+		}
+		groups[i].items = append(groups[i].items, it)
 	}
+	d.done = d.done[:0]
+	for i := range groups {
+		g := &groups[i]
+		if len(g.items) == 1 {
+			b.deliverOne(g.items[0], g.pnic, d)
+		} else {
+			b.deliverBatch(g.items, g.pnic, d)
+		}
+		clear(g.items)
+	}
+	d.groups = groups
+	b.doneAll(d.done)
+	clear(d.done)
+}
+
+// call sends one request to the PNIC with key pnic, or hands it to this bus when that is its own.
+func (b *Bus) call(pnic ed25519.PublicKey, req []byte) ([]byte, error) {
+	if pnic.Equal(b.pub) {
+		return b.handle(b.ctx, b.pub, req), nil
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, b.lim.CallTimeout)
+	defer cancel()
+	return b.tr.Call(ctx, pnic, req)
+}
+
+// deliverOne sends one item alone.
+func (b *Bus) deliverOne(it *item, pnic ed25519.PublicKey, d *deliveryScratch) {
+	ans, err := b.call(pnic, it.payload)
+	if err != nil {
+		if b.ctx.Err() == nil {
+			b.retry(it, schema.ErrorCode_unavailable, fmt.Sprintf("PNIC %x: %v", pnic[:8], err))
+		}
+		return
+	}
+	b.answered(it, pnic, ans, d)
+}
+
+// deliverBatch sends items in one batch request. A PNIC that answers with anything but a batch
+// answer does not know batches: the items are then sent one by one.
+func (b *Bus) deliverBatch(items []*item, pnic ed25519.PublicKey, d *deliveryScratch) {
+	req := append(d.req[:0], recBatch)
+	for _, it := range items {
+		req = appendEntry(req, it.payload)
+	}
+	d.req = req
+	ans, err := b.call(pnic, req)
+	if err != nil {
+		if b.ctx.Err() == nil {
+			for _, it := range items {
+				b.retry(it, schema.ErrorCode_unavailable, fmt.Sprintf("PNIC %x: %v", pnic[:8], err))
+			}
+		}
+		return
+	}
+	if len(ans) == 0 || ans[0] != ansBatch {
+		for _, it := range items {
+			b.deliverOne(it, pnic, d)
+		}
+		return
+	}
+	acks, err := splitBatch(ans[1:], maxBatch)
+	if err == nil && len(acks) != len(items) {
+		err = fmt.Errorf("%d answers to %d envelopes", len(acks), len(items))
+	}
+	if err != nil {
+		for _, it := range items {
+			b.retry(it, schema.ErrorCode_unavailable, fmt.Sprintf("bad batch answer from PNIC %x: %v", pnic[:8], err))
+		}
+		return
+	}
+	b.m.batches.Add(1)
+	b.m.batched.Add(uint64(len(items)))
+	for i, it := range items {
+		b.answered(it, pnic, acks[i], d)
+	}
+}
+
+// answered acts on the receiving PNIC's answer about it: delivered items are collected in d.done.
+func (b *Bus) answered(it *item, pnic ed25519.PublicKey, ans []byte, d *deliveryScratch) {
 	ack, err := decodeAck(ans)
 	if err != nil {
-		b.retry(it, schema.ErrorCode_unavailable, fmt.Sprintf("bad acknowledgement from PNIC %x: %v", dst.PNIC[:8], err))
+		b.retry(it, schema.ErrorCode_unavailable, fmt.Sprintf("bad acknowledgement from PNIC %x: %v", pnic[:8], err))
 		return
 	}
 	switch ack.status {
 	case schema.Status_ok, schema.Status_duplicate:
-		b.done(it)
+		d.done = append(d.done, it)
 	case schema.Status_wrongDestination:
 		// The twin may have moved: look it up afresh and keep trying until the TTL.
 		b.cfg.Resolver.Invalidate(it.route)
@@ -581,20 +764,28 @@ func (b *Bus) retry(it *item, code schema.ErrorCode, reason string) {
 	})
 }
 
-// done removes a delivered item and tells its owner.
-func (b *Bus) done(it *item) {
-	ops := []store.Op{{Key: it.key, Delete: true}}
-	if it.owner != 0 {
-		// A receipt outlives its message by at least an hour, so a twin that reconnects late still learns.
-		exp := max(it.expires, time.Now().Add(min(time.Hour, b.lim.MaxTTL)).UnixNano())
-		ops = append(ops, b.receiptOps(it.owner, exp, Receipt{ID: it.id, Delivered: true})...)
-	}
-	if _, err := b.st.Write(b.ctx, false, nil, ops...); err != nil {
-		b.log.Error("rmb: record delivery", "id", it.id.String(), "err", err)
+// doneAll removes delivered items, in one store write, and tells their owners.
+func (b *Bus) doneAll(items []*item) {
+	if len(items) == 0 {
 		return
 	}
-	b.m.acked.Inc()
-	b.finished(it)
+	ops := make([]store.Op, 0, 2*len(items))
+	// A receipt outlives its message by at least an hour, so a twin that reconnects late still learns.
+	late := time.Now().Add(min(time.Hour, b.lim.MaxTTL)).UnixNano()
+	for _, it := range items {
+		ops = append(ops, store.Op{Key: it.key, Delete: true})
+		if it.owner != 0 {
+			ops = append(ops, b.receiptOps(it.owner, max(it.expires, late), Receipt{ID: it.id, Delivered: true})...)
+		}
+	}
+	if _, err := b.st.Write(b.ctx, false, nil, ops...); err != nil {
+		b.log.Error("rmb: record deliveries", "envelopes", len(items), "err", err)
+		return
+	}
+	b.m.acked.Add(float64(len(items)))
+	for _, it := range items {
+		b.finished(it)
+	}
 }
 
 // fail removes an undeliverable item and tells its owner why, durably.
@@ -655,7 +846,13 @@ type ackMsg struct {
 	reason string
 }
 
+// maxReason caps the reason an Ack carries, so a batch's answer stays within a bounded frame.
+const maxReason = 256
+
 func encodeAck(id seal.ID, status schema.Status, reason string) []byte {
+	if len(reason) > maxReason {
+		reason = reason[:maxReason]
+	}
 	msg, seg := capnp.NewSingleSegmentMessage(make([]byte, 0, 64+len(reason)))
 	a, err := schema.NewRootAck(seg)
 	if err == nil {
@@ -681,7 +878,7 @@ func decodeAck(b []byte) (a ackMsg, err error) {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	msg, err := capnp.Unmarshal(b)
+	msg, err := capnpmsg.Read(b)
 	if err != nil {
 		return a, err
 	}
@@ -735,7 +932,7 @@ func decodeNotice(b []byte) (n notice, err error) {
 		return n, errors.New("notice too short")
 	}
 	n.expires = int64(binary.BigEndian.Uint64(b[len(b)-8:]))
-	msg, err := capnp.Unmarshal(b[:len(b)-8])
+	msg, err := capnpmsg.Read(b[:len(b)-8])
 	if err != nil {
 		return n, err
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/freeflowuniverse/planetary/rmb/store"
@@ -19,6 +21,9 @@ type metrics struct {
 	retries     prometheus.Counter
 	expired     prometheus.Counter
 	outbox      prometheus.Gauge
+
+	// batches and batched count delivery batches sent and the envelopes and notices they carried.
+	batches, batched atomic.Uint64
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -39,7 +44,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.refused, m.sendRefused, m.failed, m.sent, m.acked, m.received, m.retries, m.expired, m.outbox} {
+	batches := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rmb_delivery_batches_total",
+		Help: "Delivery requests that carried several envelopes at once."}, func() float64 { return float64(m.batches.Load()) })
+	batched := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rmb_delivery_batched_total",
+		Help: "Envelopes and notices delivered inside those batches."}, func() float64 { return float64(m.batched.Load()) })
+	for _, c := range []prometheus.Collector{m.refused, m.sendRefused, m.failed, m.sent, m.acked, m.received, m.retries, m.expired, m.outbox, batches, batched} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {
@@ -62,7 +71,9 @@ func registerStoreMetrics(reg prometheus.Registerer, st *store.Store) error {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rmb_store_commits_total",
 			Help: "Batches the store committed, each gathering the writes that arrived together."}, func() float64 { return float64(st.Stats().Commits) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rmb_store_syncs_total",
-			Help: "Batches synced to disk (one fsync each)."}, func() float64 { return float64(st.Stats().Syncs) }),
+			Help: "Batches synced to disk before their writers were answered (one fsync each)."}, func() float64 { return float64(st.Stats().Syncs) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rmb_store_window_syncs_total",
+			Help: "Fsyncs of the relaxed sync window (zero unless the bus is relaxed)."}, func() float64 { return float64(st.Stats().WindowSyncs) }),
 	} {
 		if err := reg.Register(c); err != nil {
 			return fmt.Errorf("bus: register store metrics: %w", err)

@@ -26,6 +26,8 @@ func (b *Bus) handle(ctx context.Context, from ed25519.PublicKey, req []byte) []
 	switch req[0] {
 	case recEnvelope:
 		return b.receive(ctx, req[1:])
+	case recBatch:
+		return b.receiveBatch(ctx, from, req[1:])
 	case recNotice:
 		return b.receiveNotice(ctx, from, req[1:])
 	default:
@@ -40,39 +42,119 @@ func (b *Bus) refuse(id seal.ID, metric string, status schema.Status, reason str
 	return encodeAck(id, status, reason)
 }
 
+// inWrite is an inbound envelope that passed the checks, its inbox slot reserved, waiting to be
+// written.
+type inWrite struct {
+	id   seal.ID
+	dst  uint64
+	seen []byte
+	ops  [2]store.Op
+}
+
 // receive checks an envelope for a local twin and persists it before acknowledging.
 func (b *Bus) receive(ctx context.Context, raw []byte) []byte {
-	if len(raw) > b.lim.MaxEnvelope {
-		return b.refuse(seal.ID{}, "too_large", schema.Status_tooLarge, fmt.Sprintf("%d bytes, at most %d", len(raw), b.lim.MaxEnvelope))
+	w, ack := b.check(ctx, raw)
+	if ack != nil {
+		return ack
 	}
-	e, err := seal.Decode(raw)
+	applied, err := b.st.Write(ctx, true, w.seen, w.ops[:]...)
+	return b.received(w, applied, err)
+}
+
+// receiveBatch answers a batch: every envelope in it checked, those that pass persisted together in
+// one store write (one fsync), then all acknowledged in one answer. Other requests in a batch are
+// answered one by one; a batch inside a batch is refused.
+func (b *Bus) receiveBatch(ctx context.Context, from ed25519.PublicKey, body []byte) []byte {
+	entries, err := splitBatch(body, maxBatch)
 	if err != nil {
 		return b.refuse(seal.ID{}, "malformed", schema.Status_malformed, err.Error())
 	}
+	acks := make([][]byte, len(entries))
+	writes := make([]*inWrite, len(entries))
+	parts := make([]store.Part, 0, len(entries))
+	for i, e := range entries {
+		switch e[0] {
+		case recEnvelope:
+			w, ack := b.check(ctx, e[1:])
+			if ack != nil {
+				acks[i] = ack
+				continue
+			}
+			writes[i] = w
+			parts = append(parts, store.Part{IfAbsent: w.seen, Ops: w.ops[:]})
+		case recBatch:
+			acks[i] = b.refuse(seal.ID{}, "malformed", schema.Status_malformed, "batch inside a batch")
+		default:
+			acks[i] = b.handle(ctx, from, e)
+		}
+	}
+	if len(parts) > 0 {
+		err = b.st.WriteParts(ctx, true, parts)
+		j := 0
+		for i, w := range writes {
+			if w != nil {
+				acks[i] = b.received(w, parts[j].Applied, err)
+				j++
+			}
+		}
+	}
+	n := 1
+	for _, a := range acks {
+		n += entrySize(len(a))
+	}
+	out := make([]byte, 1, n)
+	out[0] = ansBatch
+	for _, a := range acks {
+		if len(a) == 0 {
+			a = encodeAck(seal.ID{}, schema.Status_retryLater, "no answer") // never empty: entries are not
+		}
+		out = appendEntry(out, a)
+	}
+	return out
+}
+
+// check runs the checks of an inbound envelope and reserves its inbox slot; it returns the write to
+// make, or the answer when the envelope is refused.
+func (b *Bus) check(ctx context.Context, raw []byte) (*inWrite, []byte) {
+	if len(raw) > b.lim.MaxEnvelope {
+		return nil, b.refuse(seal.ID{}, "too_large", schema.Status_tooLarge, fmt.Sprintf("%d bytes, at most %d", len(raw), b.lim.MaxEnvelope))
+	}
+	e, err := seal.Decode(raw)
+	if err != nil {
+		return nil, b.refuse(seal.ID{}, "malformed", schema.Status_malformed, err.Error())
+	}
+	w, ack := b.checkDecoded(ctx, e, raw)
+	if ack != nil {
+		return nil, ack
+	}
+	return w, nil
+}
+
+func (b *Bus) checkDecoded(ctx context.Context, e *seal.Envelope, raw []byte) (*inWrite, []byte) {
 	now := time.Now()
 	if e.Expired(now) {
-		return b.refuse(e.ID, "expired", schema.Status_expired, "expired on arrival")
+		return nil, b.refuse(e.ID, "expired", schema.Status_expired, "expired on arrival")
 	}
 	if time.Duration(e.Expires-now.UnixNano()) > b.lim.MaxTTL+clockSkew {
-		return b.refuse(e.ID, "malformed", schema.Status_malformed, fmt.Sprintf("TTL longer than %s", b.lim.MaxTTL))
+		return nil, b.refuse(e.ID, "malformed", schema.Status_malformed, fmt.Sprintf("TTL longer than %s", b.lim.MaxTTL))
 	}
 	dst, err := b.cfg.Resolver.Resolve(ctx, e.Dst)
 	if errors.Is(err, resolve.ErrUnknownTwin) {
-		return b.refuse(e.ID, "wrong_destination", schema.Status_wrongDestination, fmt.Sprintf("twin %d unknown here", e.Dst))
+		return nil, b.refuse(e.ID, "wrong_destination", schema.Status_wrongDestination, fmt.Sprintf("twin %d unknown here", e.Dst))
 	}
 	if err != nil {
-		return encodeAck(e.ID, schema.Status_retryLater, "resolve destination: "+err.Error())
+		return nil, encodeAck(e.ID, schema.Status_retryLater, "resolve destination: "+err.Error())
 	}
 	if !dst.PNIC.Equal(b.pub) {
-		return b.refuse(e.ID, "wrong_destination", schema.Status_wrongDestination, fmt.Sprintf("twin %d is hosted by another PNIC", e.Dst))
+		return nil, b.refuse(e.ID, "wrong_destination", schema.Status_wrongDestination, fmt.Sprintf("twin %d is hosted by another PNIC", e.Dst))
 	}
 	src, err := b.cfg.Resolver.Resolve(ctx, e.Src)
 	if err != nil {
 		b.m.refused.WithLabelValues("unknown_twin").Inc()
-		return encodeAck(e.ID, schema.Status_unknownTwin, fmt.Sprintf("sender twin %d: %v", e.Src, err))
+		return nil, encodeAck(e.ID, schema.Status_unknownTwin, fmt.Sprintf("sender twin %d: %v", e.Src, err))
 	}
 	if err := b.verifier.Verify(src.SigningKey, e); err != nil {
-		return b.refuse(e.ID, "tampered", schema.Status_tampered, "session signature of the sending twin does not verify")
+		return nil, b.refuse(e.ID, "tampered", schema.Status_tampered, "session signature of the sending twin does not verify")
 	}
 	// Reserve the inbox slot before writing, so concurrent arrivals cannot all pass the check.
 	b.mu.Lock()
@@ -83,30 +165,36 @@ func (b *Bus) receive(ctx context.Context, raw []byte) []byte {
 	b.mu.Unlock()
 	if full {
 		b.m.refused.WithLabelValues("over_quota").Inc()
-		return encodeAck(e.ID, schema.Status_overQuota, fmt.Sprintf("twin %d has %d messages waiting", e.Dst, b.lim.InboxQuota))
+		return nil, encodeAck(e.ID, schema.Status_overQuota, fmt.Sprintf("twin %d has %d messages waiting", e.Dst, b.lim.InboxQuota))
 	}
-	seen := store.SeenKey(e.ID)
-	exp := binary.BigEndian.AppendUint64(nil, uint64(e.Expires))
+	w := &inWrite{id: e.ID, dst: e.Dst, seen: store.SeenKey(e.ID)}
+	exp := binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(e.Expires))
 	rec := make([]byte, 0, 9+len(raw))
 	rec = append(rec, inMessage)
 	rec = binary.BigEndian.AppendUint64(rec, uint64(e.Expires))
 	rec = append(rec, raw...)
-	applied, err := b.st.Write(ctx, true, seen, store.Op{Key: seen, Value: exp}, store.Op{InboxFor: e.Dst, Value: rec})
+	w.ops = [2]store.Op{{Key: w.seen, Value: exp}, {InboxFor: e.Dst, Value: rec}}
+	return w, nil
+}
+
+// received finishes an inbound write: it answers the sending PNIC and releases the inbox slot of an
+// envelope not written.
+func (b *Bus) received(w *inWrite, applied bool, err error) []byte {
 	if err != nil || !applied {
 		b.mu.Lock()
-		b.inCount[e.Dst]--
+		b.inCount[w.dst]--
 		b.mu.Unlock()
 	}
 	if err != nil {
-		return encodeAck(e.ID, schema.Status_retryLater, "persist: "+err.Error())
+		return encodeAck(w.id, schema.Status_retryLater, "persist: "+err.Error())
 	}
 	if !applied {
 		b.m.refused.WithLabelValues("replay").Inc()
-		return encodeAck(e.ID, schema.Status_duplicate, "already received")
+		return encodeAck(w.id, schema.Status_duplicate, "already received")
 	}
 	b.m.received.Inc()
-	b.wake(e.Dst)
-	return encodeAck(e.ID, schema.Status_ok, "")
+	b.wake(w.dst)
+	return encodeAck(w.id, schema.Status_ok, "")
 }
 
 // receiveNotice records, for a local sending twin, what became of an envelope after its

@@ -359,7 +359,7 @@ func (c *Client) readLoop(cn *conn, r *bufio.Reader) {
 }
 
 func writeFrame(nc net.Conn, f schema.Frame) error {
-	b, err := frame.AppendFrame(nil, f)
+	b, err := frame.Encode(f)
 	if err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func writeFrame(nc net.Conn, f schema.Frame) error {
 
 // write queues f for the connection's writer; it fails once the connection is gone.
 func (cn *conn) write(f schema.Frame) error {
-	b, err := frame.AppendFrame(nil, f)
+	b, err := frame.Encode(f)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"capnproto.org/go/capnp/v3"
 
+	"github.com/freeflowuniverse/planetary/internal/capnpmsg"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 )
 
@@ -46,12 +47,22 @@ func NewFrame(seq uint64) (schema.Frame, error) {
 
 // AppendFrame appends the length-prefixed encoding of f to b.
 func AppendFrame(b []byte, f schema.Frame) ([]byte, error) {
-	raw, err := f.Message().Marshal()
+	at := len(b)
+	b = append(b, 0, 0, 0, 0)
+	b, err := capnpmsg.Append(b, f.Message())
 	if err != nil {
-		return b, fmt.Errorf("frame: encode frame: %w", err)
+		return b[:at], fmt.Errorf("frame: encode frame: %w", err)
 	}
-	b = binary.BigEndian.AppendUint32(b, uint32(len(raw)))
-	return append(b, raw...), nil
+	binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	return b, nil
+}
+
+// Encode returns the length-prefixed encoding of f and releases f's memory for the next frame; f
+// must not be used after.
+func Encode(f schema.Frame) ([]byte, error) {
+	b, err := AppendFrame(nil, f)
+	f.Message().Release()
+	return b, err
 }
 
 // ReadFrame reads one length-prefixed frame of at most max bytes.
@@ -79,7 +90,7 @@ func DecodeFrame(buf []byte) (f schema.Frame, err error) {
 			f, err = schema.Frame{}, fmt.Errorf("%w: decoder panic: %v", ErrFrame, r)
 		}
 	}()
-	msg, err := capnp.Unmarshal(buf)
+	msg, err := capnpmsg.Read(buf)
 	if err != nil {
 		return schema.Frame{}, fmt.Errorf("%w: %v", ErrFrame, err)
 	}

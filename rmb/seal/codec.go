@@ -6,6 +6,7 @@ import (
 
 	"capnproto.org/go/capnp/v3"
 
+	"github.com/freeflowuniverse/planetary/internal/capnpmsg"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 )
 
@@ -69,7 +70,7 @@ func decode(b []byte, copies bool) (e *Envelope, err error) {
 			e, err = nil, fmt.Errorf("%w: decoder panic: %v", ErrMalformed, r)
 		}
 	}()
-	msg, err := capnp.Unmarshal(b)
+	msg, err := capnpmsg.Read(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}

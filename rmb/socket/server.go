@@ -194,8 +194,21 @@ type client struct {
 	sends chan struct{}
 }
 
-// maxSendsInFlight bounds concurrent sends per client connection.
+// maxSendsInFlight bounds concurrent groups of sends per client connection.
 const maxSendsInFlight = 256
+
+// Sends read from a client back to back are handed to the bus together, up to these bounds, so
+// they share one store write and one fsync.
+const (
+	maxSendGroup      = 64
+	maxSendGroupBytes = 128 << 10
+)
+
+// pendingSend is a send read from the twin and not yet handed to the bus.
+type pendingSend struct {
+	seq uint64
+	bus.Sending
+}
 
 func (s *Server) serve(c net.Conn) {
 	defer s.forget(c)
@@ -318,7 +331,7 @@ func (s *Server) refuse(c net.Conn, seq uint64, code schema.ErrorCode, text stri
 }
 
 func writeFrame(w io.Writer, f schema.Frame) error {
-	b, err := frame.AppendFrame(nil, f)
+	b, err := frame.Encode(f)
 	if err != nil {
 		return err
 	}
@@ -366,7 +379,7 @@ func ErrorCode(err error) schema.ErrorCode {
 }
 
 func (cl *client) send(f schema.Frame) {
-	b, err := frame.AppendFrame(nil, f)
+	b, err := frame.Encode(f)
 	if err != nil {
 		cl.s.log.Error("rmb socket: encode frame", "err", err)
 		return
@@ -405,7 +418,15 @@ func (cl *client) loop() (handedOver bool, err error) {
 		<-cl.ctx.Done()
 		cl.conn.SetReadDeadline(time.Now()) // unblock the reader
 	}()
+	var sends []pendingSend
+	sendBytes := 0
 	for {
+		// Sends are gathered while more frames are already buffered, and handed over before the
+		// reader would wait for the twin.
+		if len(sends) > 0 && (cl.r.Buffered() == 0 || len(sends) >= maxSendGroup || sendBytes >= maxSendGroupBytes) {
+			cl.startSends(sends)
+			sends, sendBytes = nil, 0
+		}
 		f, err := frame.ReadFrame(cl.r, cl.s.maxFrame())
 		if err != nil {
 			return false, err
@@ -414,7 +435,10 @@ func (cl *client) loop() (handedOver bool, err error) {
 		switch f.Which() {
 		case schema.Frame_Which_send:
 			raw, _ := f.Send()
-			cl.handleSend(seq, raw)
+			if p, ok := cl.checkSend(seq, raw); ok {
+				sends = append(sends, p)
+				sendBytes += len(raw)
+			}
 		case schema.Frame_Which_resolve:
 			cl.handleResolve(seq, f.Resolve())
 		case schema.Frame_Which_twinAddress:
@@ -452,17 +476,23 @@ func (cl *client) loop() (handedOver bool, err error) {
 	}
 }
 
-func (cl *client) handleSend(seq uint64, raw []byte) {
+// checkSend decodes a send and checks it comes from the connected twin; a bad one is answered here.
+func (cl *client) checkSend(seq uint64, raw []byte) (pendingSend, bool) {
 	e, err := seal.Decode(raw)
 	if err != nil {
 		cl.fail(seq, schema.ErrorCode_badRequest, err.Error())
-		return
+		return pendingSend{}, false
 	}
 	if e.Src != cl.twin {
 		cl.fail(seq, schema.ErrorCode_badRequest, fmt.Sprintf("envelope source %d is not the connected twin %d", e.Src, cl.twin))
-		return
+		return pendingSend{}, false
 	}
-	// Sends run concurrently so one slow fsync group does not stall the connection.
+	return pendingSend{seq: seq, Sending: bus.Sending{Envelope: e, Raw: raw}}, true
+}
+
+// startSends hands a group of sends to the bus and answers each once it is durable (or refused).
+// Groups run concurrently so one slow fsync does not stall the connection.
+func (cl *client) startSends(sends []pendingSend) {
 	select {
 	case cl.sends <- struct{}{}:
 	case <-cl.ctx.Done():
@@ -472,17 +502,23 @@ func (cl *client) handleSend(seq uint64, raw []byte) {
 	go func() {
 		defer cl.wg.Done()
 		defer func() { <-cl.sends }()
-		id, err := cl.s.cfg.Bus.SendEnvelope(cl.ctx, e, raw)
-		if err != nil {
-			cl.fail(seq, ErrorCode(err), err.Error())
-			return
+		group := make([]bus.Sending, len(sends))
+		for i := range sends {
+			group[i] = sends[i].Sending
 		}
-		f, err := frame.NewFrame(seq)
-		if err == nil {
-			err = f.SetSent(id[:])
-		}
-		if err == nil {
-			cl.send(f)
+		cl.s.cfg.Bus.SendEnvelopes(cl.ctx, group)
+		for i, s := range group {
+			if s.Err != nil {
+				cl.fail(sends[i].seq, ErrorCode(s.Err), s.Err.Error())
+				continue
+			}
+			f, err := frame.NewFrame(sends[i].seq)
+			if err == nil {
+				err = f.SetSent(s.ID[:])
+			}
+			if err == nil {
+				cl.send(f)
+			}
 		}
 	}()
 }

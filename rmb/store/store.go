@@ -2,9 +2,15 @@
 //
 // Writes go through one committer goroutine that gathers concurrent writers into a single batch and
 // one fsync (group commit), so durability does not cost one fsync per message; while a batch waits
-// for its fsync the committer goes on with the next, and pebble syncs them together. A write may carry an
-// "if absent" key checked atomically against the database and the rest of its group, which is how
-// inbound envelopes are deduplicated by id across retries and restarts.
+// for its fsync the committer goes on with the next, and pebble syncs them together. One writer may
+// also hand over many parts at once (WriteParts), each applied or skipped on its own, in one batch.
+// A part may carry an "if absent" key checked atomically against the database and the rest of its
+// group, which is how inbound envelopes are deduplicated by id across retries and restarts.
+//
+// With Options.SyncWindow set the store is relaxed: a write that asks for a sync returns once it is
+// applied, before its fsync, and one fsync for everything written meanwhile follows within the
+// window. A crash loses at most the writes of the last window: a power cut or kernel panic all of
+// them, a killed process those not yet handed to the kernel.
 package store
 
 import (
@@ -16,9 +22,11 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
+	"github.com/cockroachdb/pebble/vfs"
 )
 
 // ErrClosed is returned by writes after Close.
@@ -47,13 +55,21 @@ type Op struct {
 	InboxFor uint64
 }
 
+// Part is one of the writes WriteParts hands over together: its Ops are applied atomically, or not
+// at all when IfAbsent is not nil and that key exists or is written by an earlier part of the group.
+type Part struct {
+	IfAbsent []byte
+	Ops      []Op
+	// Applied is set by WriteParts: the part's ops were written.
+	Applied bool
+}
+
 type request struct {
-	ifAbsent []byte
-	ops      []Op
-	sync     bool
-	applied  bool
-	err      error
-	done     chan struct{}
+	parts []Part
+	one   [1]Part // the storage of parts for Write
+	sync  bool
+	err   error
+	done  chan struct{}
 }
 
 // Store is the bus's durable state.
@@ -71,7 +87,17 @@ type Store struct {
 	seqMu sync.Mutex
 	seq   uint64
 
-	commits, syncs, writes atomic.Uint64
+	// absent holds every key an if-absent write may find in the database (the seen-id prefixes,
+	// loaded at open, and every if-absent key written since); used by the committer only.
+	absent *absentFilter
+
+	commits, syncs, writes, windowSyncs atomic.Uint64
+
+	// window, when positive, makes synced writes relaxed: acknowledged before their fsync, which
+	// the window syncer makes within window. dirty tells it something waits for one.
+	window          time.Duration
+	dirty           chan struct{}
+	afterWindowSync func() // test hook, called after each window fsync
 
 	// onInbox, when set, is told of every inbox item a commit wrote, in commit order.
 	onInbox func(twin, seq uint64, value []byte)
@@ -101,6 +127,15 @@ type Options struct {
 	// the seq it was given. It must not block or write to the store. value is the Op's Value itself,
 	// which writers leave unchanged after Write, so it may be kept.
 	OnInbox func(twin, seq uint64, value []byte)
+	// SyncWindow, when positive, makes the store relaxed: a write asking for a sync returns once it
+	// is applied and readable, and is on disk at most SyncWindow later (one fsync for all the writes
+	// of the window). A crash of the machine may lose what was acknowledged in the last window.
+	// Zero (the default) is durable: such a write returns only once it is on disk.
+	SyncWindow time.Duration
+
+	fs              vfs.FS // tests: a file system that can forget what was not synced
+	afterWindowSync func()
+	filterBits      int // tests: a smaller filter, to see it rebuilt
 }
 
 // Open opens or creates the store in dir.
@@ -118,7 +153,7 @@ func OpenWith(dir string, log *slog.Logger, o Options) (*Store, error) {
 	cache := pebble.NewCache(32 << 20)
 	defer cache.Unref()
 	opts := &pebble.Options{Logger: pebbleLogger{log}, Levels: make([]pebble.LevelOptions, 7),
-		Cache: cache, MemTableSize: 16 << 20}
+		Cache: cache, MemTableSize: 16 << 20, FS: o.fs}
 	for i := range opts.Levels {
 		// Every write checks that its id is new: bloom filters answer "absent" without reading tables.
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
@@ -128,7 +163,8 @@ func OpenWith(dir string, log *slog.Logger, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &Store{db: db, log: log, reqs: make(chan *request), closed: make(chan struct{}), onInbox: o.OnInbox}
+	s := &Store{db: db, log: log, reqs: make(chan *request), closed: make(chan struct{}), onInbox: o.OnInbox,
+		window: o.SyncWindow, dirty: make(chan struct{}, 1), afterWindowSync: o.afterWindowSync}
 	s.pool.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	last, err := s.lastInboxSeq()
 	if err != nil {
@@ -136,9 +172,82 @@ func OpenWith(dir string, log *slog.Logger, o Options) (*Store, error) {
 		return nil, err
 	}
 	s.seq = last
+	bits := o.filterBits
+	if bits <= 0 {
+		bits = filterBits
+	}
+	if s.absent, err = s.loadAbsent(bits); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.wg.Add(1)
 	go s.committer()
 	return s, nil
+}
+
+// absentPrefixes are the key spaces if-absent writes check: seen envelope ids and seen notices.
+var absentPrefixes = [][]byte{{prefixSeen}, {prefixNSeen}}
+
+// loadAbsent builds a filter of the given size from the database.
+func (s *Store) loadAbsent(bits int) (*absentFilter, error) {
+	f := newAbsentFilter(bits)
+	for _, p := range absentPrefixes {
+		if err := s.Scan(p, func(k, _ []byte) error { f.add(k); return nil }); err != nil {
+			return nil, fmt.Errorf("store: load seen ids: %w", err)
+		}
+	}
+	f.added = max(f.added, f.limit/2) // rebuilt again only after another half of its size
+	return f, nil
+}
+
+// exists answers an if-absent check: false without a lookup when the filter never saw key.
+func (s *Store) exists(key []byte) (bool, error) {
+	if len(key) > 0 && isAbsentSpace(key[0]) && !s.absent.mayContain(key) {
+		return false, nil
+	}
+	return s.has(key)
+}
+
+func isAbsentSpace(prefix byte) bool { return prefix == prefixSeen || prefix == prefixNSeen }
+
+// Relaxed reports whether synced writes are acknowledged before their fsync (Options.SyncWindow).
+func (s *Store) Relaxed() bool { return s.window > 0 }
+
+// windowSyncer fsyncs, at most a window after the first relaxed write that waits for it, everything
+// written so far; on close it makes a last fsync.
+func (s *Store) windowSyncer(stop <-chan struct{}) {
+	defer s.wg.Done()
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	for {
+		select {
+		case <-s.dirty:
+		case <-stop:
+			s.syncWAL()
+			return
+		}
+		t.Reset(s.window)
+		select {
+		case <-t.C:
+		case <-stop:
+			t.Stop()
+			s.syncWAL()
+			return
+		}
+		s.syncWAL()
+	}
+}
+
+// syncWAL makes every write applied so far durable with one fsync of pebble's log.
+func (s *Store) syncWAL() {
+	if err := s.db.LogData(nil, pebble.Sync); err != nil {
+		s.log.Error("store window sync failed", "err", err)
+		return
+	}
+	s.windowSyncs.Add(1)
+	if s.afterWindowSync != nil {
+		s.afterWindowSync()
+	}
 }
 
 // Close stops the committer and closes the database; pending writes fail with ErrClosed.
@@ -159,20 +268,44 @@ func (s *Store) Close() error {
 // false.
 func (s *Store) Write(ctx context.Context, sync bool, ifAbsent []byte, ops ...Op) (applied bool, err error) {
 	r := s.pool.Get().(*request)
-	r.ifAbsent, r.ops, r.sync, r.applied, r.err = ifAbsent, ops, sync, false, nil
+	r.one[0] = Part{IfAbsent: ifAbsent, Ops: ops}
+	r.parts = r.one[:]
+	err = s.submit(ctx, r, sync)
+	applied = r.one[0].Applied
+	r.one[0] = Part{}
+	r.parts = nil
+	s.pool.Put(r)
+	return applied, err
+}
+
+// WriteParts applies parts in order in one batch, each atomically, setting each part's Applied;
+// with sync it returns only once they are on disk. It is Write for many at once: one hand-over to
+// the committer and one batch, whatever the number of parts. The parts' keys and values must not
+// change after the call.
+func (s *Store) WriteParts(ctx context.Context, sync bool, parts []Part) error {
+	for i := range parts {
+		parts[i].Applied = false
+	}
+	r := s.pool.Get().(*request)
+	r.parts = parts
+	err := s.submit(ctx, r, sync)
+	r.parts = nil
+	s.pool.Put(r)
+	return err
+}
+
+func (s *Store) submit(ctx context.Context, r *request, sync bool) error {
+	r.sync, r.err = sync, nil
 	select {
 	case s.reqs <- r:
 	case <-s.closed:
-		return false, ErrClosed
+		return ErrClosed
 	case <-ctx.Done():
-		return false, fmt.Errorf("store write: %w", ctx.Err())
+		return fmt.Errorf("store write: %w", ctx.Err())
 	}
 	// The channel is unbuffered: once the committer took r it will complete it.
 	<-r.done
-	applied, err = r.applied, r.err
-	r.ops, r.ifAbsent = nil, nil
-	s.pool.Put(r)
-	return applied, err
+	return r.err
 }
 
 // The committer applies one batch at a time, in order, so a write sees every write before it.
@@ -184,6 +317,13 @@ func (s *Store) committer() {
 	s.wg.Add(1)
 	go s.syncer(syncq)
 	defer close(syncq)
+	if s.window > 0 {
+		// Started and stopped by the committer, so the last window fsync follows the last write.
+		stop := make(chan struct{})
+		s.wg.Add(1)
+		go s.windowSyncer(stop)
+		defer close(stop)
+	}
 	group := make([]*request, 0, 64)
 	pending := make(map[string]struct{})
 	for {
@@ -207,6 +347,16 @@ func (s *Store) committer() {
 			syncq <- syncing{b, append([]*request(nil), group...)}
 		}
 		clear(pending)
+		if s.absent.full() {
+			// Deleted ids crowd the filter: rebuild it from what the database holds now (every
+			// batch so far is applied, so the scan sees it).
+			if f, err := s.loadAbsent(len(s.absent.bits) * 64); err != nil {
+				s.log.Error("store: rebuild seen-id filter", "err", err)
+				s.absent.limit *= 2 // keep the old one, with more false positives
+			} else {
+				s.absent = f
+			}
+		}
 	}
 }
 
@@ -233,7 +383,10 @@ func (s *Store) syncer(q <-chan syncing) {
 func complete(group []*request, err error) {
 	for _, r := range group {
 		if err != nil {
-			r.applied, r.err = false, err
+			r.err = err
+			for i := range r.parts {
+				r.parts[i].Applied = false
+			}
 		}
 		r.done <- struct{}{}
 	}
@@ -241,57 +394,39 @@ func complete(group []*request, err error) {
 
 // commitGroup applies the writes of group as one batch. When one of them asked for a sync, it
 // returns the batch, applied and visible, for the syncer to wait on; otherwise it completes them.
+// In a relaxed store a batch asking for a sync is committed like any other and completed at once,
+// and the window syncer told.
 func (s *Store) commitGroup(group []*request, pending map[string]struct{}) *pebble.Batch {
 	b := s.db.NewBatch()
 	sync := false
 	var err error
 	for _, r := range group {
-		if r.ifAbsent != nil {
-			if _, ok := pending[string(r.ifAbsent)]; ok {
-				continue
-			}
-			exists, gerr := s.has(r.ifAbsent)
-			if gerr != nil {
-				r.err = gerr
-				continue
-			}
-			if exists {
-				continue
-			}
-			pending[string(r.ifAbsent)] = struct{}{}
-		}
-		for _, op := range r.ops {
-			if op.Delete {
-				err = b.Delete(op.Key, nil)
-			} else if op.InboxFor != 0 {
-				seq := s.NextSeq()
-				err = b.Set(InboxKey(op.InboxFor, seq), op.Value, nil)
-				if s.onInbox != nil {
-					s.added = append(s.added, added{op.InboxFor, seq, op.Value})
-				}
-			} else {
-				err = b.Set(op.Key, op.Value, nil)
-			}
-			if err != nil {
+		for i := range r.parts {
+			if err = s.applyPart(b, r, &r.parts[i], pending); err != nil {
 				break
 			}
 		}
 		if err != nil {
 			break
 		}
-		r.applied = true
 		sync = sync || r.sync
 	}
 	s.writes.Add(uint64(len(group)))
 	async := false
 	if err == nil && !b.Empty() {
 		s.commits.Add(1)
-		if sync {
+		if sync && s.window == 0 {
 			s.syncs.Add(1)
 			err = s.db.ApplyNoSyncWait(b, pebble.Sync)
 			async = err == nil
 		} else {
 			err = b.Commit(pebble.NoSync)
+			if err == nil && sync {
+				select {
+				case s.dirty <- struct{}{}:
+				default:
+				}
+			}
 		}
 	}
 	if err != nil {
@@ -314,16 +449,62 @@ func (s *Store) commitGroup(group []*request, pending map[string]struct{}) *pebb
 	return nil
 }
 
+// applyPart adds one part to the batch unless its if-absent key exists; a failed lookup fails the
+// request, a failed batch operation is returned.
+func (s *Store) applyPart(b *pebble.Batch, r *request, p *Part, pending map[string]struct{}) error {
+	if p.IfAbsent != nil {
+		if _, ok := pending[string(p.IfAbsent)]; ok {
+			return nil
+		}
+		exists, gerr := s.exists(p.IfAbsent)
+		if gerr != nil {
+			r.err = gerr
+			return nil
+		}
+		if exists {
+			return nil
+		}
+		pending[string(p.IfAbsent)] = struct{}{}
+		s.absent.add(p.IfAbsent)
+	}
+	var err error
+	for _, op := range p.Ops {
+		if !op.Delete && op.InboxFor == 0 && len(op.Key) > 0 && isAbsentSpace(op.Key[0]) {
+			s.absent.add(op.Key) // written without a check (a restore, a test): still known
+		}
+		if op.Delete {
+			err = b.Delete(op.Key, nil)
+		} else if op.InboxFor != 0 {
+			seq := s.NextSeq()
+			var k [17]byte
+			putInboxKey(k[:], op.InboxFor, seq)
+			err = b.Set(k[:], op.Value, nil)
+			if s.onInbox != nil {
+				s.added = append(s.added, added{op.InboxFor, seq, op.Value})
+			}
+		} else {
+			err = b.Set(op.Key, op.Value, nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	p.Applied = true
+	return nil
+}
+
 // Stats counts the store's work since it opened.
 type Stats struct {
 	Writes  uint64 // calls of Write that reached the committer
 	Commits uint64 // batches committed
-	Syncs   uint64 // of which synced to disk
+	Syncs   uint64 // of which synced to disk before their writers were answered
+	// WindowSyncs counts the fsyncs of a relaxed store's window.
+	WindowSyncs uint64
 }
 
 // Stats returns what the store has done so far.
 func (s *Store) Stats() Stats {
-	return Stats{Writes: s.writes.Load(), Commits: s.commits.Load(), Syncs: s.syncs.Load()}
+	return Stats{Writes: s.writes.Load(), Commits: s.commits.Load(), Syncs: s.syncs.Load(), WindowSyncs: s.windowSyncs.Load()}
 }
 
 func (s *Store) has(key []byte) (bool, error) {
@@ -440,10 +621,14 @@ func SeenPrefix() []byte { return []byte{prefixSeen} }
 // InboxKey is the key of the seq-th item waiting for twin.
 func InboxKey(twin, seq uint64) []byte {
 	k := make([]byte, 17)
+	putInboxKey(k, twin, seq)
+	return k
+}
+
+func putInboxKey(k []byte, twin, seq uint64) {
 	k[0] = prefixInbox
 	binary.BigEndian.PutUint64(k[1:], twin)
 	binary.BigEndian.PutUint64(k[9:], seq)
-	return k
 }
 
 // InboxPrefix is the prefix of twin's inbox keys.
