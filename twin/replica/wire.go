@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 )
 
 // Frame types: [u32 length of type+payload][u8 type][payload].
@@ -93,4 +95,18 @@ func record(p []byte) (uint64, []byte, error) {
 		return 0, nil, errors.New("record shorter than its sequence number")
 	}
 	return binary.BigEndian.Uint64(p), p[8:], nil
+}
+
+func mustJSON(h Hello) []byte {
+	b, _ := json.Marshal(h)
+	return b
+}
+
+// readHello reads the hello kept beside a taken-over twin's data directory.
+func readHello(dir string) (Hello, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "hello"))
+	if err != nil {
+		return Hello{}, err
+	}
+	return DecodeHello(b)
 }
