@@ -135,6 +135,16 @@ func New(t Topology, o Options) (*Grid, error) {
 		return nil, fmt.Errorf("network %s was brought up on the %s backend (recorded in %s), not %s: leave out --backend, or run gridctl down first",
 			t.Name, recorded, filepath.Join(dir, backendFile), o.Backend)
 	}
+	if o.Grace == 0 {
+		if b, err := os.ReadFile(filepath.Join(dir, graceFile)); err == nil {
+			if d, err := time.ParseDuration(strings.TrimSpace(string(b))); err == nil {
+				o.Grace = d
+			}
+		}
+	}
+	if o.Grace < 0 {
+		return nil, fmt.Errorf("grace %s: want 0 (no relocation) or more", o.Grace)
+	}
 	if o.Backend == Netns && os.Geteuid() != 0 {
 		return nil, errors.New("backend netns needs root (namespaces, bridges, TUN devices)")
 	}
@@ -272,8 +282,15 @@ func (g *Grid) up(ctx context.Context) (upSummary, error) {
 // recordBackend notes in the state directory which backend the network runs on, so later commands
 // (down, status, chaos) act there whatever their flags; New refuses a contradicting one.
 func (g *Grid) recordBackend() error {
+	if err := os.WriteFile(filepath.Join(g.dir, graceFile), []byte(g.o.Grace.String()+"\n"), 0o600); err != nil {
+		return err
+	}
 	return os.WriteFile(filepath.Join(g.dir, backendFile), []byte(g.o.Backend+"\n"), 0o600)
 }
+
+// graceFile, in a network's state directory, records Options.Grace of the last up, so later
+// commands find the twins where their standbys moved them.
+const graceFile = "grace"
 
 func (g *Grid) hostNS(h string) string { return "g" + g.t.Name + "-" + h }
 func (g *Grid) ispNS(i string) string  { return "g" + g.t.Name + "-i-" + i }

@@ -54,6 +54,7 @@ type Client struct {
 	transport *http.Transport
 	addr      string
 	light     *light.Client
+	lightMu   sync.Mutex // serialises the light client, which is not safe for concurrent use
 	chainID   string
 	log       *slog.Logger
 	poll      time.Duration

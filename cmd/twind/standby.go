@@ -164,7 +164,7 @@ func forward(ln net.Listener, addr string) {
 // twind.pid and its output in twind.log beside its data directory.
 type runner struct {
 	twind, ns, socket, chain, next, nextKey string
-	log                                      *slog.Logger
+	log                                     *slog.Logger
 
 	mu    sync.Mutex
 	procs map[uint64]*proc
@@ -231,11 +231,19 @@ func (r *runner) stopAll() {
 			p.cmd.Process.Signal(syscall.SIGTERM)
 		}
 	}
-	deadline := time.After(10 * time.Second)
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	late := false
 	for _, p := range r.procs {
-		select {
-		case <-p.done:
-		case <-deadline:
+		if !late {
+			select {
+			case <-p.done:
+				continue
+			case <-deadline.C:
+				late = true
+			}
+		}
+		if !p.ended() {
 			p.cmd.Process.Kill()
 		}
 	}

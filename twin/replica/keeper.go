@@ -18,6 +18,9 @@ import (
 	"time"
 )
 
+// readTimeout ends a stream that sent nothing for this long (the twin pings every second).
+const readTimeout = 5 * time.Second
+
 // Keeper stores the replicas twins stream to this standby, one directory per twin: hello (the
 // signed hello), snap (seq | sealed snapshot) and log (records of [u32 len][seq | sealed change]).
 type Keeper struct {
@@ -26,7 +29,6 @@ type Keeper struct {
 	log    *slog.Logger
 
 	mu    sync.Mutex
-	live  map[uint64]int       // open streams per twin
 	seen  map[uint64]time.Time // last frame from the twin, or when this keeper found its replica
 	files map[uint64]*sync.Mutex
 }
@@ -40,7 +42,7 @@ func NewKeeper(dir string, lookup func(ctx context.Context, twin uint64) (ed2551
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("replicas: %w", err)
 	}
-	k := &Keeper{dir: dir, lookup: lookup, log: log, live: map[uint64]int{}, seen: map[uint64]time.Time{}, files: map[uint64]*sync.Mutex{}}
+	k := &Keeper{dir: dir, lookup: lookup, log: log, seen: map[uint64]time.Time{}, files: map[uint64]*sync.Mutex{}}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("replicas: %w", err)
@@ -56,13 +58,14 @@ func NewKeeper(dir string, lookup func(ctx context.Context, twin uint64) (ed2551
 // Dir is where twin id's replica lives.
 func (k *Keeper) Dir(id uint64) string { return filepath.Join(k.dir, strconv.FormatUint(id, 10)) }
 
-// Silent lists the twins with a replica here, no open stream, and no frame for longer than grace.
+// Silent lists the twins with a replica here and no frame for longer than grace. A stream whose
+// host died stays open until its read deadline, but sends nothing: silence is what counts.
 func (k *Keeper) Silent(grace time.Duration) []uint64 {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var out []uint64
 	for id, t := range k.seen {
-		if k.live[id] == 0 && time.Since(t) > grace {
+		if time.Since(t) > grace {
 			out = append(out, id)
 		}
 	}
@@ -125,15 +128,8 @@ func (k *Keeper) handle(c net.Conn) {
 		return
 	}
 	k.mu.Lock()
-	k.live[h.Twin]++
 	k.seen[h.Twin] = time.Now()
 	k.mu.Unlock()
-	defer func() {
-		k.mu.Lock()
-		k.live[h.Twin]--
-		k.seen[h.Twin] = time.Now()
-		k.mu.Unlock()
-	}()
 	mu := k.lock(h.Twin)
 	if err := k.stream(c, r, h, p, mu); err != nil && !errors.Is(err, io.EOF) {
 		k.log.Info("replica stream ended", "twin", h.Twin, "err", err)
@@ -152,7 +148,7 @@ func (k *Keeper) stream(c net.Conn, r *bufio.Reader, h Hello, hello []byte, mu *
 	var acked uint64
 	gotSnap := false
 	for {
-		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		c.SetReadDeadline(time.Now().Add(readTimeout))
 		typ, p, err := readFrame(r)
 		if err != nil {
 			return err

@@ -100,12 +100,12 @@ func TestStreamAndOpen(t *testing.T) {
 	if _, err := Open(k.Dir(7), other); err == nil {
 		t.Fatal("another standby's key opened the replica")
 	}
-	if got := k.Silent(0); len(got) != 0 {
+	if got := k.Silent(3 * time.Second); len(got) != 0 {
 		t.Fatalf("a twin streaming now is silent: %v", got)
 	}
 	cancel()
 	deadline = time.Now().Add(20 * time.Second)
-	for len(k.Silent(50*time.Millisecond)) != 1 {
+	for len(k.Silent(1500*time.Millisecond)) != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("a twin whose stream ended is never silent")
 		}

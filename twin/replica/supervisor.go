@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/freeflowuniverse/planetary/chain"
@@ -79,17 +80,39 @@ func (s *Supervisor) Run(ctx context.Context) {
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var (
+		mu   sync.Mutex
+		busy = map[uint64]bool{}
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 8) // take-overs at once: a host that died had many twins
+	)
+	defer wg.Wait()
 	for {
 		for _, id := range s.cfg.Keeper.Silent(s.cfg.Grace) {
-			start := time.Now()
-			if err := s.TakeOver(ctx, id); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				s.log.Warn("could not take the twin over; trying again", "twin", id, "err", err)
+			mu.Lock()
+			if busy[id] {
+				mu.Unlock()
 				continue
 			}
-			s.log.Info("took the twin over", "twin", id, "took", time.Since(start).Round(time.Millisecond))
+			busy[id] = true
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				start := time.Now()
+				err := s.TakeOver(ctx, id)
+				mu.Lock()
+				delete(busy, id)
+				mu.Unlock()
+				switch {
+				case err != nil && ctx.Err() == nil:
+					s.log.Warn("could not take the twin over; trying again", "twin", id, "err", err)
+				case err == nil:
+					s.log.Info("took the twin over", "twin", id, "took", time.Since(start).Round(time.Millisecond))
+				}
+			}()
 		}
 		select {
 		case <-ctx.Done():
@@ -123,6 +146,17 @@ var ErrTakenElsewhere = errors.New("another host took the twin over first")
 // twin's next epoch (signed with the twin's own key, from the replica), and starts it. When the
 // chain refuses the epoch another host won: the replica and restored data are dropped.
 func (s *Supervisor) TakeOver(ctx context.Context, id uint64) error {
+	data := s.DataDir(id)
+	if rec, err := s.cfg.Chain.FindTwinByIDUncached(ctx, id); err != nil {
+		return err
+	} else if _, err := os.Stat(data); err == nil && s.cfg.PNIC.Equal(ed25519.PublicKey(rec.PNIC[:])) {
+		// Already taken over (its twind runs here, or ran): a replica streamed since is stale, and
+		// the data here must not be overwritten.
+		if err := s.cfg.Keeper.Drop(id); err != nil {
+			return err
+		}
+		return s.resume(ctx, id)
+	}
 	r, err := Open(s.cfg.Keeper.Dir(id), s.cfg.Key)
 	if err != nil {
 		return err
@@ -131,7 +165,6 @@ func (s *Supervisor) TakeOver(ctx context.Context, id uint64) error {
 	if err != nil || keys.ID != id {
 		return fmt.Errorf("replica of twin %d: key file: %v (id %d)", id, err, keys.ID)
 	}
-	data := s.DataDir(id)
 	if err := os.RemoveAll(filepath.Dir(data)); err != nil {
 		return err
 	}
