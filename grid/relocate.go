@@ -264,3 +264,6 @@ func (g *Grid) StartWholeHost(ctx context.Context, host string) error {
 	}
 	return nil
 }
+
+// StandbyPID is the pid of host h's standby, 0 when it does not run.
+func (g *Grid) StandbyPID(h string) int { return procPid(g.standbyPidFile(h), "twind") }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -285,7 +284,7 @@ func TestRelocation(t *testing.T) {
 	var rss []int
 	for _, tw := range topo.Twins {
 		if pid := g.twindPid(tw.Name); pid != 0 {
-			rss = append(rss, vmRSS(pid))
+			rss = append(rss, int(testnet.RSS(pid)))
 		}
 	}
 	total := 0
@@ -295,16 +294,4 @@ func TestRelocation(t *testing.T) {
 	if len(rss) > 0 {
 		t.Logf("%d twinds, %d MiB resident in all, %d KiB each on average", len(rss), total>>10, total/len(rss))
 	}
-}
-
-// vmRSS is a process's resident memory in KiB.
-func vmRSS(pid int) int {
-	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-			n, _ := strconv.Atoi(f[1])
-			return n
-		}
-	}
-	return 0
 }
