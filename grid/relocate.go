@@ -134,7 +134,7 @@ func (g *Grid) place(name string) placement {
 	if !g.standbys() || g.o.Grace <= 0 {
 		return home
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	cc, err := g.chainClient(ctx)
 	if err != nil {

@@ -97,8 +97,9 @@ func (g *Grid) waitTwin(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {
-		if g.twindPid(name) == 0 {
-			return fmt.Errorf("twind of %s exited; last lines of %s:\n%s", name, g.TwinLogFile(name), tail(g.TwinLogFile(name), 15))
+		// A twin a standby took over is started by that standby: wait for it to appear.
+		if p := g.place(name); g.twindPid(name) == 0 && !p.moved {
+			return fmt.Errorf("twind of %s exited; last lines of %s:\n%s", name, p.logFile, tail(p.logFile, 15))
 		}
 		// With standbys, a twin counts as up once its standby holds its snapshot too.
 		if h, err := g.twinHealth(name); err == nil && h.Connected && (h.Standby || !g.replicated(name)) {
@@ -122,6 +123,8 @@ func (g *Grid) upTwins(ctx context.Context) (count, error) {
 	for i, tw := range g.t.Twins {
 		if g.twindPid(tw.Name) != 0 {
 			c.already++
+		} else if g.place(tw.Name).moved {
+			c.already++ // its standby, which took it over, starts it
 		} else if err := g.startTwin(i); err != nil {
 			return c, err
 		} else {
