@@ -292,6 +292,6 @@ func TestRelocation(t *testing.T) {
 		total += r
 	}
 	if len(rss) > 0 {
-		t.Logf("%d twinds, %d MiB resident in all, %d KiB each on average", len(rss), total>>10, total/len(rss))
+		t.Logf("%d twinds, %d MiB resident in all, %d MiB each on average", len(rss), total>>20, total/len(rss)>>20)
 	}
 }

@@ -34,11 +34,12 @@ func report(t *testing.T, format string, a ...any) {
 	}
 }
 
-// Memory each component kind took in TestRelocation (KiB, resident): what the run is sized by.
+// Memory each component kind took at 3 sites × 2 hosts, 60 twins (KiB, resident): what the run
+// is sized by.
 const (
-	twindKiB = 38 << 10
-	pnicdKiB = 40 << 10
-	hostKiB  = 30 << 10 // standby
+	twindKiB = 36 << 10
+	pnicdKiB = 47 << 10
+	hostKiB  = 37 << 10 // standby
 )
 
 func shape(t *testing.T) (sites, perSite, twins int) {
@@ -109,9 +110,9 @@ func TestBenchScale(t *testing.T) {
 			sum += r
 		}
 		all += sum
-		report(t, "memory %s: %d processes, %.2f GiB resident (%d MiB each)", kind, len(mem[kind]), float64(sum)/(1<<20), sum/int64(max(1, len(mem[kind])))>>10)
+		report(t, "memory %s: %d processes, %.2f GiB resident (%.1f MiB each)", kind, len(mem[kind]), float64(sum)/(1<<30), float64(sum)/float64(max(1, len(mem[kind])))/(1<<20))
 	}
-	report(t, "memory in all: %.2f GiB (goal ≤ 8 GiB)", float64(all)/(1<<20))
+	report(t, "memory in all: %.2f GiB (goal ≤ 8 GiB)", float64(all)/(1<<30))
 
 	// One host dies; its twins serve again from its standby.
 	victim := topo.Hosts[len(topo.Hosts)-1].Name
