@@ -280,6 +280,21 @@ func TestRelocation(t *testing.T) {
 		t.Fatalf("%s lost its history on the way to %s", live, sb)
 	}
 
+	// A restart keeps every twin where it lives now: moved twins are started by their standbys.
+	rs := time.Now()
+	if err := g.Restart(ctx); err != nil {
+		t.Fatalf("restart after the relocations: %v\n%s", err, out.String())
+	}
+	t.Logf("restart took %s", time.Since(rs).Round(100*time.Millisecond))
+	for _, name := range append([]string{live}, victims...) {
+		if p := g.place(name); !p.moved {
+			t.Fatalf("after the restart %s is placed on %s, its first host", name, p.host)
+		}
+		if h, err := g.twinHealth(name); err != nil || !h.Connected {
+			t.Fatalf("after the restart %s does not serve on %s: %v", name, g.place(name).host, err)
+		}
+	}
+
 	// Memory of the twinds, for the record.
 	var rss []int
 	for _, tw := range topo.Twins {

@@ -19,6 +19,10 @@ import (
 // standby took it over while this host was gone), so this copy must not serve.
 var ErrFenced = errors.New("the chain names another PNIC as this twin's host")
 
+// fenceWait bounds how long a twind waits for the chain to move on before it believes that
+// another PNIC hosts its twin.
+const fenceWait = 5 * time.Second
+
 // fence returns the hosting PNIC's key and refuses to go on when the chain names another PNIC as
 // the twin's host. Without a known PNIC key (no pnic.key beside the socket, no --pnic-key) it
 // cannot tell and says so.
@@ -31,6 +35,23 @@ func fence(ctx context.Context, cfg Config, cc *chainclient.Client, id uint64, l
 	rec, err := cc.FindTwinByIDUncached(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("twin %d on the chain: %w", id, err)
+	}
+	if !own.Equal(ed25519.PublicKey(rec.PNIC[:])) {
+		// A fresh client may read a state just before the block that moved the twin here (a
+		// standby starts the twind right after its relocation commits): read again once the chain
+		// has moved on two blocks, at most fenceWait, before refusing.
+		h := cc.Height()
+		wctx, cancel := context.WithTimeout(ctx, fenceWait)
+		for cc.Height() < h+2 && wctx.Err() == nil {
+			select {
+			case <-wctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		cancel()
+		if rec, err = cc.FindTwinByIDUncached(ctx, id); err != nil {
+			return nil, fmt.Errorf("twin %d on the chain: %w", id, err)
+		}
 	}
 	if !own.Equal(ed25519.PublicKey(rec.PNIC[:])) {
 		return nil, fmt.Errorf("twin %d: PNIC %x hosts it, not this one (%x): %w; not serving here", id, rec.PNIC[:8], own[:8], ErrFenced)
