@@ -51,7 +51,7 @@ func TestStreamAndOpen(t *testing.T) {
 	}
 	defer st.Close()
 	st.PutContact(store.Contact{Twin: 2, State: schema.ContactState_contact})
-	s, err := NewSender(SenderConfig{Addr: ln.Addr().String(), StandbyKey: sk.Public, Twin: 7, Signing: keys.Signing, KeyFile: keyFile, HTTP: "127.0.0.1:9999", Store: st})
+	s, err := NewSender(SenderConfig{Addr: ln.Addr().String(), StandbyKey: sk.Public, Twin: 7, Signing: keys.Signing, KeyFile: keyFile, HTTP: "127.0.0.1:9999", Store: st, SnapshotEvery: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,8 @@ func TestStreamAndOpen(t *testing.T) {
 	for i := range 20 {
 		st.AddMessage(store.Message{Peer: 2, ID: store.MessageID{byte(i)}, Outgoing: true, Text: "secret text", State: schema.ChatState_pending})
 	}
-	// Each commit returned after its acknowledgement: the replica has all of them now.
+	// Each commit returned after its acknowledgement: the replica has all of them now, in a
+	// snapshot taken after 8 changes and the changes since.
 	for _, name := range []string{"hello", "snap", "log"} {
 		b, _ := os.ReadFile(filepath.Join(k.Dir(7), name))
 		if bytes.Contains(b, []byte("secret text")) || bytes.Contains(b, keys.Signing.Seed()) {
@@ -79,6 +80,9 @@ func TestStreamAndOpen(t *testing.T) {
 	r, err := Open(k.Dir(7), sk)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(r.Batches) > 9 {
+		t.Fatalf("%d batches in the replica: the log was never compacted into a snapshot", len(r.Batches))
 	}
 	if r.Hello.HTTP != "127.0.0.1:9999" || !bytes.Equal(r.KeyFile, keyFile) {
 		t.Fatalf("opened hello %+v", r.Hello)

@@ -34,6 +34,9 @@ type SenderConfig struct {
 	HTTP string
 	// Store is replicated: its snapshot on every connection, then its changes.
 	Store *store.Store
+	// SnapshotEvery sends a fresh snapshot after this many changes, so the standby's log of
+	// changes stays short (default 10000).
+	SnapshotEvery int
 	// Dial connects to Addr (default a net.Dialer).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Logger; nil discards.
@@ -58,13 +61,17 @@ type Sender struct {
 	queue     []rec
 	seq       uint64 // of the last record queued
 	acked     uint64
-	firstSeq  uint64 // of this connection's snapshot
+	firstSeq  uint64 // of this connection's first snapshot
+	lastSnap  uint64 // of the latest snapshot queued
 	connected bool
 }
 
 // NewSender prepares the replication; Run streams, and the store must be given the Sender as its
 // Replicator.
 func NewSender(cfg SenderConfig) (*Sender, error) {
+	if cfg.SnapshotEvery <= 0 {
+		cfg.SnapshotEvery = 10000
+	}
 	if cfg.Dial == nil {
 		var d net.Dialer
 		cfg.Dial = d.DialContext
@@ -187,7 +194,7 @@ func (s *Sender) session(ctx context.Context) error {
 	if err := s.cfg.Store.Snapshot(func(b []byte) {
 		s.mu.Lock()
 		s.seq++
-		s.firstSeq = s.seq
+		s.firstSeq, s.lastSnap = s.seq, s.seq
 		s.queue = []rec{{tSnap, s.seq, b}}
 		s.connected = true
 		s.notify()
@@ -241,7 +248,21 @@ func (s *Sender) write(ctx context.Context, conn net.Conn) error {
 		s.mu.Lock()
 		q, ch := s.queue, s.changed
 		s.queue = nil
+		compact := len(q) == 0 && s.seq-s.lastSnap >= uint64(s.cfg.SnapshotEvery)
 		s.mu.Unlock()
+		if compact {
+			// A fresh snapshot replaces the standby's log; it is queued in commit order.
+			if err := s.cfg.Store.Snapshot(func(b []byte) {
+				s.mu.Lock()
+				s.seq++
+				s.lastSnap = s.seq
+				s.queue = append(s.queue, rec{tSnap, s.seq, b})
+				s.mu.Unlock()
+			}); err != nil {
+				return err
+			}
+			continue
+		}
 		for _, r := range q {
 			sealed, err := sealRecord(s.key, recordAD(s.cfg.Twin, r.typ, r.seq), r.batch)
 			if err != nil {
