@@ -216,7 +216,7 @@ func TestCheckTxRefusals(t *testing.T) {
 func FuzzDecodeTx(f *testing.F) {
 	a := newAccount(1)
 	for _, m := range []Msg{&Transfer{Amount: 1}, &RegisterTwin{Loc: Location{Country: "BE", City: "Gent"}},
-		&SetName{Twin: 1, Name: "x"}, &ReportAudit{Twin: 1, Event: "e", Detail: "d"}, &SetMember{Role: RoleAdmin}} {
+		&SetName{Twin: 1, Name: "x"}, &ReportAudit{Twin: 1, Event: "e", Detail: "d"}, &SetMember{Role: RoleAdmin}, &RelocateTwin{ID: 1, Epoch: 2}} {
 		f.Add(a.tx(m))
 	}
 	f.Add([]byte{1, 10})

@@ -27,6 +27,7 @@
 //	0x10 | twin id(8)               → Twin
 //	0x11 | pnic(32) | twin id(8)    → twin id (twins hosted by a PNIC)
 //	0x12 | twin key(32)             → twin id (a key registers one twin)
+//	0x13 | twin id(8)               → epoch(8): how many times the twin moved (RelocateTwin, UpdateTwin of its PNIC)
 //	0x20 | circle id(8)             → Circle
 //	0x21 | circle id(8) | twin(8)   → role
 //	0x22 | twin(8) | circle id(8)   → role (the circles of a twin)
@@ -42,7 +43,7 @@
 //
 // # Queries
 //
-// ABCI Query paths: twin/<id>, twins/pnic/<hex>?from=<twin id>&limit=<n>, balance/<hex> (and
+// ABCI Query paths: twin/<id>, twin/<id>/epoch, twins/pnic/<hex>?from=<twin id>&limit=<n>, balance/<hex> (and
 // account/<hex>), allowance/<owner hex>/<service hex>, circle/<id>,
 // circle/<id>/members?from=<twin id>&limit=<n>, circles/twin/<id>?from=<circle id>&limit=<n> (the
 // 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, did/<id>,

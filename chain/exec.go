@@ -280,6 +280,8 @@ func execMsg(o *overlay, chainID string, signer [32]byte, m Msg, faucetMax uint6
 		return deleteTwin(o, signer, m)
 	case *RotateKey:
 		return rotateKey(o, signer, m)
+	case *RelocateTwin:
+		return relocateTwin(o, signer, m)
 	case *CreateCircle, *SetMember, *RemoveMember, *DeleteCircle:
 		return execCircle(o, signer, m)
 	case *SetName:
@@ -388,6 +390,9 @@ func updateTwin(o *overlay, signer [32]byte, m *UpdateTwin) error {
 	action := "update"
 	if m.PNIC != t.PNIC {
 		action = "relocate"
+		if _, err := bumpEpoch(o, t.ID); err != nil { // a manual move fences automatic ones too
+			return err
+		}
 		o.del(twinPNICKey(t.PNIC, t.ID))
 		o.put(twinPNICKey(m.PNIC, t.ID), be64(t.ID))
 		if err := o.audit(t.ID, auditRelocation, hex.EncodeToString(t.PNIC[:])+" -> "+hex.EncodeToString(m.PNIC[:])); err != nil {

@@ -77,6 +77,12 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 			return res, err
 		}
 		return one(TwinKey(id))
+	case len(parts) == 3 && parts[0] == "twin" && parts[2] == "epoch":
+		id, err := parseID(arg(1))
+		if err != nil {
+			return res, err
+		}
+		return one(TwinEpochKey(id))
 	case len(parts) == 3 && parts[0] == "twins" && parts[1] == "pnic":
 		k, err := ParseAccount(arg(2))
 		if err != nil {

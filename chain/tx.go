@@ -134,6 +134,8 @@ func newMsg(k Kind) Msg {
 		return &DeleteTwin{}
 	case KindRotateKey:
 		return &RotateKey{}
+	case KindRelocateTwin:
+		return &RelocateTwin{}
 	case KindCreateCircle:
 		return &CreateCircle{}
 	case KindSetMember:

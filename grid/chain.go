@@ -210,7 +210,7 @@ func (g *Grid) KillValidator(host string) error {
 // "" when the topology has no component of that name.
 func (g *Grid) ComponentLog(name string) string {
 	if _, _, ok := g.t.twin(name); ok {
-		return g.TwinLogFile(name)
+		return g.place(name).logFile
 	}
 	if host, ok := strings.CutPrefix(name, "validator-"); ok {
 		for i, v := range g.t.Validators {

@@ -9,10 +9,12 @@ import (
 )
 
 // ChaosUsage lists the actions Chaos takes.
-const ChaosUsage = "cut|restore HOST ISP, kill|start HOST or kill-validator|start-validator HOST"
+const ChaosUsage = "cut|restore HOST ISP, kill|start HOST, kill-host|start-host HOST or kill-validator|start-validator HOST"
 
 // Chaos runs one `gridctl chaos` action from its words: cut or restore HOST ISP (an uplink, netns
-// backend), kill or start HOST (its pnicd), kill-validator or start-validator HOST. Malformed
+// backend), kill or start HOST (its pnicd), kill-host or start-host HOST (everything of the host:
+// its processes and uplinks, netns backend; start-host brings it back as it was),
+// kill-validator or start-validator HOST. Malformed
 // words give a usage error (exit status 2).
 func (g *Grid) Chaos(ctx context.Context, args ...string) error {
 	if len(args) < 2 {
@@ -33,6 +35,10 @@ func (g *Grid) Chaos(ctx context.Context, args ...string) error {
 		return g.Kill(args[1])
 	case "start":
 		return g.StartHost(ctx, args[1])
+	case "kill-host":
+		return g.KillHost(args[1])
+	case "start-host":
+		return g.StartWholeHost(ctx, args[1])
 	case "kill-validator":
 		return g.KillValidator(args[1])
 	case "start-validator":

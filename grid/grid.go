@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	chainclient "github.com/freeflowuniverse/planetary/chain/client"
 	"github.com/freeflowuniverse/planetary/internal/netns"
 	"github.com/freeflowuniverse/planetary/internal/progress"
 	"github.com/freeflowuniverse/planetary/pnic"
@@ -52,6 +53,10 @@ type Options struct {
 	NoTwind bool
 	// BasePort is the first loopback port of the local backend (default 19650).
 	BasePort int
+	// Grace, on the netns backend with a chain, makes every twin stream its store to the standby
+	// of its host (the next host in the topology), which takes the twin over when it has been
+	// silent this long; 0 keeps twins where they are.
+	Grace time.Duration
 	// Out receives progress lines.
 	Out io.Writer
 }
@@ -68,6 +73,8 @@ type Grid struct {
 	started map[string]int        // the pid of the last process this grid started, by pid file
 	bar     *progress.Bar         // the progress bar of the step under way, for notes above it
 	tty     bool                  // Out is a terminal: progress bars redraw one line
+	ccMu    sync.Mutex
+	cc      *chainclient.Client // the grid's own chain client, dialed on first use
 }
 
 // reap waits for a process this grid started and records how it ended.
@@ -127,6 +134,16 @@ func New(t Topology, o Options) (*Grid, error) {
 	case recorded != "" && recorded != o.Backend:
 		return nil, fmt.Errorf("network %s was brought up on the %s backend (recorded in %s), not %s: leave out --backend, or run gridctl down first",
 			t.Name, recorded, filepath.Join(dir, backendFile), o.Backend)
+	}
+	if o.Grace == 0 {
+		if b, err := os.ReadFile(filepath.Join(dir, graceFile)); err == nil {
+			if d, err := time.ParseDuration(strings.TrimSpace(string(b))); err == nil {
+				o.Grace = d
+			}
+		}
+	}
+	if o.Grace < 0 {
+		return nil, fmt.Errorf("grace %s: want 0 (no relocation) or more", o.Grace)
 	}
 	if o.Backend == Netns && os.Geteuid() != 0 {
 		return nil, errors.New("backend netns needs root (namespaces, bridges, TUN devices)")
@@ -227,6 +244,16 @@ func (g *Grid) up(ctx context.Context) (upSummary, error) {
 	if err := g.registerTwins(ctx); err != nil {
 		return sum, fmt.Errorf("chain: %w", err)
 	}
+	if g.standbys() {
+		bar := g.phase("starting standbys (the hosts' way to the chain)", len(g.t.Hosts))
+		for i, h := range g.t.Hosts {
+			if err := g.startStandby(i, h); err != nil {
+				return sum, err
+			}
+			bar.Add(1)
+		}
+		bar.Done()
+	}
 	sum.hosts.all = len(g.t.Hosts)
 	bar := g.phase("starting pnicd", len(g.t.Hosts))
 	for i, h := range g.t.Hosts {
@@ -255,8 +282,15 @@ func (g *Grid) up(ctx context.Context) (upSummary, error) {
 // recordBackend notes in the state directory which backend the network runs on, so later commands
 // (down, status, chaos) act there whatever their flags; New refuses a contradicting one.
 func (g *Grid) recordBackend() error {
+	if err := os.WriteFile(filepath.Join(g.dir, graceFile), []byte(g.o.Grace.String()+"\n"), 0o600); err != nil {
+		return err
+	}
 	return os.WriteFile(filepath.Join(g.dir, backendFile), []byte(g.o.Backend+"\n"), 0o600)
 }
+
+// graceFile, in a network's state directory, records Options.Grace of the last up, so later
+// commands find the twins where their standbys moved them.
+const graceFile = "grace"
 
 func (g *Grid) hostNS(h string) string { return "g" + g.t.Name + "-" + h }
 func (g *Grid) ispNS(i string) string  { return "g" + g.t.Name + "-i-" + i }
@@ -344,9 +378,11 @@ func (g *Grid) buildNetwork() error {
 func (g *Grid) pnicdArgs(i int, h Host) []string {
 	data := filepath.Join(g.dir, h.Name)
 	args := []string{"--data", data, "--socket", g.socketPath(h.Name), "--resolver", g.resolverFile()}
-	if rpc := g.ChainRPC(); rpc != "" && g.o.Backend == Local {
-		// Twins resolve through the chain, with proofs. In namespaces the chain's loopback RPC is out
-		// of reach, so there the PNICs read the resolver file, which lists the same registrations.
+	if rpc := g.ChainRPC(); rpc != "" && (g.o.Backend == Local || g.standbys()) {
+		// Twins resolve through the chain, with proofs, so a relocation reaches every PNIC. In
+		// namespaces the host's standby forwards the chain's loopback RPC address into the
+		// namespace; without twinds (no standbys) the PNICs read the resolver file, which lists the
+		// same registrations.
 		args = append(args, "--chain", rpc)
 	}
 	switch g.o.Backend {
@@ -562,6 +598,14 @@ func (g *Grid) down(purge bool) (downSummary, error) {
 	var sum downSummary
 	var errs []error
 	sum.twins, errs = g.downTwins()
+	if g.o.Backend == Netns {
+		ps := make([]proc, len(g.t.Hosts))
+		for i, h := range g.t.Hosts {
+			ps[i] = proc{"standby of " + h.Name, g.standbyPidFile(h.Name), "twind"}
+		}
+		_, serrs := g.stopAll("stopping standbys", ps)
+		errs = append(errs, serrs...)
+	}
 	vals, verrs := g.downChain()
 	sum.validators, errs = vals, append(errs, verrs...)
 	ps := make([]proc, len(g.t.Hosts))
@@ -572,6 +616,13 @@ func (g *Grid) down(purge bool) (downSummary, error) {
 	errs = append(errs, verrs...)
 	if g.o.Backend == Netns {
 		for _, ns := range g.namespaces() {
+			// What still runs there (a twind a standby started, left by a standby killed) goes too.
+			for _, pid := range nsPids(ns) {
+				syscall.Kill(pid, syscall.SIGKILL)
+				for i := 0; i < 50 && !exited(pid); i++ {
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
 			if nsExists(ns) {
 				if err := ip("netns", "del", ns); err != nil {
 					errs = append(errs, err)

@@ -536,6 +536,13 @@ func clearStale(t *testing.T, topo Topology) {
 		if !nsExists(ns) {
 			continue
 		}
+		// A standby runs in the root namespace, beside its host's: found by its --netns.
+		standbys, _ := exec.Command("pgrep", "-f", "standby .*--netns "+ns+" ").Output()
+		for _, f := range strings.Fields(string(standbys)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
 		for _, pid := range nsPids(ns) {
 			syscall.Kill(pid, syscall.SIGKILL)
 			for i := 0; i < 50 && !exited(pid); i++ {

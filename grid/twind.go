@@ -11,14 +11,16 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/internal/netns"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/twin/daemon"
 	"github.com/freeflowuniverse/planetary/twin/wsclient"
 )
 
-// Each twin runs as a twind process in the test's (or operator's) own namespace on both backends:
-// it reaches its PNIC through the Unix socket, which crosses namespaces, and its owner's browser
-// reaches it on loopback. Twin i serves on BasePort + 10·hosts + i.
+// Each twin runs as a twind process beside its host's pnicd: on the local backend in the caller's
+// namespace, on the netns backend inside the host's namespace (so a host that dies takes its
+// twins down), where its owner reaches it on the namespace's loopback. It reaches its PNIC through
+// the Unix socket. Twin i serves on BasePort + 10·hosts + i, on whichever host it runs.
 
 func (g *Grid) twinDataDir(name string) string { return filepath.Join(g.dir, "twins", name) }
 func (g *Grid) twinPidFile(name string) string { return filepath.Join(g.dir, "twin-"+name+".pid") }
@@ -38,7 +40,7 @@ func (g *Grid) TwinHTTP(name string) string {
 	return ""
 }
 
-func (g *Grid) twindPid(name string) int { return procPid(g.twinPidFile(name), "twind") }
+func (g *Grid) twindPid(name string) int { return procPid(g.place(name).pidFile, "twind") }
 
 // startTwin launches twin i's twind detached from this process.
 func (g *Grid) startTwin(i int) error {
@@ -52,20 +54,34 @@ func (g *Grid) startTwin(i int) error {
 	if rpc := g.ChainRPC(); rpc != "" {
 		args = append(args, "--chain", rpc) // registered by registerTwins; lookups proven on the chain
 	}
-	return g.spawn("twind for "+tw.Name, g.TwinLogFile(tw.Name), g.twinPidFile(tw.Name), g.o.Twind, args...)
+	name := g.o.Twind
+	if g.o.Backend == Netns {
+		if g.standbys() && g.o.Grace > 0 {
+			hi, _, _ := g.t.host(tw.Host)
+			if sb, ok := g.standbyOf(hi); ok {
+				addr, key, err := g.standbyAddr(sb)
+				if err != nil {
+					return err
+				}
+				args = append(args, "--standby", addr, "--standby-key", key)
+			}
+		}
+		name, args = "ip", append([]string{"netns", "exec", g.hostNS(tw.Host), g.o.Twind}, args...)
+	}
+	return g.spawn("twind for "+tw.Name, g.TwinLogFile(tw.Name), g.twinPidFile(tw.Name), name, args...)
 }
 
 // twinHealth is what a twind's GET /healthz says.
 type twinHealth struct {
 	Twin      uint64 `json:"twin"`
 	Connected bool   `json:"pnic_connected"`
+	Standby   bool   `json:"standby"`
 }
 
 // twinHealth asks a twin's twind for its /healthz (served once it has reached its PNIC).
 func (g *Grid) twinHealth(name string) (twinHealth, error) {
 	var h twinHealth
-	hc := &http.Client{Timeout: 3 * time.Second}
-	resp, err := hc.Get("http://" + g.TwinHTTP(name) + "/healthz")
+	resp, err := g.twinClient(g.place(name).host, 3*time.Second).Get("http://" + g.TwinHTTP(name) + "/healthz")
 	if err != nil {
 		return h, err
 	}
@@ -81,10 +97,12 @@ func (g *Grid) waitTwin(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {
-		if g.twindPid(name) == 0 {
-			return fmt.Errorf("twind of %s exited; last lines of %s:\n%s", name, g.TwinLogFile(name), tail(g.TwinLogFile(name), 15))
+		// A twin a standby took over is started by that standby: wait for it to appear.
+		if p := g.place(name); g.twindPid(name) == 0 && !p.moved {
+			return fmt.Errorf("twind of %s exited; last lines of %s:\n%s", name, p.logFile, tail(p.logFile, 15))
 		}
-		if h, err := g.twinHealth(name); err == nil && h.Connected {
+		// With standbys, a twin counts as up once its standby holds its snapshot too.
+		if h, err := g.twinHealth(name); err == nil && h.Connected && (h.Standby || !g.replicated(name)) {
 			return nil
 		}
 		select {
@@ -105,6 +123,8 @@ func (g *Grid) upTwins(ctx context.Context) (count, error) {
 	for i, tw := range g.t.Twins {
 		if g.twindPid(tw.Name) != 0 {
 			c.already++
+		} else if g.place(tw.Name).moved {
+			c.already++ // its standby, which took it over, starts it
 		} else if err := g.startTwin(i); err != nil {
 			return c, err
 		} else {
@@ -139,7 +159,18 @@ func (g *Grid) LoginLink(name string) (string, error) {
 	if _, _, ok := g.t.twin(name); !ok {
 		return "", fmt.Errorf("unknown twin %q", name)
 	}
-	return daemon.LoginLink(g.twinDataDir(name), g.TwinHTTP(name))
+	return daemon.LoginLink(g.place(name).data, g.TwinHTTP(name))
+}
+
+// replicated reports whether twin name streams its store to a standby.
+func (g *Grid) replicated(name string) bool {
+	if !g.standbys() || g.o.Grace <= 0 {
+		return false
+	}
+	_, tw, _ := g.t.twin(name)
+	hi, _, _ := g.t.host(tw.Host)
+	_, ok := g.standbyOf(hi)
+	return ok
 }
 
 // Owner returns a websocket to a twin's twind, logged in as its owner, kept for later calls
@@ -159,7 +190,11 @@ func (g *Grid) Owner(ctx context.Context, name string) (*wsclient.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc, err := wsclient.Login(ctx, link)
+	tr := http.DefaultTransport
+	if g.o.Backend == Netns {
+		tr = &http.Transport{DialContext: netns.Dialer(g.hostNS(g.place(name).host))}
+	}
+	hc, err := wsclient.LoginWith(ctx, link, tr)
 	if err != nil {
 		return nil, fmt.Errorf("twin %s: %w", name, err)
 	}
@@ -190,8 +225,17 @@ type ownerConn struct {
 }
 
 // Close logs out of the twinds Owner logged in to, so no session is left behind when the tool
-// exits; the Grid can be used again.
-func (g *Grid) Close() { g.closeOwners() }
+// exits, and closes the grid's chain client; the Grid can be used again.
+func (g *Grid) Close() {
+	g.closeOwners()
+	g.ccMu.Lock()
+	cc := g.cc
+	g.cc = nil
+	g.ccMu.Unlock()
+	if cc != nil {
+		cc.Close()
+	}
+}
 
 // closeOwners closes the owner websockets and ends their sessions.
 func (g *Grid) closeOwners() {

@@ -82,8 +82,8 @@ func (g *Grid) Twins() []TwinStatus {
 	out := make([]TwinStatus, len(g.t.Twins))
 	each(len(g.t.Twins), func(i int) {
 		tw := g.t.Twins[i]
-		ts := TwinStatus{Name: tw.Name, ID: uint64(i + 1), Host: tw.Host}
-		if hk, err := g.hostKey(tw.Host); err == nil {
+		ts := TwinStatus{Name: tw.Name, ID: uint64(i + 1), Host: g.place(tw.Name).host}
+		if hk, err := g.hostKey(ts.Host); err == nil {
 			ts.Address = pnic.TwinAddressOf(hk, ts.ID).String()
 		}
 		if !g.o.NoTwind {

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/light"
 	"github.com/cometbft/cometbft/light/provider"
@@ -54,6 +53,7 @@ type Client struct {
 	transport *http.Transport
 	addr      string
 	light     *light.Client
+	lightMu   sync.Mutex // serialises the light client, which is not safe for concurrent use
 	chainID   string
 	log       *slog.Logger
 	poll      time.Duration
@@ -152,7 +152,7 @@ func (c *Client) startLight(ctx context.Context, addr string, opts Options) erro
 		witnesses = append(witnesses, lighthttp.NewWithClient(c.chainID, wc))
 	}
 	lc, err := light.NewClient(ctx, c.chainID, light.TrustOptions{Period: opts.TrustPeriod, Height: height, Hash: hash},
-		primary, witnesses, lightdb.New(dbm.NewMemDB(), c.chainID), light.Logger(nopLogger{}))
+		primary, witnesses, lightdb.New(newLightDB(), c.chainID), light.Logger(nopLogger{}))
 	if err != nil {
 		return fmt.Errorf("light client: %w", err)
 	}

@@ -39,7 +39,9 @@ func (c *Client) AppHash(ctx context.Context, h int64) ([]byte, error) {
 	if ok {
 		return ah, nil
 	}
+	c.lightMu.Lock() // the light client is not safe for concurrent use
 	lb, err := c.light.VerifyLightBlockAtHeight(ctx, h, time.Now())
+	c.lightMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("verify header %d: %w", h, err)
 	}

@@ -59,6 +59,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	pnicd := fs.String("pnicd", "", "pnicd binary (default: beside gridctl, else on PATH)")
 	chaind := fs.String("chaind", "", "chaind binary, for topologies with validators (default: beside gridctl, else on PATH)")
 	twind := fs.String("twind", "", "twind binary, run for every twin (default: beside gridctl, else on PATH)")
+	grace := fs.Duration("relocate-after", 0, "netns backend with a chain: twins replicate to the next host's standby, which takes them over after they have been silent this long (e.g. 10s); 0: no relocation; default: what up recorded")
 	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -87,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return cli.Usage(err)
 		}
 	}
-	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Chaind: *chaind, Twind: *twind, Out: stdout})
+	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Chaind: *chaind, Twind: *twind, Grace: *grace, Out: stdout})
 	if err != nil {
 		return cli.Usage(err)
 	}

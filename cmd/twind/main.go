@@ -3,6 +3,7 @@
 //
 //	twind [--data DIR] [--pnic SOCKET] [--http 127.0.0.1:PORT] [--tls | --tls-cert FILE --tls-key FILE] [--key FILE] [--directory FILE] [--twin-id ID] [--login-command CMD]
 //	twind login-link [--data DIR] [--http 127.0.0.1:PORT]
+//	twind standby --data DIR --pnic SOCKET [--listen ADDR] [--chain URL] [--grace 10s] [--next-standby ADDR --next-standby-key HEX] [--netns NS [--chain-gateway]]
 //	twind version
 package main
 
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return loginLink(args[1:], stdout, stderr)
 		case "relocate":
 			return relocate(args[1:], stdout, stderr)
+		case "standby":
+			return standby(args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("twind", flag.ContinueOnError)
@@ -68,6 +71,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve the browser over HTTPS with this PEM certificate chain (with --tls-key)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM key of --tls-cert")
 	fs.BoolVar(&cfg.TLS, "tls", false, "serve the browser over HTTPS with a self-signed certificate kept in <data>/tls")
+	fs.StringVar(&cfg.Standby, "standby", "", "the standby host's replica listener (host:port on the overlay) that keeps a copy of this twin's store (with --standby-key)")
+	fs.StringVar(&cfg.StandbyKey, "standby-key", "", "the standby's X25519 public key in hex (its standby.pub)")
 	fs.StringVar(&cfg.LoginCommand, "login-command", "", "the command the login page tells the owner to run for a fresh link, for a twind started by a tool of its own (default twind login-link)")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := parse(fs, args); err != nil {

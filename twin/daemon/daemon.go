@@ -29,6 +29,7 @@ import (
 	"github.com/freeflowuniverse/planetary/twin/auth"
 	"github.com/freeflowuniverse/planetary/twin/directory"
 	"github.com/freeflowuniverse/planetary/twin/files"
+	"github.com/freeflowuniverse/planetary/twin/replica"
 	"github.com/freeflowuniverse/planetary/twin/services"
 	"github.com/freeflowuniverse/planetary/twin/store"
 	"github.com/freeflowuniverse/planetary/twin/web"
@@ -70,6 +71,11 @@ type Config struct {
 	// LoginCommand is the command that makes the owner a fresh login link, as the login card and
 	// messages name it (default web.DefaultLoginCommand; gridctl gives its own for twins it runs).
 	LoginCommand string
+	// Standby is the replica listener (host:port, on the overlay) of the standby host that keeps a
+	// copy of this twin's store and takes the twin over when its host is gone; empty: none.
+	Standby string
+	// StandbyKey is the standby's X25519 public key in hex, which the replica key is wrapped for.
+	StandbyKey string
 	// Version is shown to the owner.
 	Version string
 	// Out receives the login link on first start; nil discards it.
@@ -121,6 +127,17 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.TLS && cfg.TLSCert != "" {
 		return errors.New("--tls makes its own certificate: leave it out with --tls-cert and --tls-key")
+	}
+	if (cfg.Standby == "") != (cfg.StandbyKey == "") {
+		return errors.New("--standby and --standby-key go together")
+	}
+	if cfg.StandbyKey != "" {
+		if _, err := replica.ParsePublic(cfg.StandbyKey); err != nil {
+			return fmt.Errorf("--standby-key: %w", err)
+		}
+		if _, _, err := net.SplitHostPort(cfg.Standby); err != nil {
+			return fmt.Errorf("--standby %q: %w", cfg.Standby, err)
+		}
 	}
 	return nil
 }
@@ -368,16 +385,22 @@ func Run(ctx context.Context, cfg Config) error {
 	var (
 		keys seal.TwinKeys
 		dir  directory.Directory
+		cc   *chainclient.Client
+		own  ed25519.PublicKey // the hosting PNIC's key, when known: the chain must name it
 	)
 	if cfg.Chain != "" {
 		dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
-		cc, err := chainclient.Dial(dctx, cfg.Chain, chainclient.Options{Log: log.With("part", "chain")})
+		var err error
+		cc, err = chainclient.Dial(dctx, cfg.Chain, chainclient.Options{Log: log.With("part", "chain")})
 		dcancel()
 		if err != nil {
 			return fmt.Errorf("no chain at %s (start chaind, pass --chain URL, or use a directory file with --directory and --twin-id): %w", cfg.Chain, err)
 		}
 		defer cc.Close()
 		if keys, dir, err = chainIdentity(ctx, cfg, cc, log); err != nil {
+			return err
+		}
+		if own, err = fence(ctx, cfg, cc, keys.ID, log); err != nil {
 			return err
 		}
 	} else {
@@ -438,11 +461,23 @@ func Run(ctx context.Context, cfg Config) error {
 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var standby *replica.Sender
+	if cfg.Standby != "" {
+		if standby, err = startReplication(rctx, cfg, keys, st, log); err != nil {
+			return err
+		}
+		defer st.SetReplicator(nil)
+	}
+	fenced := make(chan error, 1)
+	if cc != nil && own != nil {
+		go watchFence(rctx, cc, keys.ID, own, fenced)
+	}
+	go t.ResendLoop(rctx)
 	ws := wsapi.New(wsapi.Config{Twin: t, Auth: au, Version: cfg.Version, Socket: cfg.Socket, LoginCommand: cfg.LoginCommand, Logger: log})
 	mux := http.NewServeMux()
 	mux.Handle("/", web.Handler(web.Config{Auth: au, WS: ws, LoginCommand: cfg.LoginCommand, Logger: log,
 		Upload: http.HandlerFunc(ws.Upload), Download: http.HandlerFunc(ws.Serve), CloseSession: ws.CloseSession}))
-	mux.Handle("GET /healthz", healthz(t))
+	mux.Handle("GET /healthz", healthz(t, standby))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return rctx },
 		ErrorLog:    slog.NewLogLogger(log.With("part", "web").Handler(), slog.LevelDebug)}
@@ -472,6 +507,8 @@ func Run(ctx context.Context, cfg Config) error {
 	case err = <-srvErr:
 		err = fmt.Errorf("web server: %w", err)
 	case err = <-runErr:
+	case err = <-fenced:
+		log.Error("stopped serving: the twin lives on another host now", "twin", keys.ID, "err", err)
 	}
 	cancel()
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -483,8 +520,9 @@ func Run(ctx context.Context, cfg Config) error {
 }
 
 // healthz answers GET /healthz without a login, for supervisors and gridctl status: 200 while the
-// twin's PNIC answers it, else 503, with {"twin": ID, "pnic_connected": BOOL}.
-func healthz(t *services.Twin) http.Handler {
+// twin's PNIC answers it, else 503, with {"twin": ID, "pnic_connected": BOOL, "standby": BOOL}
+// (standby: its replica stream is up and the standby has its snapshot).
+func healthz(t *services.Twin, standby *replica.Sender) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !wsapi.LocalHost(r.Host) {
 			http.Error(w, "this twin answers only on its loopback address", http.StatusForbidden)
@@ -499,7 +537,8 @@ func healthz(t *services.Twin) http.Handler {
 		json.NewEncoder(w).Encode(struct {
 			Twin      uint64 `json:"twin"`
 			Connected bool   `json:"pnic_connected"`
-		}{st.Twin, st.Connected})
+			Standby   bool   `json:"standby"`
+		}{st.Twin, st.Connected, standby != nil && standby.Connected()})
 	})
 }
 

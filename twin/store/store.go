@@ -23,6 +23,7 @@ const (
 	pMessage = "m\x00" // + peer + seq: Message
 	pIndex   = "i\x00" // + peer + message id: seq
 	pSession = "s\x00" // + sha256 of the cookie: Session
+	pUnacked = "u\x00" // + peer + seq: an outgoing message its receiver has not acknowledged
 	kSeq     = "meta\x00seq"
 )
 
@@ -72,6 +73,9 @@ type Store struct {
 
 	mu  sync.Mutex // serialises read-modify-write of messages and the sequence
 	seq uint64
+
+	rmu sync.Mutex // orders commits with what the replicator is handed
+	rep Replicator
 }
 
 // Open opens or creates the store in dir.
@@ -189,7 +193,7 @@ func (s *Store) PutContact(c Contact) error {
 		err = setJSON(b, key(pContact, c.Twin), c)
 	}
 	if err == nil {
-		err = b.Commit(pebble.Sync)
+		err = s.commit(b)
 	}
 	if err != nil {
 		return fmt.Errorf("store: contact %d: %w", c.Twin, err)
@@ -232,8 +236,11 @@ func (s *Store) AddMessage(m Message) (Message, bool, error) {
 	if err == nil {
 		err = b.Set([]byte(kSeq), binary.BigEndian.AppendUint64(nil, m.Seq), nil)
 	}
+	if err == nil && m.Outgoing && rank(m.State) < rank(schema.ChatState_delivered) {
+		err = b.Set(key(pUnacked, m.Peer, m.Seq), nil, nil)
+	}
 	if err == nil {
-		err = b.Commit(pebble.Sync)
+		err = s.commit(b)
 	}
 	if err != nil {
 		return Message{}, false, fmt.Errorf("store: add message: %w", err)
@@ -287,8 +294,11 @@ func (s *Store) SetState(peer uint64, id MessageID, state schema.ChatState, reas
 	b := s.db.NewBatch()
 	defer b.Close()
 	err = setJSON(b, key(pMessage, peer, m.Seq), m)
+	if err == nil && m.Outgoing && rank(state) >= rank(schema.ChatState_delivered) {
+		err = b.Delete(key(pUnacked, peer, m.Seq), nil)
+	}
 	if err == nil {
-		err = b.Commit(pebble.Sync)
+		err = s.commit(b)
 	}
 	if err != nil {
 		return Message{}, false, fmt.Errorf("store: message %s: %w", id, err)
@@ -345,7 +355,7 @@ func (s *Store) PutSession(se Session) error {
 	defer b.Close()
 	err := setJSON(b, key(pSession, se.Hash[:]), se)
 	if err == nil {
-		err = b.Commit(pebble.Sync)
+		err = s.commit(b)
 	}
 	if err != nil {
 		return fmt.Errorf("store: session: %w", err)
@@ -381,7 +391,13 @@ func (s *Store) DeleteSession(id string) error {
 	}
 	for _, se := range all {
 		if se.ID == id {
-			if err := s.db.Delete(key(pSession, se.Hash[:]), pebble.Sync); err != nil {
+			b := s.db.NewBatch()
+			defer b.Close()
+			err := b.Delete(key(pSession, se.Hash[:]), nil)
+			if err == nil {
+				err = s.commit(b)
+			}
+			if err != nil {
 				return fmt.Errorf("store: delete session: %w", err)
 			}
 			return nil
@@ -422,7 +438,7 @@ func (s *Store) PutFile(f File) error {
 	defer b.Close()
 	err := setJSON(b, key(pFile, f.SHA256[:]), f)
 	if err == nil {
-		err = b.Commit(pebble.Sync)
+		err = s.commit(b)
 	}
 	if err != nil {
 		return fmt.Errorf("store: file %x: %w", f.SHA256[:8], err)

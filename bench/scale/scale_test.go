@@ -1,0 +1,148 @@
+// Package scale_test is the skeleton of milestone 2's big run: a generated topology of sites
+// (default 10 sites, 2 hosts each, 1000 twins) on gridctl's netns backend with relocation on. It
+// measures what it can on this machine: the time to deploy from nothing until every twin serves
+// (registered on the chain, on its PNIC, its standby holding its snapshot), the memory per
+// component kind, and after one kill-host the time until each of that host's twins serves again
+// from its standby. It refuses to start when the machine's free memory cannot hold the run, and
+// says how far off it is. Run as root:
+//
+//	PLANETARY_BENCH=1 go test -v -timeout 60m -run TestBenchScale ./bench/scale/
+//	PLANETARY_SCALE=SITES,HOSTS_PER_SITE,TWINS (default 10,2,1000)
+package scale_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/grid"
+	"github.com/freeflowuniverse/planetary/internal/testnet"
+)
+
+func report(t *testing.T, format string, a ...any) {
+	line := fmt.Sprintf(format, a...)
+	t.Log(line)
+	os.MkdirAll("../out", 0o755)
+	if f, err := os.OpenFile("../out/scale.txt", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+		fmt.Fprintln(f, line)
+		f.Close()
+	}
+}
+
+// Memory each component kind took at 3 sites × 2 hosts, 60 twins (KiB, resident): what the run
+// is sized by.
+const (
+	twindKiB = 36 << 10
+	pnicdKiB = 47 << 10
+	hostKiB  = 37 << 10 // standby
+)
+
+func shape(t *testing.T) (sites, perSite, twins int) {
+	sites, perSite, twins = 10, 2, 1000
+	if v := os.Getenv("PLANETARY_SCALE"); v != "" {
+		f := strings.Split(v, ",")
+		if len(f) != 3 {
+			t.Fatalf("PLANETARY_SCALE=%q: want SITES,HOSTS_PER_SITE,TWINS", v)
+		}
+		var err error
+		for i, p := range []*int{&sites, &perSite, &twins} {
+			if *p, err = strconv.Atoi(f[i]); err != nil {
+				t.Fatalf("PLANETARY_SCALE=%q: %v", v, err)
+			}
+		}
+	}
+	return
+}
+
+func TestBenchScale(t *testing.T) {
+	if os.Getenv("PLANETARY_BENCH") == "" {
+		t.Skip("benchmark: run with PLANETARY_BENCH=1")
+	}
+	testnet.RequireRoot(t)
+	sites, perSite, twins := shape(t)
+	hosts := sites * perSite
+	need := int64(twins*twindKiB+hosts*(pnicdKiB+hostKiB)) << 10
+	if avail := testnet.MemAvailable(); avail < need {
+		t.Skipf("%d sites × %d hosts, %d twins need about %.1f GiB (%d KiB per twind), %.1f GiB available: %.0f%% of the run fits",
+			sites, perSite, twins, float64(need)/(1<<30), twindKiB, float64(avail)/(1<<30), 100*float64(avail)/float64(need))
+	}
+	topo, err := grid.Gen(grid.GenOptions{Name: "sc", Sites: sites, HostsPerSite: perSite, Twins: twins, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := grid.New(topo, grid.Options{StateDir: t.TempDir(), Backend: grid.Netns, Grace: 10 * time.Second,
+		Pnicd:  testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd"),
+		Twind:  testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/twind"),
+		Chaind: testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/chaind")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close(); g.Down(true) })
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
+	defer cancel()
+	start := time.Now()
+	if err := g.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	report(t, "scale %d sites × %d hosts, %d twins: deployed from nothing in %s (every twin registered, on its PNIC, its standby holding its snapshot)",
+		sites, perSite, twins, time.Since(start).Round(100*time.Millisecond))
+
+	mem := map[string][]int64{}
+	for _, h := range g.Status() {
+		mem["pnicd"] = append(mem["pnicd"], testnet.RSS(h.PID))
+		mem["standby"] = append(mem["standby"], testnet.RSS(g.StandbyPID(h.Name)))
+	}
+	for _, tw := range g.Twins() {
+		mem["twind"] = append(mem["twind"], testnet.RSS(tw.PID))
+	}
+	for _, v := range g.Validators() {
+		mem["chaind"] = append(mem["chaind"], testnet.RSS(v.PID))
+	}
+	var all int64
+	for _, kind := range []string{"pnicd", "twind", "standby", "chaind"} {
+		var sum int64
+		for _, r := range mem[kind] {
+			sum += r
+		}
+		all += sum
+		report(t, "memory %s: %d processes, %.2f GiB resident (%.1f MiB each)", kind, len(mem[kind]), float64(sum)/(1<<30), float64(sum)/float64(max(1, len(mem[kind])))/(1<<20))
+	}
+	report(t, "memory in all: %.2f GiB (goal ≤ 8 GiB)", float64(all)/(1<<30))
+
+	// One host dies; its twins serve again from its standby.
+	victim := topo.Hosts[len(topo.Hosts)-1].Name
+	var victims []string
+	for _, tw := range topo.Twins {
+		if tw.Host == victim {
+			victims = append(victims, tw.Name)
+		}
+	}
+	killed := time.Now()
+	if err := g.Chaos(ctx, "kill-host", victim); err != nil {
+		t.Fatal(err)
+	}
+	back := map[string]time.Duration{}
+	for len(back) < len(victims) && ctx.Err() == nil {
+		for _, ts := range g.Twins() {
+			if _, done := back[ts.Name]; !done && slices.Contains(victims, ts.Name) && ts.Host != victim && ts.Healthy {
+				back[ts.Name] = time.Since(killed)
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var ds []time.Duration
+	for _, d := range back {
+		ds = append(ds, d)
+	}
+	slices.Sort(ds)
+	if len(ds) < len(victims) {
+		t.Fatalf("%d of %d twins of %s came back", len(ds), len(victims), victim)
+	}
+	report(t, "kill-host %s: its %d twins serve again from its standby after p50 %s, max %s (grace 10 s)",
+		victim, len(ds), ds[len(ds)/2].Round(100*time.Millisecond), ds[len(ds)-1].Round(100*time.Millisecond))
+}
