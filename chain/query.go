@@ -71,6 +71,8 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		return res, err
 	}
 	switch {
+	case isGovQuery(parts[0]):
+		return a.queryGov(imm, res, parts, req.Prove, from, limit)
 	case len(parts) == 2 && parts[0] == "twin":
 		id, err := parseID(arg(1))
 		if err != nil {
@@ -140,7 +142,7 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		}
 		// The document is derived, so it carries no proof: verify twin/<id> and derive it with DID.
 		res.Key = TwinKey(id)
-		res.Value, _ = json.Marshal(DID(t))
+		res.Value, _ = json.Marshal(DIDWithKYC(t, kycOf(imm, id)))
 		return res, nil
 	case len(parts) == 2 && parts[0] == "name":
 		return one(NameKey(arg(1)))
