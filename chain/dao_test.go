@@ -45,6 +45,29 @@ func provenValue(t *testing.T, app *App, path string) []byte {
 	return r.Value
 }
 
+// provenList queries a list with proofs and checks each entry against the committed root.
+func provenList(t *testing.T, app *App, path string) List {
+	t.Helper()
+	r, err := app.Query(context.Background(), &abci.QueryRequest{Path: path, Prove: true})
+	if err != nil || r.Code != 0 {
+		t.Fatalf("query %s: %v code %d %s", path, err, r.Code, r.Log)
+	}
+	l, err := DecodeList(r.Value)
+	if err != nil || len(l) != len(r.ProofOps.Ops) {
+		t.Fatalf("query %s: %d entries, %d proofs, %v", path, len(l), len(r.ProofOps.Ops), err)
+	}
+	for i, e := range l {
+		var p ics23.CommitmentProof
+		if err := p.Unmarshal(r.ProofOps.Ops[i].Data); err != nil {
+			t.Fatal(err)
+		}
+		if !ics23.VerifyMembership(ics23.IavlSpec, app.Hash(), &p, e.Key, e.Value) {
+			t.Fatalf("proof of %s entry %d does not verify", path, i)
+		}
+	}
+	return l
+}
+
 func proposalOf(t *testing.T, app *App, id uint64) Proposal {
 	t.Helper()
 	p, err := DecodeProposal(provenValue(t, app, "proposal/"+u(id)))
@@ -97,7 +120,7 @@ func TestProposalsPassFailAndTakeEffect(t *testing.T) {
 	wantCodes(t, blockAt(t, app, 3, t0,
 		alice.tx(&Vote{Proposal: 1, Twin: 1, Choice: VoteYes}),
 		bob.tx(&Vote{Proposal: 1, Twin: 2, Choice: VoteYes}),
-		bob.tx(&Vote{Proposal: 1, Twin: 2, Choice: VoteNo}), // a second vote
+		bob.tx(&Vote{Proposal: 1, Twin: 2, Choice: VoteNo}),   // a second vote
 		carol.tx(&Vote{Proposal: 1, Twin: 1, Choice: VoteNo}), // not carol's twin
 		carol.tx(&Vote{Proposal: 1, Twin: 3, Choice: 9}),
 		carol.tx(&Vote{Proposal: 9, Twin: 3, Choice: VoteNo}),
@@ -154,7 +177,7 @@ func TestProposalsPassFailAndTakeEffect(t *testing.T) {
 	if r := query(t, app, "param/pin.price.storage"); r.Code != CodeNotFound {
 		t.Errorf("the rejected parameter was set")
 	}
-	params, _ := DecodeList(query(t, app, "params").Value)
+	params := provenList(t, app, "params")
 	if len(params) != len(DefaultParams())+0 {
 		t.Errorf("%d params, want the %d defaults", len(params), len(DefaultParams()))
 	}
