@@ -24,12 +24,12 @@ const (
 // Key prefixes of governance and KYC; see the package documentation.
 const (
 	prefixParam        = 0x70 // | name → u64
-	prefixKYCProvider  = 0x71 // | account(32) → label
+	prefixKYCProvider  = 0x71 // | account(32) → 1 | label
 	prefixProposal     = 0x72 // | proposal id(8) → Proposal
 	prefixVote         = 0x73 // | proposal id(8) | twin id(8) → choice(1)
-	prefixProposalEnd  = 0x74 // | end height(8) | proposal id(8) → empty, open proposals by end
+	prefixProposalEnd  = 0x74 // | end height(8) | proposal id(8) → 1, open proposals by end
 	prefixKYC          = 0x75 // | twin id(8) | provider(32) → KYC
-	prefixKYCExpiry    = 0x76 // | expiry(8) | twin id(8) | provider(32) → empty, valid records by expiry
+	prefixKYCExpiry    = 0x76 // | expiry(8) | twin id(8) | provider(32) → 1, valid records by expiry
 	prefixGovMeta      = 0x7F // | name → value
 	paramNameMaxLength = 64
 )
@@ -68,6 +68,13 @@ var TreasuryAccount = sha256Sum([]byte("planetary/treasury"))
 
 // ParamKey is the state key of a parameter.
 func ParamKey(name string) []byte { return keyOf(prefixParam, []byte(name)) }
+
+// present is the value of index entries: never empty, since ICS23 proves no empty value (nor,
+// then, the absence of the keys beside one).
+var present = []byte{1}
+
+// ProviderValue is the stored value of a KYC provider entry: 1 | label, never empty.
+func ProviderValue(label string) []byte { return append([]byte{1}, label...) }
 
 // KYCProviderKey is the state key recording that account may attest KYC.
 func KYCProviderKey(acct [32]byte) []byte { return keyOf(prefixKYCProvider, acct[:]) }
@@ -319,7 +326,7 @@ func initGovernance(o *overlay, g Genesis) error {
 	}
 	for _, p := range g.KYCProviders {
 		k, _ := ParseAccount(p.Address)
-		o.put(KYCProviderKey(k), []byte(p.Label))
+		o.put(KYCProviderKey(k), ProviderValue(p.Label))
 	}
 	return nil
 }
@@ -431,7 +438,7 @@ func applyChange(o *overlay, c Change) error {
 	case ActionSpend:
 		return move(o, TreasuryAccount, c.Account, c.Value)
 	case ActionAddKYCProvider:
-		o.put(KYCProviderKey(c.Account), []byte(c.Param))
+		o.put(KYCProviderKey(c.Account), ProviderValue(c.Param))
 		o.event("kyc_provider", "account", hex.EncodeToString(c.Account[:]), "action", "add")
 		return nil
 	case ActionRemoveKYCProvider:
@@ -484,7 +491,7 @@ func propose(o *overlay, signer [32]byte, m *Propose) error {
 		Created: o.height, End: o.height + int64(rules[2]), Quorum: rules[0], Threshold: rules[1],
 		KYCLevel: rules[4], MaxTwin: max(next, 1), Status: ProposalOpen}
 	o.put(ProposalKey(id), p.Encode())
-	o.put(proposalEndKey(p.End, id), []byte{})
+	o.put(proposalEndKey(p.End, id), present)
 	o.event("proposal_created", "id", u(id), "twin", u(m.Twin), "action", u(uint64(m.Change.Action)), "end", u(uint64(p.End)))
 	return nil
 }

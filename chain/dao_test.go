@@ -168,8 +168,15 @@ func TestProposalsPassFailAndTakeEffect(t *testing.T) {
 	if v := provenValue(t, app, "vote/1/3"); len(v) != 1 || VoteChoice(v[0]) != VoteNo {
 		t.Errorf("carol's vote on 1: %v", v)
 	}
-	if r := query(t, app, "vote/1/4"); r.Code != CodeNotFound {
-		t.Errorf("the refused vote is recorded: code %d", r.Code)
+	// The refused vote is absent, and proven so (index entries beside it never have empty values,
+	// which ICS23 cannot prove).
+	for _, path := range []string{"vote/1/4", "vote/2/3", "proposal/5", "param/zz"} {
+		r, _ := app.Query(context.Background(), &abci.QueryRequest{Path: path, Prove: true})
+		var p ics23.CommitmentProof
+		if r.Code != CodeNotFound || p.Unmarshal(r.ProofOps.Ops[0].Data) != nil ||
+			!ics23.VerifyNonMembership(ics23.IavlSpec, app.Hash(), &p, r.Key) {
+			t.Errorf("%s: code %d, absence not proven", path, r.Code)
+		}
 	}
 	if v, _ := decodeU64(provenValue(t, app, "param/"+ParamFaucetMax)); v != 0 {
 		t.Errorf("faucet.max = %d, want 0", v)

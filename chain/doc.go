@@ -38,12 +38,12 @@
 //	0x50–0x5F                         reserved for pins
 //	0x60–0x6F                         reserved for billing
 //	0x70 | name                     → u64 parameter (dao.quorum, faucet.max, pin.price.storage, …)
-//	0x71 | account(32)              → label (the account may attest KYC)
+//	0x71 | account(32)              → 1 | label (the account may attest KYC)
 //	0x72 | proposal id(8)           → Proposal (with its rules and running tally)
 //	0x73 | proposal id(8) | twin(8) → vote choice(1)
-//	0x74 | end height(8) | id(8)    → empty (open proposals by the height they are decided at)
+//	0x74 | end height(8) | id(8)    → 1 (open proposals by the height they are decided at)
 //	0x75 | twin id(8) | provider(32) → KYC attestation
-//	0x76 | expiry(8) | twin(8) | provider(32) → empty (valid attestations by expiry time)
+//	0x76 | expiry(8) | twin(8) | provider(32) → 1 (valid attestations by expiry time)
 //	0x7F | name                     → governance meta (next_proposal)
 //	0xF0 | name                     → chain meta (chain_id, next_twin, next_circle; faucet before
 //	                                  the parameters, read only while faucet.max is absent)

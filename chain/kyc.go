@@ -168,7 +168,7 @@ func attestKYC(o *overlay, signer [32]byte, m *AttestKYC) error {
 	k := KYC{Twin: m.Twin, Provider: signer, Level: m.Level, Ref: m.Ref, Issued: o.now, Expires: m.Expires,
 		Height: o.height, Status: KYCValid, Changed: o.height}
 	o.put(KYCKey(m.Twin, signer), k.Encode())
-	o.put(kycExpiryKey(m.Expires, m.Twin, signer), []byte{})
+	o.put(kycExpiryKey(m.Expires, m.Twin, signer), present)
 	o.event("kyc", "twin", u(m.Twin), "provider", hex.EncodeToString(signer[:]), "action", "attest", "level", strconv.Itoa(int(m.Level)))
 	return o.audit(m.Twin, auditKYCAttested, "provider "+hex.EncodeToString(signer[:])+" level "+
 		strconv.Itoa(int(m.Level))+" until "+isoTime(m.Expires)+" ref "+m.Ref)
