@@ -222,3 +222,7 @@ func ProposalID(r Result) (uint64, bool) {
 	}
 	return 0, false
 }
+
+// WaitHeight blocks until the client has seen height h committed; queries after it read state
+// at least as new as h-1, so wait for h+1 to read what another client wrote at h.
+func (c *Client) WaitHeight(ctx context.Context, h int64) error { return c.waitHeight(ctx, h) }
