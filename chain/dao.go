@@ -79,6 +79,9 @@ func ProviderValue(label string) []byte { return append([]byte{1}, label...) }
 // KYCProviderKey is the state key recording that account may attest KYC.
 func KYCProviderKey(acct [32]byte) []byte { return keyOf(prefixKYCProvider, acct[:]) }
 
+// AuditNextKey is the state key of a twin's next audit sequence (one past its newest event).
+func AuditNextKey(twin uint64) []byte { return keyOf(prefixAuditNext, be64(twin)) }
+
 // ProposalKey is the state key of a proposal.
 func ProposalKey(id uint64) []byte { return keyOf(prefixProposal, be64(id)) }
 

@@ -55,7 +55,7 @@
 // ABCI Query paths: twin/<id>, twins/pnic/<hex>?from=<twin id>&limit=<n>, balance/<hex> (and
 // account/<hex>), allowance/<owner hex>/<service hex>, circle/<id>,
 // circle/<id>/members?from=<twin id>&limit=<n>, circles/twin/<id>?from=<circle id>&limit=<n> (the
-// 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, did/<id>,
+// 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, audit/<twin>/next (the next sequence), did/<id>,
 // name/<name>, names/twin/<id> (the entries themselves), proposals?from=<id>&limit=<n>,
 // proposal/<id> (with its tally), proposal/<id>/votes?from=<twin id>, vote/<proposal>/<twin>,
 // params, param/<name>, kyc/<twin id> (the twin's attestations, each proven) and kyc/providers. Lists return at most 1000 entries (the

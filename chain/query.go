@@ -121,6 +121,12 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		}
 		// The index entries themselves: twin | circle → role, each proven.
 		return a.listVia(imm, res, keyOf(prefixTwinCircle, be64(id)), req.Prove, nil, from, limit)
+	case len(parts) == 3 && parts[0] == "audit" && parts[2] == "next":
+		id, err := parseID(arg(1))
+		if err != nil {
+			return res, err
+		}
+		return one(AuditNextKey(id))
 	case len(parts) == 2 && parts[0] == "audit":
 		id, err := parseID(arg(1))
 		if err != nil {

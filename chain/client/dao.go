@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/freeflowuniverse/planetary/chain"
@@ -226,3 +227,40 @@ func ProposalID(r Result) (uint64, bool) {
 // WaitHeight blocks until the client has seen height h committed; queries after it read state
 // at least as new as h-1, so wait for h+1 to read what another client wrote at h.
 func (c *Client) WaitHeight(ctx context.Context, h int64) error { return c.waitHeight(ctx, h) }
+
+// AuditLogNewest returns up to limit audit events of a twin before sequence before (0: from the
+// newest), newest first, each proven.
+func (c *Client) AuditLogNewest(ctx context.Context, twin, before uint64, limit int) ([]chain.AuditEvent, error) {
+	if limit <= 0 || limit > pageSize {
+		limit = pageSize
+	}
+	key := chain.AuditNextKey(twin)
+	a, err := c.query(ctx, fmt.Sprintf("audit/%d/next", twin), 0)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil // no event yet
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit log of twin %d: %w", twin, err)
+	}
+	v, err := a.single(key)
+	if err != nil || len(v) != 8 {
+		return nil, fmt.Errorf("audit log of twin %d: next sequence: %v: %w", twin, err, ErrBadProof)
+	}
+	top := be(v) - 1 // the newest sequence
+	if before > 0 && before-1 < top {
+		top = before - 1
+	}
+	if top == 0 {
+		return nil, nil
+	}
+	from := uint64(1)
+	if top >= uint64(limit) {
+		from = top - uint64(limit) + 1
+	}
+	evs, err := c.AuditLog(ctx, twin, from, int(top-from+1))
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(evs)
+	return evs, nil
+}

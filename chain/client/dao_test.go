@@ -162,4 +162,16 @@ func TestKYCOnNode(t *testing.T) {
 	if got := strings.Join(kinds, " "); got != "kyc_attested kyc_expired kyc_attested kyc_revoked" {
 		t.Fatalf("audit log %q", got)
 	}
+	// Newest first, page by page.
+	newest, err := c.AuditLogNewest(ctx, twin, 0, 3)
+	if err != nil || len(newest) != 3 || newest[0].Kind != "kyc_revoked" || newest[2].Kind != "kyc_expired" {
+		t.Fatalf("newest audit events %+v %v", newest, err)
+	}
+	older, err := c.AuditLogNewest(ctx, twin, newest[2].Seq, 3)
+	if err != nil || len(older) != 1 || older[0].Kind != "kyc_attested" || older[0].Seq != 1 {
+		t.Fatalf("older audit events %+v %v", older, err)
+	}
+	if none, err := c.AuditLogNewest(ctx, 9999, 0, 3); err != nil || len(none) != 0 {
+		t.Fatalf("audit of a twin without events: %+v %v", none, err)
+	}
 }
