@@ -148,7 +148,10 @@ func (a *App) loadMeta() error {
 	if err != nil {
 		return fmt.Errorf("read chain id: %w", err)
 	}
-	f, err := a.tree.Get(metaFaucet)
+	f, err := a.tree.Get(ParamKey(ParamFaucetMax))
+	if err == nil && f == nil {
+		f, err = a.tree.Get(metaFaucet) // state from before the parameters
+	}
 	if err != nil {
 		return fmt.Errorf("read faucet: %w", err)
 	}
@@ -199,7 +202,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	}
 	o := newOverlay(a.tree, req.InitialHeight)
 	o.put(metaChainID, []byte(req.ChainId))
-	o.put(metaFaucet, be64(g.FaucetMax))
+	if err := initGovernance(o, g); err != nil {
+		return nil, err
+	}
 	for _, ga := range g.Accounts {
 		k, _ := ParseAccount(ga.Address)
 		acct, err := o.account(k)
@@ -214,6 +219,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	}
 	a.mu.Lock()
 	a.chainID, a.faucetMax = req.ChainId, g.FaucetMax
+	if v, ok := g.Params[ParamFaucetMax]; ok {
+		a.faucetMax = v
+	}
 	a.mu.Unlock()
 	a.log.Info("chain initialised", "chain_id", req.ChainId, "accounts", len(g.Accounts), "faucet_max", g.FaucetMax)
 	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
@@ -320,7 +328,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	a.mu.Unlock()
 	for i, b := range req.Txs {
-		events, err := a.deliver(b, verified[i], chainID, faucetMax, req.Height)
+		events, err := a.deliver(b, verified[i], chainID, faucetMax, req.Height, blockTime(req.Time))
 		r := &abci.ExecTxResult{Code: codeOf(err), Events: events}
 		if err != nil {
 			r.Log, r.Codespace = err.Error(), "planetary"
@@ -332,12 +340,22 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		r.Events = append(r.Events, abci.Event{Type: TxEvent, Attributes: []abci.EventAttribute{{Key: "hash", Value: hex.EncodeToString(h[:])}}}) // not indexed: CometBFT indexes tx.hash itself
 		res.TxResults[i] = r
 	}
+	events, faucet, err := a.endBlock(req.Height, blockTime(req.Time))
+	if err != nil {
+		return nil, fmt.Errorf("end of block %d: %w", req.Height, err)
+	}
+	res.Events = events
+	if faucet {
+		if err := a.loadMeta(); err != nil {
+			return nil, err
+		}
+	}
 	res.AppHash = a.tree.WorkingHash()
 	return res, nil
 }
 
 // deliver executes one tx of a block; verified says CheckTx already checked its signature.
-func (a *App) deliver(b []byte, verified bool, chainID string, faucetMax uint64, height int64) ([]abci.Event, error) {
+func (a *App) deliver(b []byte, verified bool, chainID string, faucetMax uint64, height, now int64) ([]abci.Event, error) {
 	tx, err := DecodeTx(b)
 	if err != nil {
 		return nil, refuse(CodeDecode, "%w", err)
@@ -361,6 +379,7 @@ func (a *App) deliver(b []byte, verified bool, chainID string, faucetMax uint64,
 		return nil, err
 	}
 	o := newOverlay(a.tree, height)
+	o.now = now
 	if err := execMsg(o, chainID, tx.Signer, tx.Msg, faucetMax); err != nil {
 		return nil, err
 	}

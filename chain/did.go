@@ -19,6 +19,8 @@ type DIDDocument struct {
 	AssertionMethod    []string             `json:"assertionMethod"`
 	KeyAgreement       []string             `json:"keyAgreement"`
 	Service            []DIDService         `json:"service"`
+	// KYC holds the twin's KYC attestations (see DIDWithKYC); DID alone leaves it empty.
+	KYC []KYCCredential `json:"planetaryKYC,omitempty"`
 }
 
 // VerificationMethod is one key of a DID document.

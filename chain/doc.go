@@ -1,6 +1,7 @@
 // Package chain is the Planetary registry as an ABCI 2.0 application for CometBFT: accounts with
 // balances and service allowances, twins (keys, hosting PNIC, location), their DID documents,
-// circles, the public address book and per-twin audit logs.
+// circles, the public address book, per-twin audit logs, governance (proposals, votes,
+// parameters, a community treasury) and KYC attestations.
 //
 // State lives in one IAVL tree (github.com/cosmos/iavl) over a cometbft-db pebble database, so the
 // app hash is the tree's root hash and every query can carry an ICS23 membership proof. A proof
@@ -37,7 +38,16 @@
 //	0x41 | twin id(8)               → next audit seq
 //	0x50–0x5F                         reserved for pins
 //	0x60–0x6F                         reserved for billing
-//	0xF0 | name                     → chain meta (chain_id, faucet, next_twin, next_circle)
+//	0x70 | name                     → u64 parameter (dao.quorum, faucet.max, pin.price.storage, …)
+//	0x71 | account(32)              → 1 | label (the account may attest KYC)
+//	0x72 | proposal id(8)           → Proposal (with its rules and running tally)
+//	0x73 | proposal id(8) | twin(8) → vote choice(1)
+//	0x74 | end height(8) | id(8)    → 1 (open proposals by the height they are decided at)
+//	0x75 | twin id(8) | provider(32) → KYC attestation
+//	0x76 | expiry(8) | twin(8) | provider(32) → 1 (valid attestations by expiry time)
+//	0x7F | name                     → governance meta (next_proposal)
+//	0xF0 | name                     → chain meta (chain_id, next_twin, next_circle; faucet before
+//	                                  the parameters, read only while faucet.max is absent)
 //
 // Integers in keys are big-endian so prefix iteration is in id order.
 //
@@ -46,11 +56,44 @@
 // ABCI Query paths: twin/<id>, twin/<id>/epoch, twins/pnic/<hex>?from=<twin id>&limit=<n>, balance/<hex> (and
 // account/<hex>), allowance/<owner hex>/<service hex>, circle/<id>,
 // circle/<id>/members?from=<twin id>&limit=<n>, circles/twin/<id>?from=<circle id>&limit=<n> (the
-// 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, did/<id>,
-// name/<name>, names/twin/<id> (the entries themselves). Lists return at most 1000 entries (the
+// 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, audit/<twin>/next (the next sequence), did/<id>,
+// name/<name>, names/twin/<id> (the entries themselves), proposals?from=<id>&limit=<n>,
+// proposal/<id> (with its tally), proposal/<id>/votes?from=<twin id>, vote/<proposal>/<twin>,
+// params, param/<name>, kyc/<twin id> (the twin's attestations, each proven) and kyc/providers. Lists return at most 1000 entries (the
 // default limit). Single values are the stored bytes (decode with DecodeTwin and friends); lists
 // are a List whose entries are each proven by one ProofOp, in order. did/<id> is derived from the
 // twin record and carries no proof: verify twin/<id> and derive the document with DID.
+//
+// # Governance
+//
+// Any twin's owner may propose one Change: set a parameter, pay from the community treasury
+// (TreasuryAccount, an account no key signs for), allow or stop a KYC provider, or revoke an
+// attestation. The proposer pays dao.deposit into the treasury. Voting weight is one vote per
+// twin: the signer votes with a twin it owns, once, yes, no or abstain. Only twins registered
+// before the proposal was made may vote (so new twins cannot be minted to swing an open vote),
+// and when dao.vote_kyc_level is above zero only twins holding a valid attestation of at least
+// that level from a provider still allowed; one account owning many twins has as many votes, so
+// a chain that cares sets that level. A proposal copies dao.quorum (votes needed, abstentions
+// included), dao.threshold (the per mille of yes among yes and no it must exceed) and
+// dao.period (blocks) when it is made; it takes votes up to and including its end height, and at
+// the end of that block the chain itself, in FinalizeBlock after the block's txs, tallies it:
+// rejected, or passed and executed, or passed and failed when its change cannot be applied (a
+// treasury too small), which then changes nothing. Block events: proposal_passed,
+// proposal_rejected, proposal_executed, proposal_failed; tx events: proposal_created, vote.
+// Parameters the chain reads: faucet.max, dao.*, relocation.grace_seconds; any other
+// well-formed name (pin.price.storage, pin.price.served, …) is stored for other parts to read.
+//
+// # KYC
+//
+// A KYC provider is an account the governance allows (0x71). It attests that a twin passed its
+// verification at a level (1–255) until an expiry time, with an opaque reference to its own
+// record: no personal data is on the chain. A new attestation by the same provider replaces the
+// old one. The provider revokes its own; the governance revokes any. At the end of every block
+// the attestations whose expiry is at or before the block's time become expired. Every change is
+// on the twin's audit log (kyc_attested, kyc_revoked, kyc_expired, which twins cannot report
+// themselves), the kyc/<twin id> query proves the records, and did/<id> lists them as
+// credentials (DIDWithKYC). The twin/<id> record stays as it is: it is what every message
+// lookup reads, and the attestations are a separate proven answer at the same height.
 //
 // # State sync
 //

@@ -18,6 +18,11 @@ const (
 	CodeFaucetOff    uint32 = 8  // the dev faucet is not enabled by the genesis
 	CodeConflict     uint32 = 9  // already exists or taken
 	CodeInternal     uint32 = 10 // the node failed, not the tx
+
+	CodeVotingClosed   uint32 = 11 // the proposal's voting period is over
+	CodeAlreadyVoted   uint32 = 12 // the twin has voted on the proposal already
+	CodeNotEligible    uint32 = 13 // the twin may not vote on the proposal (too new, or not KYC-verified)
+	CodeNotKYCProvider uint32 = 14 // the signer is not a KYC provider allowed by governance
 )
 
 // refusal is an error carrying the result code it maps to.

@@ -20,6 +20,7 @@ type overlay struct {
 	order  []string
 	events []abci.Event
 	height int64
+	now    int64 // block time, unix seconds
 }
 
 func newOverlay(tree *iavl.MutableTree, height int64) *overlay {
@@ -299,13 +300,19 @@ func execMsg(o *overlay, chainID string, signer [32]byte, m Msg, faucetMax uint6
 		if err := validText("audit kind", m.Event, 1, 64); err != nil {
 			return err
 		}
-		if m.Event == auditKeyRotation || m.Event == auditRelocation {
+		if m.Event == auditKeyRotation || m.Event == auditRelocation || chainAuditKind(m.Event) {
 			return refuse(CodeInvalid, "audit kind %q is recorded by the chain itself", m.Event)
 		}
 		if err := validText("audit detail", m.Detail, 0, 1024); err != nil {
 			return err
 		}
 		return o.audit(m.Twin, m.Event, m.Detail)
+	case *Propose:
+		return propose(o, signer, m)
+	case *Vote:
+		return vote(o, signer, m)
+	case *AttestKYC, *RevokeKYC:
+		return execKYC(o, signer, m)
 	}
 	return refuse(CodeDecode, "unknown message %T", m)
 }
@@ -440,6 +447,9 @@ func deleteTwin(o *overlay, signer [32]byte, m *DeleteTwin) error {
 	for _, k := range names {
 		o.del(k)
 		o.del(NameKey(string(k[9:])))
+	}
+	if err := deleteKYC(o, t.ID); err != nil {
+		return err
 	}
 	o.del(TwinKey(t.ID))
 	o.del(twinPNICKey(t.PNIC, t.ID))

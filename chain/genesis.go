@@ -12,6 +12,18 @@ type Genesis struct {
 	FaucetMax uint64 `json:"faucet_max,omitempty"`
 	// Accounts are funded at genesis.
 	Accounts []GenesisAccount `json:"accounts,omitempty"`
+	// Params override DefaultParams (faucet.max, if given, overrides FaucetMax).
+	Params map[string]uint64 `json:"params,omitempty"`
+	// Treasury is the community treasury's opening balance.
+	Treasury uint64 `json:"treasury,omitempty"`
+	// KYCProviders may attest KYC from the start.
+	KYCProviders []GenesisProvider `json:"kyc_providers,omitempty"`
+}
+
+// GenesisProvider is a KYC provider allowed at genesis, by hex ed25519 public key, with a label.
+type GenesisProvider struct {
+	Address string `json:"address"`
+	Label   string `json:"label,omitempty"`
 }
 
 // GenesisAccount is an account funded at genesis, by hex ed25519 public key.
@@ -33,6 +45,9 @@ func ParseGenesis(b []byte) (Genesis, error) {
 		if _, err := ParseAccount(a.Address); err != nil {
 			return g, fmt.Errorf("genesis account: %w", err)
 		}
+	}
+	if err := validateGovernance(g); err != nil {
+		return g, err
 	}
 	return g, nil
 }

@@ -71,6 +71,8 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		return res, err
 	}
 	switch {
+	case isGovQuery(parts[0]):
+		return a.queryGov(imm, res, parts, req.Prove, from, limit)
 	case len(parts) == 2 && parts[0] == "twin":
 		id, err := parseID(arg(1))
 		if err != nil {
@@ -125,6 +127,12 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		}
 		// The index entries themselves: twin | circle → role, each proven.
 		return a.listVia(imm, res, keyOf(prefixTwinCircle, be64(id)), req.Prove, nil, from, limit)
+	case len(parts) == 3 && parts[0] == "audit" && parts[2] == "next":
+		id, err := parseID(arg(1))
+		if err != nil {
+			return res, err
+		}
+		return one(AuditNextKey(id))
 	case len(parts) == 2 && parts[0] == "audit":
 		id, err := parseID(arg(1))
 		if err != nil {
@@ -146,7 +154,7 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 		}
 		// The document is derived, so it carries no proof: verify twin/<id> and derive it with DID.
 		res.Key = TwinKey(id)
-		res.Value, _ = json.Marshal(DID(t))
+		res.Value, _ = json.Marshal(DIDWithKYC(t, kycOf(imm, id)))
 		return res, nil
 	case len(parts) == 2 && parts[0] == "name":
 		return one(NameKey(arg(1)))

@@ -150,6 +150,14 @@ func newMsg(k Kind) Msg {
 		return &DeleteName{}
 	case KindReportAudit:
 		return &ReportAudit{}
+	case KindPropose:
+		return &Propose{}
+	case KindVote:
+		return &Vote{}
+	case KindAttestKYC:
+		return &AttestKYC{}
+	case KindRevokeKYC:
+		return &RevokeKYC{}
 	}
 	return nil
 }

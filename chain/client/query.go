@@ -391,13 +391,13 @@ func (c *Client) AuditLog(ctx context.Context, twin, from uint64, limit int) ([]
 	return out, nil
 }
 
-// DID resolves did:planetary:<id> from the proven twin record.
+// DID resolves did:planetary:<id> from the twin record and its KYC attestations, proven at one height.
 func (c *Client) DID(ctx context.Context, id uint64) (chain.DIDDocument, error) {
-	t, err := c.FindTwinByID(ctx, id)
+	t, kyc, err := c.TwinWithKYC(ctx, id)
 	if err != nil {
 		return chain.DIDDocument{}, err
 	}
-	return chain.DID(t), nil
+	return chain.DIDWithKYC(t, kyc), nil
 }
 
 // LookupName returns the address-book entry for name, proven, with its twin's signature checked

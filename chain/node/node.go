@@ -240,8 +240,15 @@ const (
 	DevEmptyBlockMS    = 150
 )
 
+// Governance of a dev chain: one vote is a quorum, a vote lasts DevVotingPeriod blocks (a few
+// seconds), the treasury holds DevTreasury and the dev account is also a KYC provider.
+const (
+	DevVotingPeriod = 20
+	DevTreasury     = 1_000_000_000
+)
+
 // InitDev lays out a single-validator dev chain in home: faucet on, a funded dev account whose
-// seed is written to <home>/dev.key, sub-second blocks. It returns the dev account key.
+// seed is written to <home>/dev.key, sub-second blocks, short votes. It returns the dev account key.
 func InitDev(home string, c Config) (ed25519.PrivateKey, error) {
 	if c.TimeoutCommitMS == 0 {
 		c.TimeoutCommitMS = DevTimeoutCommitMS
@@ -261,8 +268,11 @@ func InitDev(home string, c Config) (ed25519.PrivateKey, error) {
 	if err := os.WriteFile(filepath.Join(home, DevKeyFile), []byte(hex.EncodeToString(seed)+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("write dev key: %w", err)
 	}
-	g := chain.Genesis{FaucetMax: DevFaucetMax, Accounts: []chain.GenesisAccount{
-		{Address: hex.EncodeToString(key.Public().(ed25519.PublicKey)), Balance: 1_000_000_000_000}}}
+	dev := hex.EncodeToString(key.Public().(ed25519.PublicKey))
+	g := chain.Genesis{FaucetMax: DevFaucetMax, Accounts: []chain.GenesisAccount{{Address: dev, Balance: 1_000_000_000_000}},
+		Params:       map[string]uint64{chain.ParamQuorum: 1, chain.ParamPeriod: DevVotingPeriod},
+		Treasury:     DevTreasury,
+		KYCProviders: []chain.GenesisProvider{{Address: dev, Label: "dev"}}}
 	if err := writeGenesis([]Home{h}, "planetary-dev", g); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 // Command chaind runs the Planetary chain: a CometBFT node with the registry application in
 // process. `chaind init --dev` then `chaind start` gives a one-validator dev chain on
-// 127.0.0.1:26657; `chaind testnet` lays out a local multi-validator network.
+// 127.0.0.1:26657; `chaind testnet` lays out a local multi-validator network; `chaind kyc` is
+// what a KYC provider runs to attest or revoke a twin's verification.
 package main
 
 import (
@@ -34,12 +35,13 @@ func main() {
 const usage = `usage: chaind init --dev [--home DIR] [--rpc ADDR] [--p2p ADDR]
        chaind start [--home DIR] [--log-level LEVEL]
        chaind testnet --validators N --out DIR [--base-port PORT]
+       chaind kyc attest|revoke --key FILE --chain URL --twin ID [--level N --ref STR --expires DURATION]
        chaind version`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
-		return cli.Usagef("missing subcommand (init, start, testnet, version)")
+		return cli.Usagef("missing subcommand (init, start, testnet, kyc, version)")
 	}
 	switch args[0] {
 	case "version":
@@ -51,12 +53,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return start(ctx, args[1:], stderr)
 	case "testnet":
 		return testnet(args[1:], stdout, stderr)
+	case "kyc":
+		return kyc(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
 	fmt.Fprintln(stderr, usage)
-	return cli.Usagef("unknown subcommand %q (init, start, testnet, version)", args[0])
+	return cli.Usagef("unknown subcommand %q (init, start, testnet, kyc, version)", args[0])
 }
 
 func parse(fs *flag.FlagSet, args []string) error {

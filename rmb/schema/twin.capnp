@@ -186,6 +186,65 @@ struct FileAccess {
   circles @2 :List(Text);
 }
 
+# A governance proposal on the chain, with its tally and this twin's vote.
+struct Proposal {
+  id @0 :UInt64;
+  twin @1 :UInt64;        # the proposing twin
+  title @2 :Text;
+  action @3 :UInt8;       # 1 set parameter, 2 spend from the treasury, 3 add KYC provider, 4 remove one, 5 revoke a KYC attestation
+  param @4 :Text;         # the parameter, or the provider's label
+  value @5 :UInt64;       # the parameter's value, or the amount
+  account @6 :Data;       # who is paid, or the provider
+  target @7 :UInt64;      # the twin whose attestation is revoked
+  end @8 :Int64;          # last height that takes votes
+  yes @9 :UInt64;
+  no @10 :UInt64;
+  abstain @11 :UInt64;
+  quorum @12 :UInt64;
+  threshold @13 :UInt64;  # per mille of yes among yes and no to exceed
+  status @14 :Text;       # open, rejected, executed or failed
+  result @15 :Text;       # why it was rejected or failed
+  myVote @16 :UInt8;      # this twin's vote: 0 none, 1 yes, 2 no, 3 abstain
+}
+
+struct ProposalDraft {
+  title @0 :Text;
+  action @1 :UInt8;
+  param @2 :Text;
+  value @3 :UInt64;
+  account @4 :Data;
+  target @5 :UInt64;
+}
+
+struct CastVote {
+  proposal @0 :UInt64;
+  choice @1 :UInt8;       # 1 yes, 2 no, 3 abstain
+}
+
+# A KYC provider's attestation about this twin, as the chain proves it.
+struct KycAttestation {
+  provider @0 :Data;
+  level @1 :UInt8;
+  ref @2 :Text;
+  issued @3 :Int64;       # unix seconds
+  expires @4 :Int64;      # unix seconds
+  status @5 :Text;        # valid, expired or revoked
+  note @6 :Text;
+}
+
+# One event of this twin's audit log on the chain, proven.
+struct AuditEntry {
+  seq @0 :UInt64;
+  height @1 :Int64;
+  kind @2 :Text;
+  detail @3 :Text;
+}
+
+struct AuditQuery {
+  before @0 :UInt64;      # seq to page back from; 0 for the newest
+  limit @1 :UInt32;
+}
+
 struct WsRequest {
   union {
     status @0 :Void;
@@ -214,6 +273,11 @@ struct WsRequest {
     accessList @23 :Data;           # a shared file's entry, with its access list, by sha256
     shareFile @24 :FileAccess;      # let more twins and circles download a shared file, and offer it to them
     replaceAccess @25 :FileAccess;  # replace a shared file's access list: whoever is left out is refused from now on
+    proposals @26 :UInt64;          # the chain's proposals from this id on
+    propose @27 :ProposalDraft;       # answered with the new proposal
+    vote @28 :CastVote;             # answered with the proposal and its tally
+    kyc @29 :Void;                  # this twin's KYC attestations
+    audit @30 :AuditQuery;          # this twin's audit log, newest first
   }
 }
 
@@ -233,6 +297,10 @@ struct WsResponse {
     circle @11 :Circle;
     file @12 :FileEntry;
     chats @13 :List(ChatEntry); # a circle chat: the message to each member
+    proposals @14 :List(Proposal);
+    proposal @15 :Proposal;
+    kyc @16 :List(KycAttestation);
+    audit @17 :List(AuditEntry);
   }
 }
 

@@ -2599,6 +2599,819 @@ func (f FileAccess_Future) Struct() (FileAccess, error) {
 	return FileAccess(p.Struct()), err
 }
 
+type Proposal capnp.Struct
+
+// Proposal_TypeID is the unique identifier for the type Proposal.
+const Proposal_TypeID = 0xb1f8ab2fb7aaa1c1
+
+func NewProposal(s *capnp.Segment) (Proposal, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 88, PointerCount: 5})
+	return Proposal(st), err
+}
+
+func NewRootProposal(s *capnp.Segment) (Proposal, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 88, PointerCount: 5})
+	return Proposal(st), err
+}
+
+func ReadRootProposal(msg *capnp.Message) (Proposal, error) {
+	root, err := msg.Root()
+	return Proposal(root.Struct()), err
+}
+
+func (s Proposal) String() string {
+	str, _ := text.Marshal(0xb1f8ab2fb7aaa1c1, capnp.Struct(s))
+	return str
+}
+
+func (s Proposal) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Proposal) DecodeFromPtr(p capnp.Ptr) Proposal {
+	return Proposal(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Proposal) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Proposal) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Proposal) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Proposal) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Proposal) Id() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s Proposal) SetId(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s Proposal) Twin() uint64 {
+	return capnp.Struct(s).Uint64(8)
+}
+
+func (s Proposal) SetTwin(v uint64) {
+	capnp.Struct(s).SetUint64(8, v)
+}
+
+func (s Proposal) Title() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s Proposal) HasTitle() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Proposal) TitleBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s Proposal) SetTitle(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s Proposal) Action() uint8 {
+	return capnp.Struct(s).Uint8(16)
+}
+
+func (s Proposal) SetAction(v uint8) {
+	capnp.Struct(s).SetUint8(16, v)
+}
+
+func (s Proposal) Param() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s Proposal) HasParam() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s Proposal) ParamBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s Proposal) SetParam(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+func (s Proposal) Value() uint64 {
+	return capnp.Struct(s).Uint64(24)
+}
+
+func (s Proposal) SetValue(v uint64) {
+	capnp.Struct(s).SetUint64(24, v)
+}
+
+func (s Proposal) Account() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return []byte(p.Data()), err
+}
+
+func (s Proposal) HasAccount() bool {
+	return capnp.Struct(s).HasPtr(2)
+}
+
+func (s Proposal) SetAccount(v []byte) error {
+	return capnp.Struct(s).SetData(2, v)
+}
+
+func (s Proposal) Target() uint64 {
+	return capnp.Struct(s).Uint64(32)
+}
+
+func (s Proposal) SetTarget(v uint64) {
+	capnp.Struct(s).SetUint64(32, v)
+}
+
+func (s Proposal) End() int64 {
+	return int64(capnp.Struct(s).Uint64(40))
+}
+
+func (s Proposal) SetEnd(v int64) {
+	capnp.Struct(s).SetUint64(40, uint64(v))
+}
+
+func (s Proposal) Yes() uint64 {
+	return capnp.Struct(s).Uint64(48)
+}
+
+func (s Proposal) SetYes(v uint64) {
+	capnp.Struct(s).SetUint64(48, v)
+}
+
+func (s Proposal) No() uint64 {
+	return capnp.Struct(s).Uint64(56)
+}
+
+func (s Proposal) SetNo(v uint64) {
+	capnp.Struct(s).SetUint64(56, v)
+}
+
+func (s Proposal) Abstain() uint64 {
+	return capnp.Struct(s).Uint64(64)
+}
+
+func (s Proposal) SetAbstain(v uint64) {
+	capnp.Struct(s).SetUint64(64, v)
+}
+
+func (s Proposal) Quorum() uint64 {
+	return capnp.Struct(s).Uint64(72)
+}
+
+func (s Proposal) SetQuorum(v uint64) {
+	capnp.Struct(s).SetUint64(72, v)
+}
+
+func (s Proposal) Threshold() uint64 {
+	return capnp.Struct(s).Uint64(80)
+}
+
+func (s Proposal) SetThreshold(v uint64) {
+	capnp.Struct(s).SetUint64(80, v)
+}
+
+func (s Proposal) Status() (string, error) {
+	p, err := capnp.Struct(s).Ptr(3)
+	return p.Text(), err
+}
+
+func (s Proposal) HasStatus() bool {
+	return capnp.Struct(s).HasPtr(3)
+}
+
+func (s Proposal) StatusBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(3)
+	return p.TextBytes(), err
+}
+
+func (s Proposal) SetStatus(v string) error {
+	return capnp.Struct(s).SetText(3, v)
+}
+
+func (s Proposal) Result() (string, error) {
+	p, err := capnp.Struct(s).Ptr(4)
+	return p.Text(), err
+}
+
+func (s Proposal) HasResult() bool {
+	return capnp.Struct(s).HasPtr(4)
+}
+
+func (s Proposal) ResultBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(4)
+	return p.TextBytes(), err
+}
+
+func (s Proposal) SetResult(v string) error {
+	return capnp.Struct(s).SetText(4, v)
+}
+
+func (s Proposal) MyVote() uint8 {
+	return capnp.Struct(s).Uint8(17)
+}
+
+func (s Proposal) SetMyVote(v uint8) {
+	capnp.Struct(s).SetUint8(17, v)
+}
+
+// Proposal_List is a list of Proposal.
+type Proposal_List = capnp.StructList[Proposal]
+
+// NewProposal creates a new list of Proposal.
+func NewProposal_List(s *capnp.Segment, sz int32) (Proposal_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 88, PointerCount: 5}, sz)
+	return capnp.StructList[Proposal](l), err
+}
+
+// Proposal_Future is a wrapper for a Proposal promised by a client call.
+type Proposal_Future struct{ *capnp.Future }
+
+func (f Proposal_Future) Struct() (Proposal, error) {
+	p, err := f.Future.Ptr()
+	return Proposal(p.Struct()), err
+}
+
+type ProposalDraft capnp.Struct
+
+// ProposalDraft_TypeID is the unique identifier for the type ProposalDraft.
+const ProposalDraft_TypeID = 0xe56bda227e55ddea
+
+func NewProposalDraft(s *capnp.Segment) (ProposalDraft, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
+	return ProposalDraft(st), err
+}
+
+func NewRootProposalDraft(s *capnp.Segment) (ProposalDraft, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3})
+	return ProposalDraft(st), err
+}
+
+func ReadRootProposalDraft(msg *capnp.Message) (ProposalDraft, error) {
+	root, err := msg.Root()
+	return ProposalDraft(root.Struct()), err
+}
+
+func (s ProposalDraft) String() string {
+	str, _ := text.Marshal(0xe56bda227e55ddea, capnp.Struct(s))
+	return str
+}
+
+func (s ProposalDraft) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (ProposalDraft) DecodeFromPtr(p capnp.Ptr) ProposalDraft {
+	return ProposalDraft(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s ProposalDraft) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s ProposalDraft) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s ProposalDraft) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s ProposalDraft) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s ProposalDraft) Title() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s ProposalDraft) HasTitle() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s ProposalDraft) TitleBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s ProposalDraft) SetTitle(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s ProposalDraft) Action() uint8 {
+	return capnp.Struct(s).Uint8(0)
+}
+
+func (s ProposalDraft) SetAction(v uint8) {
+	capnp.Struct(s).SetUint8(0, v)
+}
+
+func (s ProposalDraft) Param() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s ProposalDraft) HasParam() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s ProposalDraft) ParamBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s ProposalDraft) SetParam(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+func (s ProposalDraft) Value() uint64 {
+	return capnp.Struct(s).Uint64(8)
+}
+
+func (s ProposalDraft) SetValue(v uint64) {
+	capnp.Struct(s).SetUint64(8, v)
+}
+
+func (s ProposalDraft) Account() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return []byte(p.Data()), err
+}
+
+func (s ProposalDraft) HasAccount() bool {
+	return capnp.Struct(s).HasPtr(2)
+}
+
+func (s ProposalDraft) SetAccount(v []byte) error {
+	return capnp.Struct(s).SetData(2, v)
+}
+
+func (s ProposalDraft) Target() uint64 {
+	return capnp.Struct(s).Uint64(16)
+}
+
+func (s ProposalDraft) SetTarget(v uint64) {
+	capnp.Struct(s).SetUint64(16, v)
+}
+
+// ProposalDraft_List is a list of ProposalDraft.
+type ProposalDraft_List = capnp.StructList[ProposalDraft]
+
+// NewProposalDraft creates a new list of ProposalDraft.
+func NewProposalDraft_List(s *capnp.Segment, sz int32) (ProposalDraft_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 3}, sz)
+	return capnp.StructList[ProposalDraft](l), err
+}
+
+// ProposalDraft_Future is a wrapper for a ProposalDraft promised by a client call.
+type ProposalDraft_Future struct{ *capnp.Future }
+
+func (f ProposalDraft_Future) Struct() (ProposalDraft, error) {
+	p, err := f.Future.Ptr()
+	return ProposalDraft(p.Struct()), err
+}
+
+type CastVote capnp.Struct
+
+// CastVote_TypeID is the unique identifier for the type CastVote.
+const CastVote_TypeID = 0x86404864f9d41460
+
+func NewCastVote(s *capnp.Segment) (CastVote, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
+	return CastVote(st), err
+}
+
+func NewRootCastVote(s *capnp.Segment) (CastVote, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
+	return CastVote(st), err
+}
+
+func ReadRootCastVote(msg *capnp.Message) (CastVote, error) {
+	root, err := msg.Root()
+	return CastVote(root.Struct()), err
+}
+
+func (s CastVote) String() string {
+	str, _ := text.Marshal(0x86404864f9d41460, capnp.Struct(s))
+	return str
+}
+
+func (s CastVote) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (CastVote) DecodeFromPtr(p capnp.Ptr) CastVote {
+	return CastVote(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s CastVote) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s CastVote) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s CastVote) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s CastVote) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s CastVote) Proposal() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s CastVote) SetProposal(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s CastVote) Choice() uint8 {
+	return capnp.Struct(s).Uint8(8)
+}
+
+func (s CastVote) SetChoice(v uint8) {
+	capnp.Struct(s).SetUint8(8, v)
+}
+
+// CastVote_List is a list of CastVote.
+type CastVote_List = capnp.StructList[CastVote]
+
+// NewCastVote creates a new list of CastVote.
+func NewCastVote_List(s *capnp.Segment, sz int32) (CastVote_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, sz)
+	return capnp.StructList[CastVote](l), err
+}
+
+// CastVote_Future is a wrapper for a CastVote promised by a client call.
+type CastVote_Future struct{ *capnp.Future }
+
+func (f CastVote_Future) Struct() (CastVote, error) {
+	p, err := f.Future.Ptr()
+	return CastVote(p.Struct()), err
+}
+
+type KycAttestation capnp.Struct
+
+// KycAttestation_TypeID is the unique identifier for the type KycAttestation.
+const KycAttestation_TypeID = 0xbfbe288dea97bb78
+
+func NewKycAttestation(s *capnp.Segment) (KycAttestation, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 4})
+	return KycAttestation(st), err
+}
+
+func NewRootKycAttestation(s *capnp.Segment) (KycAttestation, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 4})
+	return KycAttestation(st), err
+}
+
+func ReadRootKycAttestation(msg *capnp.Message) (KycAttestation, error) {
+	root, err := msg.Root()
+	return KycAttestation(root.Struct()), err
+}
+
+func (s KycAttestation) String() string {
+	str, _ := text.Marshal(0xbfbe288dea97bb78, capnp.Struct(s))
+	return str
+}
+
+func (s KycAttestation) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (KycAttestation) DecodeFromPtr(p capnp.Ptr) KycAttestation {
+	return KycAttestation(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s KycAttestation) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s KycAttestation) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s KycAttestation) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s KycAttestation) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s KycAttestation) Provider() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s KycAttestation) HasProvider() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s KycAttestation) SetProvider(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s KycAttestation) Level() uint8 {
+	return capnp.Struct(s).Uint8(0)
+}
+
+func (s KycAttestation) SetLevel(v uint8) {
+	capnp.Struct(s).SetUint8(0, v)
+}
+
+func (s KycAttestation) Ref() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s KycAttestation) HasRef() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s KycAttestation) RefBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s KycAttestation) SetRef(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+func (s KycAttestation) Issued() int64 {
+	return int64(capnp.Struct(s).Uint64(8))
+}
+
+func (s KycAttestation) SetIssued(v int64) {
+	capnp.Struct(s).SetUint64(8, uint64(v))
+}
+
+func (s KycAttestation) Expires() int64 {
+	return int64(capnp.Struct(s).Uint64(16))
+}
+
+func (s KycAttestation) SetExpires(v int64) {
+	capnp.Struct(s).SetUint64(16, uint64(v))
+}
+
+func (s KycAttestation) Status() (string, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return p.Text(), err
+}
+
+func (s KycAttestation) HasStatus() bool {
+	return capnp.Struct(s).HasPtr(2)
+}
+
+func (s KycAttestation) StatusBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return p.TextBytes(), err
+}
+
+func (s KycAttestation) SetStatus(v string) error {
+	return capnp.Struct(s).SetText(2, v)
+}
+
+func (s KycAttestation) Note() (string, error) {
+	p, err := capnp.Struct(s).Ptr(3)
+	return p.Text(), err
+}
+
+func (s KycAttestation) HasNote() bool {
+	return capnp.Struct(s).HasPtr(3)
+}
+
+func (s KycAttestation) NoteBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(3)
+	return p.TextBytes(), err
+}
+
+func (s KycAttestation) SetNote(v string) error {
+	return capnp.Struct(s).SetText(3, v)
+}
+
+// KycAttestation_List is a list of KycAttestation.
+type KycAttestation_List = capnp.StructList[KycAttestation]
+
+// NewKycAttestation creates a new list of KycAttestation.
+func NewKycAttestation_List(s *capnp.Segment, sz int32) (KycAttestation_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 4}, sz)
+	return capnp.StructList[KycAttestation](l), err
+}
+
+// KycAttestation_Future is a wrapper for a KycAttestation promised by a client call.
+type KycAttestation_Future struct{ *capnp.Future }
+
+func (f KycAttestation_Future) Struct() (KycAttestation, error) {
+	p, err := f.Future.Ptr()
+	return KycAttestation(p.Struct()), err
+}
+
+type AuditEntry capnp.Struct
+
+// AuditEntry_TypeID is the unique identifier for the type AuditEntry.
+const AuditEntry_TypeID = 0xb467b5de443d40cb
+
+func NewAuditEntry(s *capnp.Segment) (AuditEntry, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 2})
+	return AuditEntry(st), err
+}
+
+func NewRootAuditEntry(s *capnp.Segment) (AuditEntry, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 2})
+	return AuditEntry(st), err
+}
+
+func ReadRootAuditEntry(msg *capnp.Message) (AuditEntry, error) {
+	root, err := msg.Root()
+	return AuditEntry(root.Struct()), err
+}
+
+func (s AuditEntry) String() string {
+	str, _ := text.Marshal(0xb467b5de443d40cb, capnp.Struct(s))
+	return str
+}
+
+func (s AuditEntry) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (AuditEntry) DecodeFromPtr(p capnp.Ptr) AuditEntry {
+	return AuditEntry(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s AuditEntry) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s AuditEntry) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s AuditEntry) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s AuditEntry) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s AuditEntry) Seq() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s AuditEntry) SetSeq(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s AuditEntry) Height() int64 {
+	return int64(capnp.Struct(s).Uint64(8))
+}
+
+func (s AuditEntry) SetHeight(v int64) {
+	capnp.Struct(s).SetUint64(8, uint64(v))
+}
+
+func (s AuditEntry) Kind() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s AuditEntry) HasKind() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s AuditEntry) KindBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s AuditEntry) SetKind(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s AuditEntry) Detail() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s AuditEntry) HasDetail() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s AuditEntry) DetailBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s AuditEntry) SetDetail(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+// AuditEntry_List is a list of AuditEntry.
+type AuditEntry_List = capnp.StructList[AuditEntry]
+
+// NewAuditEntry creates a new list of AuditEntry.
+func NewAuditEntry_List(s *capnp.Segment, sz int32) (AuditEntry_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 2}, sz)
+	return capnp.StructList[AuditEntry](l), err
+}
+
+// AuditEntry_Future is a wrapper for a AuditEntry promised by a client call.
+type AuditEntry_Future struct{ *capnp.Future }
+
+func (f AuditEntry_Future) Struct() (AuditEntry, error) {
+	p, err := f.Future.Ptr()
+	return AuditEntry(p.Struct()), err
+}
+
+type AuditQuery capnp.Struct
+
+// AuditQuery_TypeID is the unique identifier for the type AuditQuery.
+const AuditQuery_TypeID = 0xf3add67730688d1d
+
+func NewAuditQuery(s *capnp.Segment) (AuditQuery, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
+	return AuditQuery(st), err
+}
+
+func NewRootAuditQuery(s *capnp.Segment) (AuditQuery, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
+	return AuditQuery(st), err
+}
+
+func ReadRootAuditQuery(msg *capnp.Message) (AuditQuery, error) {
+	root, err := msg.Root()
+	return AuditQuery(root.Struct()), err
+}
+
+func (s AuditQuery) String() string {
+	str, _ := text.Marshal(0xf3add67730688d1d, capnp.Struct(s))
+	return str
+}
+
+func (s AuditQuery) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (AuditQuery) DecodeFromPtr(p capnp.Ptr) AuditQuery {
+	return AuditQuery(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s AuditQuery) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s AuditQuery) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s AuditQuery) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s AuditQuery) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s AuditQuery) Before() uint64 {
+	return capnp.Struct(s).Uint64(0)
+}
+
+func (s AuditQuery) SetBefore(v uint64) {
+	capnp.Struct(s).SetUint64(0, v)
+}
+
+func (s AuditQuery) Limit() uint32 {
+	return capnp.Struct(s).Uint32(8)
+}
+
+func (s AuditQuery) SetLimit(v uint32) {
+	capnp.Struct(s).SetUint32(8, v)
+}
+
+// AuditQuery_List is a list of AuditQuery.
+type AuditQuery_List = capnp.StructList[AuditQuery]
+
+// NewAuditQuery creates a new list of AuditQuery.
+func NewAuditQuery_List(s *capnp.Segment, sz int32) (AuditQuery_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, sz)
+	return capnp.StructList[AuditQuery](l), err
+}
+
+// AuditQuery_Future is a wrapper for a AuditQuery promised by a client call.
+type AuditQuery_Future struct{ *capnp.Future }
+
+func (f AuditQuery_Future) Struct() (AuditQuery, error) {
+	p, err := f.Future.Ptr()
+	return AuditQuery(p.Struct()), err
+}
+
 type WsRequest capnp.Struct
 type WsRequest_Which uint16
 
@@ -2629,10 +3442,15 @@ const (
 	WsRequest_Which_accessList    WsRequest_Which = 23
 	WsRequest_Which_shareFile     WsRequest_Which = 24
 	WsRequest_Which_replaceAccess WsRequest_Which = 25
+	WsRequest_Which_proposals     WsRequest_Which = 26
+	WsRequest_Which_propose       WsRequest_Which = 27
+	WsRequest_Which_vote          WsRequest_Which = 28
+	WsRequest_Which_kyc           WsRequest_Which = 29
+	WsRequest_Which_audit         WsRequest_Which = 30
 )
 
 func (w WsRequest_Which) String() string {
-	const s = "statuspingfindTwincontactsinviteacceptdeclineremoveblockunblocksendChathistorymarkReadsessionsrevokeSessionfilesdownloadcirclescreateCircledeleteCircleaddMemberremoveMembercircleChataccessListshareFilereplaceAccess"
+	const s = "statuspingfindTwincontactsinviteacceptdeclineremoveblockunblocksendChathistorymarkReadsessionsrevokeSessionfilesdownloadcirclescreateCircledeleteCircleaddMemberremoveMembercircleChataccessListshareFilereplaceAccessproposalsproposevotekycaudit"
 	switch w {
 	case WsRequest_Which_status:
 		return s[0:6]
@@ -2686,6 +3504,16 @@ func (w WsRequest_Which) String() string {
 		return s[192:201]
 	case WsRequest_Which_replaceAccess:
 		return s[201:214]
+	case WsRequest_Which_proposals:
+		return s[214:223]
+	case WsRequest_Which_propose:
+		return s[223:230]
+	case WsRequest_Which_vote:
+		return s[230:234]
+	case WsRequest_Which_kyc:
+		return s[234:237]
+	case WsRequest_Which_audit:
+		return s[237:242]
 
 	}
 	return "WsRequest_Which(" + strconv.FormatUint(uint64(w), 10) + ")"
@@ -3251,6 +4079,119 @@ func (s WsRequest) NewReplaceAccess() (FileAccess, error) {
 	return ss, err
 }
 
+func (s WsRequest) Proposals() uint64 {
+	if capnp.Struct(s).Uint16(0) != 26 {
+		panic("Which() != proposals")
+	}
+	return capnp.Struct(s).Uint64(8)
+}
+
+func (s WsRequest) SetProposals(v uint64) {
+	capnp.Struct(s).SetUint16(0, 26)
+	capnp.Struct(s).SetUint64(8, v)
+}
+
+func (s WsRequest) Propose() (ProposalDraft, error) {
+	if capnp.Struct(s).Uint16(0) != 27 {
+		panic("Which() != propose")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return ProposalDraft(p.Struct()), err
+}
+
+func (s WsRequest) HasPropose() bool {
+	if capnp.Struct(s).Uint16(0) != 27 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetPropose(v ProposalDraft) error {
+	capnp.Struct(s).SetUint16(0, 27)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewPropose sets the propose field to a newly
+// allocated ProposalDraft struct, preferring placement in s's segment.
+func (s WsRequest) NewPropose() (ProposalDraft, error) {
+	capnp.Struct(s).SetUint16(0, 27)
+	ss, err := NewProposalDraft(capnp.Struct(s).Segment())
+	if err != nil {
+		return ProposalDraft{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsRequest) Vote() (CastVote, error) {
+	if capnp.Struct(s).Uint16(0) != 28 {
+		panic("Which() != vote")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return CastVote(p.Struct()), err
+}
+
+func (s WsRequest) HasVote() bool {
+	if capnp.Struct(s).Uint16(0) != 28 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetVote(v CastVote) error {
+	capnp.Struct(s).SetUint16(0, 28)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewVote sets the vote field to a newly
+// allocated CastVote struct, preferring placement in s's segment.
+func (s WsRequest) NewVote() (CastVote, error) {
+	capnp.Struct(s).SetUint16(0, 28)
+	ss, err := NewCastVote(capnp.Struct(s).Segment())
+	if err != nil {
+		return CastVote{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsRequest) SetKyc() {
+	capnp.Struct(s).SetUint16(0, 29)
+
+}
+
+func (s WsRequest) Audit() (AuditQuery, error) {
+	if capnp.Struct(s).Uint16(0) != 30 {
+		panic("Which() != audit")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return AuditQuery(p.Struct()), err
+}
+
+func (s WsRequest) HasAudit() bool {
+	if capnp.Struct(s).Uint16(0) != 30 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsRequest) SetAudit(v AuditQuery) error {
+	capnp.Struct(s).SetUint16(0, 30)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewAudit sets the audit field to a newly
+// allocated AuditQuery struct, preferring placement in s's segment.
+func (s WsRequest) NewAudit() (AuditQuery, error) {
+	capnp.Struct(s).SetUint16(0, 30)
+	ss, err := NewAuditQuery(capnp.Struct(s).Segment())
+	if err != nil {
+		return AuditQuery{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
 // WsRequest_List is a list of WsRequest.
 type WsRequest_List = capnp.StructList[WsRequest]
 
@@ -3297,29 +4238,42 @@ func (p WsRequest_Future) ShareFile() FileAccess_Future {
 func (p WsRequest_Future) ReplaceAccess() FileAccess_Future {
 	return FileAccess_Future{Future: p.Future.Field(0, nil)}
 }
+func (p WsRequest_Future) Propose() ProposalDraft_Future {
+	return ProposalDraft_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsRequest_Future) Vote() CastVote_Future {
+	return CastVote_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsRequest_Future) Audit() AuditQuery_Future {
+	return AuditQuery_Future{Future: p.Future.Field(0, nil)}
+}
 
 type WsResponse capnp.Struct
 type WsResponse_Which uint16
 
 const (
-	WsResponse_Which_ok       WsResponse_Which = 0
-	WsResponse_Which_error    WsResponse_Which = 1
-	WsResponse_Which_status   WsResponse_Which = 2
-	WsResponse_Which_rtt      WsResponse_Which = 3
-	WsResponse_Which_twin     WsResponse_Which = 4
-	WsResponse_Which_contacts WsResponse_Which = 5
-	WsResponse_Which_chat     WsResponse_Which = 6
-	WsResponse_Which_history  WsResponse_Which = 7
-	WsResponse_Which_sessions WsResponse_Which = 8
-	WsResponse_Which_files    WsResponse_Which = 9
-	WsResponse_Which_circles  WsResponse_Which = 10
-	WsResponse_Which_circle   WsResponse_Which = 11
-	WsResponse_Which_file     WsResponse_Which = 12
-	WsResponse_Which_chats    WsResponse_Which = 13
+	WsResponse_Which_ok        WsResponse_Which = 0
+	WsResponse_Which_error     WsResponse_Which = 1
+	WsResponse_Which_status    WsResponse_Which = 2
+	WsResponse_Which_rtt       WsResponse_Which = 3
+	WsResponse_Which_twin      WsResponse_Which = 4
+	WsResponse_Which_contacts  WsResponse_Which = 5
+	WsResponse_Which_chat      WsResponse_Which = 6
+	WsResponse_Which_history   WsResponse_Which = 7
+	WsResponse_Which_sessions  WsResponse_Which = 8
+	WsResponse_Which_files     WsResponse_Which = 9
+	WsResponse_Which_circles   WsResponse_Which = 10
+	WsResponse_Which_circle    WsResponse_Which = 11
+	WsResponse_Which_file      WsResponse_Which = 12
+	WsResponse_Which_chats     WsResponse_Which = 13
+	WsResponse_Which_proposals WsResponse_Which = 14
+	WsResponse_Which_proposal  WsResponse_Which = 15
+	WsResponse_Which_kyc       WsResponse_Which = 16
+	WsResponse_Which_audit     WsResponse_Which = 17
 )
 
 func (w WsResponse_Which) String() string {
-	const s = "okerrorstatusrtttwincontactschathistorysessionsfilescirclescirclefilechats"
+	const s = "okerrorstatusrtttwincontactschathistorysessionsfilescirclescirclefilechatsproposalsproposalkycaudit"
 	switch w {
 	case WsResponse_Which_ok:
 		return s[0:2]
@@ -3349,6 +4303,14 @@ func (w WsResponse_Which) String() string {
 		return s[65:69]
 	case WsResponse_Which_chats:
 		return s[69:74]
+	case WsResponse_Which_proposals:
+		return s[74:83]
+	case WsResponse_Which_proposal:
+		return s[83:91]
+	case WsResponse_Which_kyc:
+		return s[91:94]
+	case WsResponse_Which_audit:
+		return s[94:99]
 
 	}
 	return "WsResponse_Which(" + strconv.FormatUint(uint64(w), 10) + ")"
@@ -3791,6 +4753,131 @@ func (s WsResponse) NewChats(n int32) (ChatEntry_List, error) {
 	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
 	return l, err
 }
+func (s WsResponse) Proposals() (Proposal_List, error) {
+	if capnp.Struct(s).Uint16(0) != 14 {
+		panic("Which() != proposals")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return Proposal_List(p.List()), err
+}
+
+func (s WsResponse) HasProposals() bool {
+	if capnp.Struct(s).Uint16(0) != 14 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsResponse) SetProposals(v Proposal_List) error {
+	capnp.Struct(s).SetUint16(0, 14)
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewProposals sets the proposals field to a newly
+// allocated Proposal_List, preferring placement in s's segment.
+func (s WsResponse) NewProposals(n int32) (Proposal_List, error) {
+	capnp.Struct(s).SetUint16(0, 14)
+	l, err := NewProposal_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return Proposal_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+func (s WsResponse) Proposal() (Proposal, error) {
+	if capnp.Struct(s).Uint16(0) != 15 {
+		panic("Which() != proposal")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return Proposal(p.Struct()), err
+}
+
+func (s WsResponse) HasProposal() bool {
+	if capnp.Struct(s).Uint16(0) != 15 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsResponse) SetProposal(v Proposal) error {
+	capnp.Struct(s).SetUint16(0, 15)
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewProposal sets the proposal field to a newly
+// allocated Proposal struct, preferring placement in s's segment.
+func (s WsResponse) NewProposal() (Proposal, error) {
+	capnp.Struct(s).SetUint16(0, 15)
+	ss, err := NewProposal(capnp.Struct(s).Segment())
+	if err != nil {
+		return Proposal{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s WsResponse) Kyc() (KycAttestation_List, error) {
+	if capnp.Struct(s).Uint16(0) != 16 {
+		panic("Which() != kyc")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return KycAttestation_List(p.List()), err
+}
+
+func (s WsResponse) HasKyc() bool {
+	if capnp.Struct(s).Uint16(0) != 16 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsResponse) SetKyc(v KycAttestation_List) error {
+	capnp.Struct(s).SetUint16(0, 16)
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewKyc sets the kyc field to a newly
+// allocated KycAttestation_List, preferring placement in s's segment.
+func (s WsResponse) NewKyc(n int32) (KycAttestation_List, error) {
+	capnp.Struct(s).SetUint16(0, 16)
+	l, err := NewKycAttestation_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return KycAttestation_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+func (s WsResponse) Audit() (AuditEntry_List, error) {
+	if capnp.Struct(s).Uint16(0) != 17 {
+		panic("Which() != audit")
+	}
+	p, err := capnp.Struct(s).Ptr(0)
+	return AuditEntry_List(p.List()), err
+}
+
+func (s WsResponse) HasAudit() bool {
+	if capnp.Struct(s).Uint16(0) != 17 {
+		return false
+	}
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s WsResponse) SetAudit(v AuditEntry_List) error {
+	capnp.Struct(s).SetUint16(0, 17)
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewAudit sets the audit field to a newly
+// allocated AuditEntry_List, preferring placement in s's segment.
+func (s WsResponse) NewAudit(n int32) (AuditEntry_List, error) {
+	capnp.Struct(s).SetUint16(0, 17)
+	l, err := NewAuditEntry_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return AuditEntry_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
 
 // WsResponse_List is a list of WsResponse.
 type WsResponse_List = capnp.StructList[WsResponse]
@@ -3822,6 +4909,9 @@ func (p WsResponse_Future) Circle() Circle_Future {
 }
 func (p WsResponse_Future) File() FileEntry_Future {
 	return FileEntry_Future{Future: p.Future.Field(0, nil)}
+}
+func (p WsResponse_Future) Proposal() Proposal_Future {
+	return Proposal_Future{Future: p.Future.Field(0, nil)}
 }
 
 type WsEvent capnp.Struct

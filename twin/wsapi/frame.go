@@ -6,6 +6,7 @@ import (
 
 	"capnproto.org/go/capnp/v3"
 
+	"github.com/freeflowuniverse/planetary/chain"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/twin/directory"
 	"github.com/freeflowuniverse/planetary/twin/services"
@@ -28,6 +29,11 @@ type Request struct {
 	// Twins and Circles are a circle's first members or a file's access list.
 	Twins   []uint64
 	Circles []string
+	// Proposal is the proposal voted on, or the first one listed; Choice the vote, Change and
+	// Text (the title) a new proposal.
+	Proposal uint64
+	Choice   chain.VoteChoice
+	Change   chain.Change
 }
 
 // maxList bounds the twins or circles of one request.
@@ -219,6 +225,11 @@ func DecodeRequest(b []byte) (Request, error) {
 	case schema.WsRequest_Which_revokeSession:
 		if r.Text, err = rq.RevokeSession(); err != nil {
 			return Request{}, fmt.Errorf("frame: revokeSession: %w", err)
+		}
+	case schema.WsRequest_Which_proposals, schema.WsRequest_Which_propose, schema.WsRequest_Which_vote,
+		schema.WsRequest_Which_kyc, schema.WsRequest_Which_audit:
+		if err := decodeGov(rq, &r); err != nil {
+			return Request{}, err
 		}
 	default:
 		return Request{}, fmt.Errorf("frame: unknown request %d", r.Which)

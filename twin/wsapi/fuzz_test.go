@@ -110,7 +110,7 @@ func FuzzWSFrame(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r.Which > schema.WsRequest_Which_replaceAccess {
+		if r.Which > schema.WsRequest_Which_audit {
 			t.Fatalf("accepted unknown request %d", r.Which)
 		}
 	})

@@ -285,6 +285,9 @@ func (cs *connState) handle(r Request) ([]byte, error) {
 		}
 		return response(r.ID, func(resp schema.WsResponse) error { resp.SetOk(); return nil })
 	}
+	if govRequest(r.Which) {
+		return handleGov(ctx, tw, r)
+	}
 	switch r.Which {
 	case schema.WsRequest_Which_status:
 		st := tw.Status(ctx)

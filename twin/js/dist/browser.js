@@ -4441,6 +4441,394 @@ var FileAccess = class extends Struct {
     return "FileAccess_" + super.toString();
   }
 };
+var Proposal = class extends Struct {
+  static _capnp = {
+    displayName: "Proposal",
+    id: "b1f8ab2fb7aaa1c1",
+    size: new ObjectSize(88, 5)
+  };
+  get id() {
+    return utils.getUint64(0, this);
+  }
+  set id(value) {
+    utils.setUint64(0, value, this);
+  }
+  /**
+  * the proposing twin
+  *
+  */
+  get twin() {
+    return utils.getUint64(8, this);
+  }
+  set twin(value) {
+    utils.setUint64(8, value, this);
+  }
+  get title() {
+    return utils.getText(0, this);
+  }
+  set title(value) {
+    utils.setText(0, value, this);
+  }
+  /**
+  * 1 set parameter, 2 spend from the treasury, 3 add KYC provider, 4 remove one, 5 revoke a KYC attestation
+  *
+  */
+  get action() {
+    return utils.getUint8(16, this);
+  }
+  set action(value) {
+    utils.setUint8(16, value, this);
+  }
+  /**
+  * the parameter, or the provider's label
+  *
+  */
+  get param() {
+    return utils.getText(1, this);
+  }
+  set param(value) {
+    utils.setText(1, value, this);
+  }
+  /**
+  * the parameter's value, or the amount
+  *
+  */
+  get value() {
+    return utils.getUint64(24, this);
+  }
+  set value(value) {
+    utils.setUint64(24, value, this);
+  }
+  _adoptAccount(value) {
+    utils.adopt(value, utils.getPointer(2, this));
+  }
+  _disownAccount() {
+    return utils.disown(this.account);
+  }
+  /**
+  * who is paid, or the provider
+  *
+  */
+  get account() {
+    return utils.getData(2, this);
+  }
+  _hasAccount() {
+    return !utils.isNull(utils.getPointer(2, this));
+  }
+  _initAccount(length) {
+    return utils.initData(2, length, this);
+  }
+  set account(value) {
+    utils.copyFrom(value, utils.getPointer(2, this));
+  }
+  /**
+  * the twin whose attestation is revoked
+  *
+  */
+  get target() {
+    return utils.getUint64(32, this);
+  }
+  set target(value) {
+    utils.setUint64(32, value, this);
+  }
+  /**
+  * last height that takes votes
+  *
+  */
+  get end() {
+    return utils.getInt64(40, this);
+  }
+  set end(value) {
+    utils.setInt64(40, value, this);
+  }
+  get yes() {
+    return utils.getUint64(48, this);
+  }
+  set yes(value) {
+    utils.setUint64(48, value, this);
+  }
+  get no() {
+    return utils.getUint64(56, this);
+  }
+  set no(value) {
+    utils.setUint64(56, value, this);
+  }
+  get abstain() {
+    return utils.getUint64(64, this);
+  }
+  set abstain(value) {
+    utils.setUint64(64, value, this);
+  }
+  get quorum() {
+    return utils.getUint64(72, this);
+  }
+  set quorum(value) {
+    utils.setUint64(72, value, this);
+  }
+  /**
+  * per mille of yes among yes and no to exceed
+  *
+  */
+  get threshold() {
+    return utils.getUint64(80, this);
+  }
+  set threshold(value) {
+    utils.setUint64(80, value, this);
+  }
+  /**
+  * open, rejected, executed or failed
+  *
+  */
+  get status() {
+    return utils.getText(3, this);
+  }
+  set status(value) {
+    utils.setText(3, value, this);
+  }
+  /**
+  * why it was rejected or failed
+  *
+  */
+  get result() {
+    return utils.getText(4, this);
+  }
+  set result(value) {
+    utils.setText(4, value, this);
+  }
+  /**
+  * this twin's vote: 0 none, 1 yes, 2 no, 3 abstain
+  *
+  */
+  get myVote() {
+    return utils.getUint8(17, this);
+  }
+  set myVote(value) {
+    utils.setUint8(17, value, this);
+  }
+  toString() {
+    return "Proposal_" + super.toString();
+  }
+};
+var ProposalDraft = class extends Struct {
+  static _capnp = {
+    displayName: "ProposalDraft",
+    id: "e56bda227e55ddea",
+    size: new ObjectSize(24, 3)
+  };
+  get title() {
+    return utils.getText(0, this);
+  }
+  set title(value) {
+    utils.setText(0, value, this);
+  }
+  get action() {
+    return utils.getUint8(0, this);
+  }
+  set action(value) {
+    utils.setUint8(0, value, this);
+  }
+  get param() {
+    return utils.getText(1, this);
+  }
+  set param(value) {
+    utils.setText(1, value, this);
+  }
+  get value() {
+    return utils.getUint64(8, this);
+  }
+  set value(value) {
+    utils.setUint64(8, value, this);
+  }
+  _adoptAccount(value) {
+    utils.adopt(value, utils.getPointer(2, this));
+  }
+  _disownAccount() {
+    return utils.disown(this.account);
+  }
+  get account() {
+    return utils.getData(2, this);
+  }
+  _hasAccount() {
+    return !utils.isNull(utils.getPointer(2, this));
+  }
+  _initAccount(length) {
+    return utils.initData(2, length, this);
+  }
+  set account(value) {
+    utils.copyFrom(value, utils.getPointer(2, this));
+  }
+  get target() {
+    return utils.getUint64(16, this);
+  }
+  set target(value) {
+    utils.setUint64(16, value, this);
+  }
+  toString() {
+    return "ProposalDraft_" + super.toString();
+  }
+};
+var CastVote = class extends Struct {
+  static _capnp = {
+    displayName: "CastVote",
+    id: "86404864f9d41460",
+    size: new ObjectSize(16, 0)
+  };
+  get proposal() {
+    return utils.getUint64(0, this);
+  }
+  set proposal(value) {
+    utils.setUint64(0, value, this);
+  }
+  /**
+  * 1 yes, 2 no, 3 abstain
+  *
+  */
+  get choice() {
+    return utils.getUint8(8, this);
+  }
+  set choice(value) {
+    utils.setUint8(8, value, this);
+  }
+  toString() {
+    return "CastVote_" + super.toString();
+  }
+};
+var KycAttestation = class extends Struct {
+  static _capnp = {
+    displayName: "KycAttestation",
+    id: "bfbe288dea97bb78",
+    size: new ObjectSize(24, 4)
+  };
+  _adoptProvider(value) {
+    utils.adopt(value, utils.getPointer(0, this));
+  }
+  _disownProvider() {
+    return utils.disown(this.provider);
+  }
+  get provider() {
+    return utils.getData(0, this);
+  }
+  _hasProvider() {
+    return !utils.isNull(utils.getPointer(0, this));
+  }
+  _initProvider(length) {
+    return utils.initData(0, length, this);
+  }
+  set provider(value) {
+    utils.copyFrom(value, utils.getPointer(0, this));
+  }
+  get level() {
+    return utils.getUint8(0, this);
+  }
+  set level(value) {
+    utils.setUint8(0, value, this);
+  }
+  get ref() {
+    return utils.getText(1, this);
+  }
+  set ref(value) {
+    utils.setText(1, value, this);
+  }
+  /**
+  * unix seconds
+  *
+  */
+  get issued() {
+    return utils.getInt64(8, this);
+  }
+  set issued(value) {
+    utils.setInt64(8, value, this);
+  }
+  /**
+  * unix seconds
+  *
+  */
+  get expires() {
+    return utils.getInt64(16, this);
+  }
+  set expires(value) {
+    utils.setInt64(16, value, this);
+  }
+  /**
+  * valid, expired or revoked
+  *
+  */
+  get status() {
+    return utils.getText(2, this);
+  }
+  set status(value) {
+    utils.setText(2, value, this);
+  }
+  get note() {
+    return utils.getText(3, this);
+  }
+  set note(value) {
+    utils.setText(3, value, this);
+  }
+  toString() {
+    return "KycAttestation_" + super.toString();
+  }
+};
+var AuditEntry = class extends Struct {
+  static _capnp = {
+    displayName: "AuditEntry",
+    id: "b467b5de443d40cb",
+    size: new ObjectSize(16, 2)
+  };
+  get seq() {
+    return utils.getUint64(0, this);
+  }
+  set seq(value) {
+    utils.setUint64(0, value, this);
+  }
+  get height() {
+    return utils.getInt64(8, this);
+  }
+  set height(value) {
+    utils.setInt64(8, value, this);
+  }
+  get kind() {
+    return utils.getText(0, this);
+  }
+  set kind(value) {
+    utils.setText(0, value, this);
+  }
+  get detail() {
+    return utils.getText(1, this);
+  }
+  set detail(value) {
+    utils.setText(1, value, this);
+  }
+  toString() {
+    return "AuditEntry_" + super.toString();
+  }
+};
+var AuditQuery = class extends Struct {
+  static _capnp = {
+    displayName: "AuditQuery",
+    id: "f3add67730688d1d",
+    size: new ObjectSize(16, 0)
+  };
+  /**
+  * seq to page back from; 0 for the newest
+  *
+  */
+  get before() {
+    return utils.getUint64(0, this);
+  }
+  set before(value) {
+    utils.setUint64(0, value, this);
+  }
+  get limit() {
+    return utils.getUint32(8, this);
+  }
+  set limit(value) {
+    utils.setUint32(8, value, this);
+  }
+  toString() {
+    return "AuditQuery_" + super.toString();
+  }
+};
 var WsRequest_Which = {
   STATUS: 0,
   PING: 1,
@@ -4491,7 +4879,32 @@ var WsRequest_Which = {
   * replace a shared file's access list: whoever is left out is refused from now on
   *
   */
-  REPLACE_ACCESS: 25
+  REPLACE_ACCESS: 25,
+  /**
+  * the chain's proposals from this id on
+  *
+  */
+  PROPOSALS: 26,
+  /**
+  * answered with the new proposal
+  *
+  */
+  PROPOSE: 27,
+  /**
+  * answered with the proposal and its tally
+  *
+  */
+  VOTE: 28,
+  /**
+  * this twin's KYC attestations
+  *
+  */
+  KYC: 29,
+  /**
+  * this twin's audit log, newest first
+  *
+  */
+  AUDIT: 30
 };
 var WsRequest = class extends Struct {
   static STATUS = WsRequest_Which.STATUS;
@@ -4520,6 +4933,11 @@ var WsRequest = class extends Struct {
   static ACCESS_LIST = WsRequest_Which.ACCESS_LIST;
   static SHARE_FILE = WsRequest_Which.SHARE_FILE;
   static REPLACE_ACCESS = WsRequest_Which.REPLACE_ACCESS;
+  static PROPOSALS = WsRequest_Which.PROPOSALS;
+  static PROPOSE = WsRequest_Which.PROPOSE;
+  static VOTE = WsRequest_Which.VOTE;
+  static KYC = WsRequest_Which.KYC;
+  static AUDIT = WsRequest_Which.AUDIT;
   static _capnp = {
     displayName: "WsRequest",
     id: "c7ea0b4b4b7ed739",
@@ -4964,6 +5382,114 @@ var WsRequest = class extends Struct {
     utils.setUint16(0, 25, this);
     utils.copyFrom(value, utils.getPointer(0, this));
   }
+  /**
+  * the chain's proposals from this id on
+  *
+  */
+  get proposals() {
+    utils.testWhich("proposals", utils.getUint16(0, this), 26, this);
+    return utils.getUint64(8, this);
+  }
+  get _isProposals() {
+    return utils.getUint16(0, this) === 26;
+  }
+  set proposals(value) {
+    utils.setUint16(0, 26, this);
+    utils.setUint64(8, value, this);
+  }
+  _adoptPropose(value) {
+    utils.setUint16(0, 27, this);
+    utils.adopt(value, utils.getPointer(0, this));
+  }
+  _disownPropose() {
+    return utils.disown(this.propose);
+  }
+  /**
+  * answered with the new proposal
+  *
+  */
+  get propose() {
+    utils.testWhich("propose", utils.getUint16(0, this), 27, this);
+    return utils.getStruct(0, ProposalDraft, this);
+  }
+  _hasPropose() {
+    return !utils.isNull(utils.getPointer(0, this));
+  }
+  _initPropose() {
+    utils.setUint16(0, 27, this);
+    return utils.initStructAt(0, ProposalDraft, this);
+  }
+  get _isPropose() {
+    return utils.getUint16(0, this) === 27;
+  }
+  set propose(value) {
+    utils.setUint16(0, 27, this);
+    utils.copyFrom(value, utils.getPointer(0, this));
+  }
+  _adoptVote(value) {
+    utils.setUint16(0, 28, this);
+    utils.adopt(value, utils.getPointer(0, this));
+  }
+  _disownVote() {
+    return utils.disown(this.vote);
+  }
+  /**
+  * answered with the proposal and its tally
+  *
+  */
+  get vote() {
+    utils.testWhich("vote", utils.getUint16(0, this), 28, this);
+    return utils.getStruct(0, CastVote, this);
+  }
+  _hasVote() {
+    return !utils.isNull(utils.getPointer(0, this));
+  }
+  _initVote() {
+    utils.setUint16(0, 28, this);
+    return utils.initStructAt(0, CastVote, this);
+  }
+  get _isVote() {
+    return utils.getUint16(0, this) === 28;
+  }
+  set vote(value) {
+    utils.setUint16(0, 28, this);
+    utils.copyFrom(value, utils.getPointer(0, this));
+  }
+  get _isKyc() {
+    return utils.getUint16(0, this) === 29;
+  }
+  set kyc(_) {
+    utils.setUint16(0, 29, this);
+  }
+  _adoptAudit(value) {
+    utils.setUint16(0, 30, this);
+    utils.adopt(value, utils.getPointer(0, this));
+  }
+  _disownAudit() {
+    return utils.disown(this.audit);
+  }
+  /**
+  * this twin's audit log, newest first
+  *
+  */
+  get audit() {
+    utils.testWhich("audit", utils.getUint16(0, this), 30, this);
+    return utils.getStruct(0, AuditQuery, this);
+  }
+  _hasAudit() {
+    return !utils.isNull(utils.getPointer(0, this));
+  }
+  _initAudit() {
+    utils.setUint16(0, 30, this);
+    return utils.initStructAt(0, AuditQuery, this);
+  }
+  get _isAudit() {
+    return utils.getUint16(0, this) === 30;
+  }
+  set audit(value) {
+    utils.setUint16(0, 30, this);
+    utils.copyFrom(value, utils.getPointer(0, this));
+  }
   toString() {
     return "WsRequest_" + super.toString();
   }
@@ -4993,7 +5519,11 @@ var WsResponse_Which = {
   * a circle chat: the message to each member
   *
   */
-  CHATS: 13
+  CHATS: 13,
+  PROPOSALS: 14,
+  PROPOSAL: 15,
+  KYC: 16,
+  AUDIT: 17
 };
 var WsResponse = class _WsResponse extends Struct {
   static OK = WsResponse_Which.OK;
@@ -5010,6 +5540,10 @@ var WsResponse = class _WsResponse extends Struct {
   static CIRCLE = WsResponse_Which.CIRCLE;
   static FILE = WsResponse_Which.FILE;
   static CHATS = WsResponse_Which.CHATS;
+  static PROPOSALS = WsResponse_Which.PROPOSALS;
+  static PROPOSAL = WsResponse_Which.PROPOSAL;
+  static KYC = WsResponse_Which.KYC;
+  static AUDIT = WsResponse_Which.AUDIT;
   static _capnp = {
     displayName: "WsResponse",
     id: "ba1fd1849f1285a8",
@@ -5021,6 +5555,9 @@ var WsResponse = class _WsResponse extends Struct {
   static _Files;
   static _Circles;
   static _Chats;
+  static _Proposals;
+  static _Kyc;
+  static _Audit;
   get _isOk() {
     return utils.getUint16(0, this) === 0;
   }
@@ -5332,6 +5869,106 @@ var WsResponse = class _WsResponse extends Struct {
     utils.setUint16(0, 13, this);
     utils.copyFrom(value, utils.getPointer(0, this));
   }
+  _adoptProposals(value) {
+    utils.setUint16(0, 14, this);
+    utils.adopt(value, utils.getPointer(0, this));
+  }
+  _disownProposals() {
+    return utils.disown(this.proposals);
+  }
+  get proposals() {
+    utils.testWhich("proposals", utils.getUint16(0, this), 14, this);
+    return utils.getList(0, _WsResponse._Proposals, this);
+  }
+  _hasProposals() {
+    return !utils.isNull(utils.getPointer(0, this));
+  }
+  _initProposals(length) {
+    utils.setUint16(0, 14, this);
+    return utils.initList(0, _WsResponse._Proposals, length, this);
+  }
+  get _isProposals() {
+    return utils.getUint16(0, this) === 14;
+  }
+  set proposals(value) {
+    utils.setUint16(0, 14, this);
+    utils.copyFrom(value, utils.getPointer(0, this));
+  }
+  _adoptProposal(value) {
+    utils.setUint16(0, 15, this);
+    utils.adopt(value, utils.getPointer(0, this));
+  }
+  _disownProposal() {
+    return utils.disown(this.proposal);
+  }
+  get proposal() {
+    utils.testWhich("proposal", utils.getUint16(0, this), 15, this);
+    return utils.getStruct(0, Proposal, this);
+  }
+  _hasProposal() {
+    return !utils.isNull(utils.getPointer(0, this));
+  }
+  _initProposal() {
+    utils.setUint16(0, 15, this);
+    return utils.initStructAt(0, Proposal, this);
+  }
+  get _isProposal() {
+    return utils.getUint16(0, this) === 15;
+  }
+  set proposal(value) {
+    utils.setUint16(0, 15, this);
+    utils.copyFrom(value, utils.getPointer(0, this));
+  }
+  _adoptKyc(value) {
+    utils.setUint16(0, 16, this);
+    utils.adopt(value, utils.getPointer(0, this));
+  }
+  _disownKyc() {
+    return utils.disown(this.kyc);
+  }
+  get kyc() {
+    utils.testWhich("kyc", utils.getUint16(0, this), 16, this);
+    return utils.getList(0, _WsResponse._Kyc, this);
+  }
+  _hasKyc() {
+    return !utils.isNull(utils.getPointer(0, this));
+  }
+  _initKyc(length) {
+    utils.setUint16(0, 16, this);
+    return utils.initList(0, _WsResponse._Kyc, length, this);
+  }
+  get _isKyc() {
+    return utils.getUint16(0, this) === 16;
+  }
+  set kyc(value) {
+    utils.setUint16(0, 16, this);
+    utils.copyFrom(value, utils.getPointer(0, this));
+  }
+  _adoptAudit(value) {
+    utils.setUint16(0, 17, this);
+    utils.adopt(value, utils.getPointer(0, this));
+  }
+  _disownAudit() {
+    return utils.disown(this.audit);
+  }
+  get audit() {
+    utils.testWhich("audit", utils.getUint16(0, this), 17, this);
+    return utils.getList(0, _WsResponse._Audit, this);
+  }
+  _hasAudit() {
+    return !utils.isNull(utils.getPointer(0, this));
+  }
+  _initAudit(length) {
+    utils.setUint16(0, 17, this);
+    return utils.initList(0, _WsResponse._Audit, length, this);
+  }
+  get _isAudit() {
+    return utils.getUint16(0, this) === 17;
+  }
+  set audit(value) {
+    utils.setUint16(0, 17, this);
+    utils.copyFrom(value, utils.getPointer(0, this));
+  }
   toString() {
     return "WsResponse_" + super.toString();
   }
@@ -5635,6 +6272,9 @@ WsResponse._Sessions = CompositeList(Session);
 WsResponse._Files = CompositeList(FileEntry);
 WsResponse._Circles = CompositeList(Circle);
 WsResponse._Chats = CompositeList(ChatEntry);
+WsResponse._Proposals = CompositeList(Proposal);
+WsResponse._Kyc = CompositeList(KycAttestation);
+WsResponse._Audit = CompositeList(AuditEntry);
 
 // src/index.ts
 var TwinError = class extends Error {
@@ -5870,6 +6510,48 @@ var TwinClient = class {
       c.text = text;
     })).chats);
   }
+  /** Lists the chain's proposals from id `from` on, each with this twin's vote (needs twind --chain). */
+  async proposals(from = 0n) {
+    return list((await this.request((q) => q.proposals = from)).proposals);
+  }
+  /**
+   * Proposes a change in this twin's name: action 1 sets parameter `param` to `value`, 2 pays
+   * `value` from the treasury to `account`, 3 and 4 add or remove KYC provider `account` (3 with
+   * label `param`), 5 revokes the attestation `account` made for twin `target`.
+   */
+  async propose(title, change) {
+    return (await this.request((q) => {
+      const d = q._initPropose();
+      d.title = title;
+      d.action = change.action;
+      d.param = change.param ?? "";
+      d.value = change.value ?? 0n;
+      d.target = change.target ?? 0n;
+      if (change.account?.length) {
+        d._initAccount(change.account.length).copyBuffer(change.account);
+      }
+    })).proposal;
+  }
+  /** Casts this twin's one vote on a proposal (1 yes, 2 no, 3 abstain) and resolves with its tally. */
+  async vote(proposal, choice) {
+    return (await this.request((q) => {
+      const v = q._initVote();
+      v.proposal = proposal;
+      v.choice = choice;
+    })).proposal;
+  }
+  /** Lists this twin's KYC attestations (valid, expired or revoked), as the chain proves them. */
+  async kyc() {
+    return list((await this.request((q) => q.kyc = true)).kyc);
+  }
+  /** Reads this twin's audit log on the chain, newest first: up to limit events before sequence before (0n: the newest). */
+  async audit(before = 0n, limit = 50) {
+    return list((await this.request((q) => {
+      const a = q._initAudit();
+      a.before = before;
+      a.limit = limit;
+    })).audit);
+  }
   /** Lists the files this twin shares or was offered. */
   async files() {
     return list((await this.request((q) => q.files = true)).files);
@@ -5936,6 +6618,9 @@ function circleEvent(e) {
   return e.which() === WsEvent_Which.CIRCLE ? e.circle : void 0;
 }
 export {
+  AuditEntry,
+  AuditQuery,
+  CastVote,
   ChatEntry,
   ChatMessage,
   ChatReceipt,
@@ -5955,7 +6640,10 @@ export {
   FileRefusal,
   HistoryQuery,
   Invite,
+  KycAttestation,
   OfferRefusal,
+  Proposal,
+  ProposalDraft,
   SendChat,
   Session,
   TwinClient,

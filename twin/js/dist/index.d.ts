@@ -1,4 +1,4 @@
-import { ChatEntry, Circle, Contact, FileEntry, WsEvent, WsRequest, WsResponse } from "./gen/twin.js";
+import { AuditEntry, ChatEntry, Circle, Contact, FileEntry, KycAttestation, Proposal, WsEvent, WsRequest, WsResponse } from "./gen/twin.js";
 export * from "./gen/twin.js";
 /** An error the twin answered with, or a connection failure. */
 export declare class TwinError extends Error {
@@ -89,6 +89,26 @@ export declare class TwinClient {
     removeMember(circle: string, twin: bigint): Promise<Circle>;
     /** Sends text to every member of a circle, one chat message each (all with one id). */
     sendToCircle(circle: string, text: string): Promise<ChatEntry[]>;
+    /** Lists the chain's proposals from id `from` on, each with this twin's vote (needs twind --chain). */
+    proposals(from?: bigint): Promise<Proposal[]>;
+    /**
+     * Proposes a change in this twin's name: action 1 sets parameter `param` to `value`, 2 pays
+     * `value` from the treasury to `account`, 3 and 4 add or remove KYC provider `account` (3 with
+     * label `param`), 5 revokes the attestation `account` made for twin `target`.
+     */
+    propose(title: string, change: {
+        action: number;
+        param?: string;
+        value?: bigint;
+        account?: Uint8Array;
+        target?: bigint;
+    }): Promise<Proposal>;
+    /** Casts this twin's one vote on a proposal (1 yes, 2 no, 3 abstain) and resolves with its tally. */
+    vote(proposal: bigint, choice: 1 | 2 | 3): Promise<Proposal>;
+    /** Lists this twin's KYC attestations (valid, expired or revoked), as the chain proves them. */
+    kyc(): Promise<KycAttestation[]>;
+    /** Reads this twin's audit log on the chain, newest first: up to limit events before sequence before (0n: the newest). */
+    audit(before?: bigint, limit?: number): Promise<AuditEntry[]>;
     /** Lists the files this twin shares or was offered. */
     files(): Promise<FileEntry[]>;
     /**

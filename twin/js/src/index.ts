@@ -2,7 +2,7 @@
 // messages (rmb/schema/twin.capnp): requests carry an id the response echoes, events have id 0.
 import { Message } from "capnp-es";
 import {
-  ChatEntry, Circle, Contact, FileAccess, FileEntry, WsEvent, WsEvent_Which, WsFrame, WsRequest, WsResponse, WsResponse_Which,
+  AuditEntry, ChatEntry, Circle, Contact, FileAccess, FileEntry, KycAttestation, Proposal, WsEvent, WsEvent_Which, WsFrame, WsRequest, WsResponse, WsResponse_Which,
 } from "./gen/twin.js";
 
 export * from "./gen/twin.js";
@@ -257,6 +257,45 @@ export class TwinClient {
   /** Sends text to every member of a circle, one chat message each (all with one id). */
   async sendToCircle(circle: string, text: string): Promise<ChatEntry[]> {
     return list((await this.request((q) => { const c = q._initCircleChat(); c.circle = circle; c.text = text; })).chats);
+  }
+
+  /** Lists the chain's proposals from id `from` on, each with this twin's vote (needs twind --chain). */
+  async proposals(from = 0n): Promise<Proposal[]> {
+    return list((await this.request((q) => (q.proposals = from))).proposals);
+  }
+
+  /**
+   * Proposes a change in this twin's name: action 1 sets parameter `param` to `value`, 2 pays
+   * `value` from the treasury to `account`, 3 and 4 add or remove KYC provider `account` (3 with
+   * label `param`), 5 revokes the attestation `account` made for twin `target`.
+   */
+  async propose(title: string, change: { action: number; param?: string; value?: bigint; account?: Uint8Array; target?: bigint }): Promise<Proposal> {
+    return (await this.request((q) => {
+      const d = q._initPropose();
+      d.title = title;
+      d.action = change.action;
+      d.param = change.param ?? "";
+      d.value = change.value ?? 0n;
+      d.target = change.target ?? 0n;
+      if (change.account?.length) {
+        d._initAccount(change.account.length).copyBuffer(change.account);
+      }
+    })).proposal;
+  }
+
+  /** Casts this twin's one vote on a proposal (1 yes, 2 no, 3 abstain) and resolves with its tally. */
+  async vote(proposal: bigint, choice: 1 | 2 | 3): Promise<Proposal> {
+    return (await this.request((q) => { const v = q._initVote(); v.proposal = proposal; v.choice = choice; })).proposal;
+  }
+
+  /** Lists this twin's KYC attestations (valid, expired or revoked), as the chain proves them. */
+  async kyc(): Promise<KycAttestation[]> {
+    return list((await this.request((q) => (q.kyc = true))).kyc);
+  }
+
+  /** Reads this twin's audit log on the chain, newest first: up to limit events before sequence before (0n: the newest). */
+  async audit(before = 0n, limit = 50): Promise<AuditEntry[]> {
+    return list((await this.request((q) => { const a = q._initAudit(); a.before = before; a.limit = limit; })).audit);
   }
 
   /** Lists the files this twin shares or was offered. */

@@ -4,6 +4,7 @@ import {
   ChatEntry, ChatState, Circle as WireCircle, Contact as WireContact, ContactState, FileAccess, FileEntry, TwinClient, TwinError,
   WsEvent, WsEvent_Which, WsRequest, WsResponse, connect,
 } from "@planetary/twin";
+import { governance } from "./gov";
 
 type Contact = { twin: bigint; state: number; note: string; since: bigint; unread: number };
 type FileItem = {
@@ -347,6 +348,7 @@ const stateName: Record<number, string> = {
 };
 
 function renderChat(): void {
+  if (gov.shown) return; // the governance or audit view holds the pane
   if (selectedCircle !== null) { renderCircle(selectedCircle); return; }
   const pane = $("chat");
   if (selected === null) {
@@ -498,6 +500,7 @@ function renderCircle(name: string): void {
 }
 
 function selectCircle(name: string): void {
+  gov.hide();
   selected = null;
   selectedCircle = name;
   renderContacts();
@@ -515,6 +518,7 @@ async function ping(peer: bigint, out: HTMLElement): Promise<void> {
 }
 
 function select(peer: bigint): void {
+  gov.hide();
   selected = peer;
   selectedCircle = null;
   renderContacts();
@@ -682,6 +686,8 @@ function wire(): void {
     });
   });
   $("me-box").addEventListener("click", () => void showSessions());
+  $("gov-open").addEventListener("click", () => { selected = null; selectedCircle = null; renderContacts(); void gov.showGov(); });
+  $("audit-open").addEventListener("click", () => { selected = null; selectedCircle = null; renderContacts(); void gov.showAudit(); });
   document.addEventListener("visibilitychange", () => { if (selected !== null) void markRead(selected); });
 }
 
@@ -710,6 +716,10 @@ async function start(): Promise<void> {
   $("conn").hidden = true;
   refresh().catch((e) => toast(e instanceof TwinError ? e.message : String(e), true));
 }
+
+// The governance and audit views, beside the chats.
+const gov = governance({ api: () => api, h, pane: () => $("chat"), act, toast });
+setInterval(() => gov.tick(), 3000); // open votes move to their result
 
 // The PNIC's state, polled: twind reconnects to a restarted pnicd by itself.
 setInterval(() => { if (api?.open) refreshStatus().catch(() => {}); }, 5000);

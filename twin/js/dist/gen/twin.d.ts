@@ -533,6 +533,206 @@ export declare class FileAccess extends $.Struct {
     set circles(value: $.List<string>);
     toString(): string;
 }
+export declare class Proposal extends $.Struct {
+    static readonly _capnp: {
+        displayName: string;
+        id: string;
+        size: $.ObjectSize;
+    };
+    get id(): bigint;
+    set id(value: bigint);
+    /**
+  * the proposing twin
+  *
+  */
+    get twin(): bigint;
+    set twin(value: bigint);
+    get title(): string;
+    set title(value: string);
+    /**
+  * 1 set parameter, 2 spend from the treasury, 3 add KYC provider, 4 remove one, 5 revoke a KYC attestation
+  *
+  */
+    get action(): number;
+    set action(value: number);
+    /**
+  * the parameter, or the provider's label
+  *
+  */
+    get param(): string;
+    set param(value: string);
+    /**
+  * the parameter's value, or the amount
+  *
+  */
+    get value(): bigint;
+    set value(value: bigint);
+    _adoptAccount(value: $.Orphan<$.Data>): void;
+    _disownAccount(): $.Orphan<$.Data>;
+    /**
+  * who is paid, or the provider
+  *
+  */
+    get account(): $.Data;
+    _hasAccount(): boolean;
+    _initAccount(length: number): $.Data;
+    set account(value: $.Data);
+    /**
+  * the twin whose attestation is revoked
+  *
+  */
+    get target(): bigint;
+    set target(value: bigint);
+    /**
+  * last height that takes votes
+  *
+  */
+    get end(): bigint;
+    set end(value: bigint);
+    get yes(): bigint;
+    set yes(value: bigint);
+    get no(): bigint;
+    set no(value: bigint);
+    get abstain(): bigint;
+    set abstain(value: bigint);
+    get quorum(): bigint;
+    set quorum(value: bigint);
+    /**
+  * per mille of yes among yes and no to exceed
+  *
+  */
+    get threshold(): bigint;
+    set threshold(value: bigint);
+    /**
+  * open, rejected, executed or failed
+  *
+  */
+    get status(): string;
+    set status(value: string);
+    /**
+  * why it was rejected or failed
+  *
+  */
+    get result(): string;
+    set result(value: string);
+    /**
+  * this twin's vote: 0 none, 1 yes, 2 no, 3 abstain
+  *
+  */
+    get myVote(): number;
+    set myVote(value: number);
+    toString(): string;
+}
+export declare class ProposalDraft extends $.Struct {
+    static readonly _capnp: {
+        displayName: string;
+        id: string;
+        size: $.ObjectSize;
+    };
+    get title(): string;
+    set title(value: string);
+    get action(): number;
+    set action(value: number);
+    get param(): string;
+    set param(value: string);
+    get value(): bigint;
+    set value(value: bigint);
+    _adoptAccount(value: $.Orphan<$.Data>): void;
+    _disownAccount(): $.Orphan<$.Data>;
+    get account(): $.Data;
+    _hasAccount(): boolean;
+    _initAccount(length: number): $.Data;
+    set account(value: $.Data);
+    get target(): bigint;
+    set target(value: bigint);
+    toString(): string;
+}
+export declare class CastVote extends $.Struct {
+    static readonly _capnp: {
+        displayName: string;
+        id: string;
+        size: $.ObjectSize;
+    };
+    get proposal(): bigint;
+    set proposal(value: bigint);
+    /**
+  * 1 yes, 2 no, 3 abstain
+  *
+  */
+    get choice(): number;
+    set choice(value: number);
+    toString(): string;
+}
+export declare class KycAttestation extends $.Struct {
+    static readonly _capnp: {
+        displayName: string;
+        id: string;
+        size: $.ObjectSize;
+    };
+    _adoptProvider(value: $.Orphan<$.Data>): void;
+    _disownProvider(): $.Orphan<$.Data>;
+    get provider(): $.Data;
+    _hasProvider(): boolean;
+    _initProvider(length: number): $.Data;
+    set provider(value: $.Data);
+    get level(): number;
+    set level(value: number);
+    get ref(): string;
+    set ref(value: string);
+    /**
+  * unix seconds
+  *
+  */
+    get issued(): bigint;
+    set issued(value: bigint);
+    /**
+  * unix seconds
+  *
+  */
+    get expires(): bigint;
+    set expires(value: bigint);
+    /**
+  * valid, expired or revoked
+  *
+  */
+    get status(): string;
+    set status(value: string);
+    get note(): string;
+    set note(value: string);
+    toString(): string;
+}
+export declare class AuditEntry extends $.Struct {
+    static readonly _capnp: {
+        displayName: string;
+        id: string;
+        size: $.ObjectSize;
+    };
+    get seq(): bigint;
+    set seq(value: bigint);
+    get height(): bigint;
+    set height(value: bigint);
+    get kind(): string;
+    set kind(value: string);
+    get detail(): string;
+    set detail(value: string);
+    toString(): string;
+}
+export declare class AuditQuery extends $.Struct {
+    static readonly _capnp: {
+        displayName: string;
+        id: string;
+        size: $.ObjectSize;
+    };
+    /**
+  * seq to page back from; 0 for the newest
+  *
+  */
+    get before(): bigint;
+    set before(value: bigint);
+    get limit(): number;
+    set limit(value: number);
+    toString(): string;
+}
 export declare const WsRequest_Which: {
     readonly STATUS: 0;
     readonly PING: 1;
@@ -584,6 +784,31 @@ export declare const WsRequest_Which: {
   *
   */
     readonly REPLACE_ACCESS: 25;
+    /**
+  * the chain's proposals from this id on
+  *
+  */
+    readonly PROPOSALS: 26;
+    /**
+  * answered with the new proposal
+  *
+  */
+    readonly PROPOSE: 27;
+    /**
+  * answered with the proposal and its tally
+  *
+  */
+    readonly VOTE: 28;
+    /**
+  * this twin's KYC attestations
+  *
+  */
+    readonly KYC: 29;
+    /**
+  * this twin's audit log, newest first
+  *
+  */
+    readonly AUDIT: 30;
 };
 export type WsRequest_Which = (typeof WsRequest_Which)[keyof typeof WsRequest_Which];
 export declare class WsRequest extends $.Struct {
@@ -613,6 +838,11 @@ export declare class WsRequest extends $.Struct {
     static readonly ACCESS_LIST: 23;
     static readonly SHARE_FILE: 24;
     static readonly REPLACE_ACCESS: 25;
+    static readonly PROPOSALS: 26;
+    static readonly PROPOSE: 27;
+    static readonly VOTE: 28;
+    static readonly KYC: 29;
+    static readonly AUDIT: 30;
     static readonly _capnp: {
         displayName: string;
         id: string;
@@ -759,6 +989,48 @@ export declare class WsRequest extends $.Struct {
     _initReplaceAccess(): FileAccess;
     get _isReplaceAccess(): boolean;
     set replaceAccess(value: FileAccess);
+    /**
+  * the chain's proposals from this id on
+  *
+  */
+    get proposals(): bigint;
+    get _isProposals(): boolean;
+    set proposals(value: bigint);
+    _adoptPropose(value: $.Orphan<ProposalDraft>): void;
+    _disownPropose(): $.Orphan<ProposalDraft>;
+    /**
+  * answered with the new proposal
+  *
+  */
+    get propose(): ProposalDraft;
+    _hasPropose(): boolean;
+    _initPropose(): ProposalDraft;
+    get _isPropose(): boolean;
+    set propose(value: ProposalDraft);
+    _adoptVote(value: $.Orphan<CastVote>): void;
+    _disownVote(): $.Orphan<CastVote>;
+    /**
+  * answered with the proposal and its tally
+  *
+  */
+    get vote(): CastVote;
+    _hasVote(): boolean;
+    _initVote(): CastVote;
+    get _isVote(): boolean;
+    set vote(value: CastVote);
+    get _isKyc(): boolean;
+    set kyc(_: true);
+    _adoptAudit(value: $.Orphan<AuditQuery>): void;
+    _disownAudit(): $.Orphan<AuditQuery>;
+    /**
+  * this twin's audit log, newest first
+  *
+  */
+    get audit(): AuditQuery;
+    _hasAudit(): boolean;
+    _initAudit(): AuditQuery;
+    get _isAudit(): boolean;
+    set audit(value: AuditQuery);
     toString(): string;
     which(): WsRequest_Which;
 }
@@ -785,6 +1057,10 @@ export declare const WsResponse_Which: {
   *
   */
     readonly CHATS: 13;
+    readonly PROPOSALS: 14;
+    readonly PROPOSAL: 15;
+    readonly KYC: 16;
+    readonly AUDIT: 17;
 };
 export type WsResponse_Which = (typeof WsResponse_Which)[keyof typeof WsResponse_Which];
 export declare class WsResponse extends $.Struct {
@@ -802,6 +1078,10 @@ export declare class WsResponse extends $.Struct {
     static readonly CIRCLE: 11;
     static readonly FILE: 12;
     static readonly CHATS: 13;
+    static readonly PROPOSALS: 14;
+    static readonly PROPOSAL: 15;
+    static readonly KYC: 16;
+    static readonly AUDIT: 17;
     static readonly _capnp: {
         displayName: string;
         id: string;
@@ -813,6 +1093,9 @@ export declare class WsResponse extends $.Struct {
     static _Files: $.ListCtor<FileEntry>;
     static _Circles: $.ListCtor<Circle>;
     static _Chats: $.ListCtor<ChatEntry>;
+    static _Proposals: $.ListCtor<Proposal>;
+    static _Kyc: $.ListCtor<KycAttestation>;
+    static _Audit: $.ListCtor<AuditEntry>;
     get _isOk(): boolean;
     set ok(_: true);
     get error(): string;
@@ -906,6 +1189,34 @@ export declare class WsResponse extends $.Struct {
     _initChats(length: number): $.List<ChatEntry>;
     get _isChats(): boolean;
     set chats(value: $.List<ChatEntry>);
+    _adoptProposals(value: $.Orphan<$.List<Proposal>>): void;
+    _disownProposals(): $.Orphan<$.List<Proposal>>;
+    get proposals(): $.List<Proposal>;
+    _hasProposals(): boolean;
+    _initProposals(length: number): $.List<Proposal>;
+    get _isProposals(): boolean;
+    set proposals(value: $.List<Proposal>);
+    _adoptProposal(value: $.Orphan<Proposal>): void;
+    _disownProposal(): $.Orphan<Proposal>;
+    get proposal(): Proposal;
+    _hasProposal(): boolean;
+    _initProposal(): Proposal;
+    get _isProposal(): boolean;
+    set proposal(value: Proposal);
+    _adoptKyc(value: $.Orphan<$.List<KycAttestation>>): void;
+    _disownKyc(): $.Orphan<$.List<KycAttestation>>;
+    get kyc(): $.List<KycAttestation>;
+    _hasKyc(): boolean;
+    _initKyc(length: number): $.List<KycAttestation>;
+    get _isKyc(): boolean;
+    set kyc(value: $.List<KycAttestation>);
+    _adoptAudit(value: $.Orphan<$.List<AuditEntry>>): void;
+    _disownAudit(): $.Orphan<$.List<AuditEntry>>;
+    get audit(): $.List<AuditEntry>;
+    _hasAudit(): boolean;
+    _initAudit(length: number): $.List<AuditEntry>;
+    get _isAudit(): boolean;
+    set audit(value: $.List<AuditEntry>);
     toString(): string;
     which(): WsResponse_Which;
 }

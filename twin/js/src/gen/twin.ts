@@ -1010,6 +1010,382 @@ export class FileAccess extends $.Struct {
   }
   toString(): string { return "FileAccess_" + super.toString(); }
 }
+export class Proposal extends $.Struct {
+  static readonly _capnp = {
+    displayName: "Proposal",
+    id: "b1f8ab2fb7aaa1c1",
+    size: new $.ObjectSize(88, 5),
+  };
+  get id(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set id(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  /**
+* the proposing twin
+*
+*/
+  get twin(): bigint {
+    return $.utils.getUint64(8, this);
+  }
+  set twin(value: bigint) {
+    $.utils.setUint64(8, value, this);
+  }
+  get title(): string {
+    return $.utils.getText(0, this);
+  }
+  set title(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  /**
+* 1 set parameter, 2 spend from the treasury, 3 add KYC provider, 4 remove one, 5 revoke a KYC attestation
+*
+*/
+  get action(): number {
+    return $.utils.getUint8(16, this);
+  }
+  set action(value: number) {
+    $.utils.setUint8(16, value, this);
+  }
+  /**
+* the parameter, or the provider's label
+*
+*/
+  get param(): string {
+    return $.utils.getText(1, this);
+  }
+  set param(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  /**
+* the parameter's value, or the amount
+*
+*/
+  get value(): bigint {
+    return $.utils.getUint64(24, this);
+  }
+  set value(value: bigint) {
+    $.utils.setUint64(24, value, this);
+  }
+  _adoptAccount(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(2, this));
+  }
+  _disownAccount(): $.Orphan<$.Data> {
+    return $.utils.disown(this.account);
+  }
+  /**
+* who is paid, or the provider
+*
+*/
+  get account(): $.Data {
+    return $.utils.getData(2, this);
+  }
+  _hasAccount(): boolean {
+    return !$.utils.isNull($.utils.getPointer(2, this));
+  }
+  _initAccount(length: number): $.Data {
+    return $.utils.initData(2, length, this);
+  }
+  set account(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(2, this));
+  }
+  /**
+* the twin whose attestation is revoked
+*
+*/
+  get target(): bigint {
+    return $.utils.getUint64(32, this);
+  }
+  set target(value: bigint) {
+    $.utils.setUint64(32, value, this);
+  }
+  /**
+* last height that takes votes
+*
+*/
+  get end(): bigint {
+    return $.utils.getInt64(40, this);
+  }
+  set end(value: bigint) {
+    $.utils.setInt64(40, value, this);
+  }
+  get yes(): bigint {
+    return $.utils.getUint64(48, this);
+  }
+  set yes(value: bigint) {
+    $.utils.setUint64(48, value, this);
+  }
+  get no(): bigint {
+    return $.utils.getUint64(56, this);
+  }
+  set no(value: bigint) {
+    $.utils.setUint64(56, value, this);
+  }
+  get abstain(): bigint {
+    return $.utils.getUint64(64, this);
+  }
+  set abstain(value: bigint) {
+    $.utils.setUint64(64, value, this);
+  }
+  get quorum(): bigint {
+    return $.utils.getUint64(72, this);
+  }
+  set quorum(value: bigint) {
+    $.utils.setUint64(72, value, this);
+  }
+  /**
+* per mille of yes among yes and no to exceed
+*
+*/
+  get threshold(): bigint {
+    return $.utils.getUint64(80, this);
+  }
+  set threshold(value: bigint) {
+    $.utils.setUint64(80, value, this);
+  }
+  /**
+* open, rejected, executed or failed
+*
+*/
+  get status(): string {
+    return $.utils.getText(3, this);
+  }
+  set status(value: string) {
+    $.utils.setText(3, value, this);
+  }
+  /**
+* why it was rejected or failed
+*
+*/
+  get result(): string {
+    return $.utils.getText(4, this);
+  }
+  set result(value: string) {
+    $.utils.setText(4, value, this);
+  }
+  /**
+* this twin's vote: 0 none, 1 yes, 2 no, 3 abstain
+*
+*/
+  get myVote(): number {
+    return $.utils.getUint8(17, this);
+  }
+  set myVote(value: number) {
+    $.utils.setUint8(17, value, this);
+  }
+  toString(): string { return "Proposal_" + super.toString(); }
+}
+export class ProposalDraft extends $.Struct {
+  static readonly _capnp = {
+    displayName: "ProposalDraft",
+    id: "e56bda227e55ddea",
+    size: new $.ObjectSize(24, 3),
+  };
+  get title(): string {
+    return $.utils.getText(0, this);
+  }
+  set title(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  get action(): number {
+    return $.utils.getUint8(0, this);
+  }
+  set action(value: number) {
+    $.utils.setUint8(0, value, this);
+  }
+  get param(): string {
+    return $.utils.getText(1, this);
+  }
+  set param(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  get value(): bigint {
+    return $.utils.getUint64(8, this);
+  }
+  set value(value: bigint) {
+    $.utils.setUint64(8, value, this);
+  }
+  _adoptAccount(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(2, this));
+  }
+  _disownAccount(): $.Orphan<$.Data> {
+    return $.utils.disown(this.account);
+  }
+  get account(): $.Data {
+    return $.utils.getData(2, this);
+  }
+  _hasAccount(): boolean {
+    return !$.utils.isNull($.utils.getPointer(2, this));
+  }
+  _initAccount(length: number): $.Data {
+    return $.utils.initData(2, length, this);
+  }
+  set account(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(2, this));
+  }
+  get target(): bigint {
+    return $.utils.getUint64(16, this);
+  }
+  set target(value: bigint) {
+    $.utils.setUint64(16, value, this);
+  }
+  toString(): string { return "ProposalDraft_" + super.toString(); }
+}
+export class CastVote extends $.Struct {
+  static readonly _capnp = {
+    displayName: "CastVote",
+    id: "86404864f9d41460",
+    size: new $.ObjectSize(16, 0),
+  };
+  get proposal(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set proposal(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  /**
+* 1 yes, 2 no, 3 abstain
+*
+*/
+  get choice(): number {
+    return $.utils.getUint8(8, this);
+  }
+  set choice(value: number) {
+    $.utils.setUint8(8, value, this);
+  }
+  toString(): string { return "CastVote_" + super.toString(); }
+}
+export class KycAttestation extends $.Struct {
+  static readonly _capnp = {
+    displayName: "KycAttestation",
+    id: "bfbe288dea97bb78",
+    size: new $.ObjectSize(24, 4),
+  };
+  _adoptProvider(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownProvider(): $.Orphan<$.Data> {
+    return $.utils.disown(this.provider);
+  }
+  get provider(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasProvider(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initProvider(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set provider(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get level(): number {
+    return $.utils.getUint8(0, this);
+  }
+  set level(value: number) {
+    $.utils.setUint8(0, value, this);
+  }
+  get ref(): string {
+    return $.utils.getText(1, this);
+  }
+  set ref(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  /**
+* unix seconds
+*
+*/
+  get issued(): bigint {
+    return $.utils.getInt64(8, this);
+  }
+  set issued(value: bigint) {
+    $.utils.setInt64(8, value, this);
+  }
+  /**
+* unix seconds
+*
+*/
+  get expires(): bigint {
+    return $.utils.getInt64(16, this);
+  }
+  set expires(value: bigint) {
+    $.utils.setInt64(16, value, this);
+  }
+  /**
+* valid, expired or revoked
+*
+*/
+  get status(): string {
+    return $.utils.getText(2, this);
+  }
+  set status(value: string) {
+    $.utils.setText(2, value, this);
+  }
+  get note(): string {
+    return $.utils.getText(3, this);
+  }
+  set note(value: string) {
+    $.utils.setText(3, value, this);
+  }
+  toString(): string { return "KycAttestation_" + super.toString(); }
+}
+export class AuditEntry extends $.Struct {
+  static readonly _capnp = {
+    displayName: "AuditEntry",
+    id: "b467b5de443d40cb",
+    size: new $.ObjectSize(16, 2),
+  };
+  get seq(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set seq(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  get height(): bigint {
+    return $.utils.getInt64(8, this);
+  }
+  set height(value: bigint) {
+    $.utils.setInt64(8, value, this);
+  }
+  get kind(): string {
+    return $.utils.getText(0, this);
+  }
+  set kind(value: string) {
+    $.utils.setText(0, value, this);
+  }
+  get detail(): string {
+    return $.utils.getText(1, this);
+  }
+  set detail(value: string) {
+    $.utils.setText(1, value, this);
+  }
+  toString(): string { return "AuditEntry_" + super.toString(); }
+}
+export class AuditQuery extends $.Struct {
+  static readonly _capnp = {
+    displayName: "AuditQuery",
+    id: "f3add67730688d1d",
+    size: new $.ObjectSize(16, 0),
+  };
+  /**
+* seq to page back from; 0 for the newest
+*
+*/
+  get before(): bigint {
+    return $.utils.getUint64(0, this);
+  }
+  set before(value: bigint) {
+    $.utils.setUint64(0, value, this);
+  }
+  get limit(): number {
+    return $.utils.getUint32(8, this);
+  }
+  set limit(value: number) {
+    $.utils.setUint32(8, value, this);
+  }
+  toString(): string { return "AuditQuery_" + super.toString(); }
+}
 export const WsRequest_Which = {
   STATUS: 0,
   PING: 1,
@@ -1060,7 +1436,32 @@ export const WsRequest_Which = {
 * replace a shared file's access list: whoever is left out is refused from now on
 *
 */
-  REPLACE_ACCESS: 25
+  REPLACE_ACCESS: 25,
+  /**
+* the chain's proposals from this id on
+*
+*/
+  PROPOSALS: 26,
+  /**
+* answered with the new proposal
+*
+*/
+  PROPOSE: 27,
+  /**
+* answered with the proposal and its tally
+*
+*/
+  VOTE: 28,
+  /**
+* this twin's KYC attestations
+*
+*/
+  KYC: 29,
+  /**
+* this twin's audit log, newest first
+*
+*/
+  AUDIT: 30
 } as const;
 export type WsRequest_Which = (typeof WsRequest_Which)[keyof typeof WsRequest_Which];
 export class WsRequest extends $.Struct {
@@ -1090,6 +1491,11 @@ export class WsRequest extends $.Struct {
   static readonly ACCESS_LIST = WsRequest_Which.ACCESS_LIST;
   static readonly SHARE_FILE = WsRequest_Which.SHARE_FILE;
   static readonly REPLACE_ACCESS = WsRequest_Which.REPLACE_ACCESS;
+  static readonly PROPOSALS = WsRequest_Which.PROPOSALS;
+  static readonly PROPOSE = WsRequest_Which.PROPOSE;
+  static readonly VOTE = WsRequest_Which.VOTE;
+  static readonly KYC = WsRequest_Which.KYC;
+  static readonly AUDIT = WsRequest_Which.AUDIT;
   static readonly _capnp = {
     displayName: "WsRequest",
     id: "c7ea0b4b4b7ed739",
@@ -1534,6 +1940,114 @@ export class WsRequest extends $.Struct {
     $.utils.setUint16(0, 25, this);
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
   }
+  /**
+* the chain's proposals from this id on
+*
+*/
+  get proposals(): bigint {
+    $.utils.testWhich("proposals", $.utils.getUint16(0, this), 26, this);
+    return $.utils.getUint64(8, this);
+  }
+  get _isProposals(): boolean {
+    return $.utils.getUint16(0, this) === 26;
+  }
+  set proposals(value: bigint) {
+    $.utils.setUint16(0, 26, this);
+    $.utils.setUint64(8, value, this);
+  }
+  _adoptPropose(value: $.Orphan<ProposalDraft>): void {
+    $.utils.setUint16(0, 27, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownPropose(): $.Orphan<ProposalDraft> {
+    return $.utils.disown(this.propose);
+  }
+  /**
+* answered with the new proposal
+*
+*/
+  get propose(): ProposalDraft {
+    $.utils.testWhich("propose", $.utils.getUint16(0, this), 27, this);
+    return $.utils.getStruct(0, ProposalDraft, this);
+  }
+  _hasPropose(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initPropose(): ProposalDraft {
+    $.utils.setUint16(0, 27, this);
+    return $.utils.initStructAt(0, ProposalDraft, this);
+  }
+  get _isPropose(): boolean {
+    return $.utils.getUint16(0, this) === 27;
+  }
+  set propose(value: ProposalDraft) {
+    $.utils.setUint16(0, 27, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptVote(value: $.Orphan<CastVote>): void {
+    $.utils.setUint16(0, 28, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownVote(): $.Orphan<CastVote> {
+    return $.utils.disown(this.vote);
+  }
+  /**
+* answered with the proposal and its tally
+*
+*/
+  get vote(): CastVote {
+    $.utils.testWhich("vote", $.utils.getUint16(0, this), 28, this);
+    return $.utils.getStruct(0, CastVote, this);
+  }
+  _hasVote(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initVote(): CastVote {
+    $.utils.setUint16(0, 28, this);
+    return $.utils.initStructAt(0, CastVote, this);
+  }
+  get _isVote(): boolean {
+    return $.utils.getUint16(0, this) === 28;
+  }
+  set vote(value: CastVote) {
+    $.utils.setUint16(0, 28, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get _isKyc(): boolean {
+    return $.utils.getUint16(0, this) === 29;
+  }
+  set kyc(_: true) {
+    $.utils.setUint16(0, 29, this);
+  }
+  _adoptAudit(value: $.Orphan<AuditQuery>): void {
+    $.utils.setUint16(0, 30, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownAudit(): $.Orphan<AuditQuery> {
+    return $.utils.disown(this.audit);
+  }
+  /**
+* this twin's audit log, newest first
+*
+*/
+  get audit(): AuditQuery {
+    $.utils.testWhich("audit", $.utils.getUint16(0, this), 30, this);
+    return $.utils.getStruct(0, AuditQuery, this);
+  }
+  _hasAudit(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initAudit(): AuditQuery {
+    $.utils.setUint16(0, 30, this);
+    return $.utils.initStructAt(0, AuditQuery, this);
+  }
+  get _isAudit(): boolean {
+    return $.utils.getUint16(0, this) === 30;
+  }
+  set audit(value: AuditQuery) {
+    $.utils.setUint16(0, 30, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
   toString(): string { return "WsRequest_" + super.toString(); }
   which(): WsRequest_Which {
     return $.utils.getUint16(0, this) as WsRequest_Which;
@@ -1561,7 +2075,11 @@ export const WsResponse_Which = {
 * a circle chat: the message to each member
 *
 */
-  CHATS: 13
+  CHATS: 13,
+  PROPOSALS: 14,
+  PROPOSAL: 15,
+  KYC: 16,
+  AUDIT: 17
 } as const;
 export type WsResponse_Which = (typeof WsResponse_Which)[keyof typeof WsResponse_Which];
 export class WsResponse extends $.Struct {
@@ -1579,6 +2097,10 @@ export class WsResponse extends $.Struct {
   static readonly CIRCLE = WsResponse_Which.CIRCLE;
   static readonly FILE = WsResponse_Which.FILE;
   static readonly CHATS = WsResponse_Which.CHATS;
+  static readonly PROPOSALS = WsResponse_Which.PROPOSALS;
+  static readonly PROPOSAL = WsResponse_Which.PROPOSAL;
+  static readonly KYC = WsResponse_Which.KYC;
+  static readonly AUDIT = WsResponse_Which.AUDIT;
   static readonly _capnp = {
     displayName: "WsResponse",
     id: "ba1fd1849f1285a8",
@@ -1590,6 +2112,9 @@ export class WsResponse extends $.Struct {
   static _Files: $.ListCtor<FileEntry>;
   static _Circles: $.ListCtor<Circle>;
   static _Chats: $.ListCtor<ChatEntry>;
+  static _Proposals: $.ListCtor<Proposal>;
+  static _Kyc: $.ListCtor<KycAttestation>;
+  static _Audit: $.ListCtor<AuditEntry>;
   get _isOk(): boolean {
     return $.utils.getUint16(0, this) === 0;
   }
@@ -1901,6 +2426,106 @@ export class WsResponse extends $.Struct {
     $.utils.setUint16(0, 13, this);
     $.utils.copyFrom(value, $.utils.getPointer(0, this));
   }
+  _adoptProposals(value: $.Orphan<$.List<Proposal>>): void {
+    $.utils.setUint16(0, 14, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownProposals(): $.Orphan<$.List<Proposal>> {
+    return $.utils.disown(this.proposals);
+  }
+  get proposals(): $.List<Proposal> {
+    $.utils.testWhich("proposals", $.utils.getUint16(0, this), 14, this);
+    return $.utils.getList(0, WsResponse._Proposals, this);
+  }
+  _hasProposals(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initProposals(length: number): $.List<Proposal> {
+    $.utils.setUint16(0, 14, this);
+    return $.utils.initList(0, WsResponse._Proposals, length, this);
+  }
+  get _isProposals(): boolean {
+    return $.utils.getUint16(0, this) === 14;
+  }
+  set proposals(value: $.List<Proposal>) {
+    $.utils.setUint16(0, 14, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptProposal(value: $.Orphan<Proposal>): void {
+    $.utils.setUint16(0, 15, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownProposal(): $.Orphan<Proposal> {
+    return $.utils.disown(this.proposal);
+  }
+  get proposal(): Proposal {
+    $.utils.testWhich("proposal", $.utils.getUint16(0, this), 15, this);
+    return $.utils.getStruct(0, Proposal, this);
+  }
+  _hasProposal(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initProposal(): Proposal {
+    $.utils.setUint16(0, 15, this);
+    return $.utils.initStructAt(0, Proposal, this);
+  }
+  get _isProposal(): boolean {
+    return $.utils.getUint16(0, this) === 15;
+  }
+  set proposal(value: Proposal) {
+    $.utils.setUint16(0, 15, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptKyc(value: $.Orphan<$.List<KycAttestation>>): void {
+    $.utils.setUint16(0, 16, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownKyc(): $.Orphan<$.List<KycAttestation>> {
+    return $.utils.disown(this.kyc);
+  }
+  get kyc(): $.List<KycAttestation> {
+    $.utils.testWhich("kyc", $.utils.getUint16(0, this), 16, this);
+    return $.utils.getList(0, WsResponse._Kyc, this);
+  }
+  _hasKyc(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initKyc(length: number): $.List<KycAttestation> {
+    $.utils.setUint16(0, 16, this);
+    return $.utils.initList(0, WsResponse._Kyc, length, this);
+  }
+  get _isKyc(): boolean {
+    return $.utils.getUint16(0, this) === 16;
+  }
+  set kyc(value: $.List<KycAttestation>) {
+    $.utils.setUint16(0, 16, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  _adoptAudit(value: $.Orphan<$.List<AuditEntry>>): void {
+    $.utils.setUint16(0, 17, this);
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownAudit(): $.Orphan<$.List<AuditEntry>> {
+    return $.utils.disown(this.audit);
+  }
+  get audit(): $.List<AuditEntry> {
+    $.utils.testWhich("audit", $.utils.getUint16(0, this), 17, this);
+    return $.utils.getList(0, WsResponse._Audit, this);
+  }
+  _hasAudit(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initAudit(length: number): $.List<AuditEntry> {
+    $.utils.setUint16(0, 17, this);
+    return $.utils.initList(0, WsResponse._Audit, length, this);
+  }
+  get _isAudit(): boolean {
+    return $.utils.getUint16(0, this) === 17;
+  }
+  set audit(value: $.List<AuditEntry>) {
+    $.utils.setUint16(0, 17, this);
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
   toString(): string { return "WsResponse_" + super.toString(); }
   which(): WsResponse_Which {
     return $.utils.getUint16(0, this) as WsResponse_Which;
@@ -2200,3 +2825,6 @@ WsResponse._Sessions = $.CompositeList(Session);
 WsResponse._Files = $.CompositeList(FileEntry);
 WsResponse._Circles = $.CompositeList(Circle);
 WsResponse._Chats = $.CompositeList(ChatEntry);
+WsResponse._Proposals = $.CompositeList(Proposal);
+WsResponse._Kyc = $.CompositeList(KycAttestation);
+WsResponse._Audit = $.CompositeList(AuditEntry);
