@@ -34,8 +34,19 @@
 //	0x31 | twin id(8) | name        → twin id (names of a twin)
 //	0x40 | twin id(8) | seq(8)      → AuditEvent
 //	0x41 | twin id(8)               → next audit seq
-//	0x50–0x5F                         reserved for pins
-//	0x60–0x6F                         reserved for billing
+//	0x50 | node(32)                 → PinNode (a registered pinning node)
+//	0x51 | cid                      → PinSet (the one allocation set of a CID: size, replicas, holders)
+//	0x52 | owner twin(8) | cid      → PinRecord (one owner's pin)
+//	0x53 | owner(8) | created ns(8) → cid (an owner's pins by creation time)
+//	0x54 | node(32) | cid           → holder state (the allocations of a node)
+//	0x55 | u16 len | cid | owner(8) → replicas (the owners of a CID)
+//	0x56 | heartbeat ns(8) | node   → 1 (live nodes by last heartbeat, to find the dead)
+//	0x57 | node(32)                 → 1 (dead nodes whose allocations are still moving)
+//	0x58–0x5F                         reserved for pins
+//	0x60 | owner(8)                 → PinAccount (usage, totals charged, settled time)
+//	0x61 | owner(8) | node(32)      → PinPair (bytes node holds for owner, unbilled fractions)
+//	0x62–0x6E                         reserved for billing
+//	0x6F | name                     → pin meta ("p": PinParams, "s": settlement sweep cursor)
 //	0xF0 | name                     → chain meta (chain_id, faucet, next_twin, next_circle)
 //
 // Integers in keys are big-endian so prefix iteration is in id order.
@@ -46,10 +57,31 @@
 // account/<hex>), allowance/<owner hex>/<service hex>, circle/<id>,
 // circle/<id>/members?from=<twin id>&limit=<n>, circles/twin/<id>?from=<circle id>&limit=<n> (the
 // 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, did/<id>,
-// name/<name>, names/twin/<id> (the entries themselves). Lists return at most 1000 entries (the
+// name/<name>, names/twin/<id> (the entries themselves); for pinning: pinparams, pinnodes?after=<hex>,
+// pinnode/<hex>, pin/<cid> (the PinSet), pins/owner/<twin>/<cid> (the PinRecord),
+// pins/owner/<twin>?before=<ns>&after=<ns>&limit=<n> (newest first, each pin as its PinRecord
+// followed by its PinSet, at most 500 pins), pins/node/<hex>?after=<cid> (the PinSets allocated to a
+// node), pinaccount/<twin> and pinaccount/<twin>/nodes (its PinPairs). Lists return at most 1000 entries (the
 // default limit). Single values are the stored bytes (decode with DecodeTwin and friends); lists
 // are a List whose entries are each proven by one ProofOp, in order. did/<id> is derived from the
 // twin record and carries no proof: verify twin/<id> and derive the document with DID.
+//
+// # Pinning
+//
+// Pinning nodes register themselves (RegisterPinNode, signed by the node's key) and send
+// heartbeats (PinHeartbeat) that prove them alive and report the bytes served per owner. A pin
+// (AddPin, RemovePin) is submitted by a registered node and carries the owner's bearer token
+// (chain/token) for audience PinAudience(chain id), checked against the owner twin's key at the
+// block's time. One allocation set per CID is shared by every owner; its replicas are the most
+// any owner asks for (0: PinParams.DefaultReplicas), capped at the live nodes. Holders are chosen
+// from live nodes with room: the submitting node first, then by rendezvous hash of the CID and the
+// node key. A holder is Allocated until it sends ConfirmPin, then Held. A node whose last heartbeat
+// is PinParams.GraceSeconds old (block time) is found dead at the end of a block (at most 8 a
+// block); its allocations move to live nodes (at most 64 a block), each new holder told, in a
+// pin_allocated event, which surviving holders to fetch from. Billing: see pinbill.go; a pin the
+// owner's balance cannot pay for PinParams.MinPrepaidSeconds is refused with CodePinFunds.
+// Events: pin_added, pin_removed, pin_allocated (cid, node, hold, state, size, from), pin_charged,
+// pinnode_registered, pinnode_alive, pinnode_dead; pins, unpins and charges go to the owner's audit log.
 //
 // # State sync
 //

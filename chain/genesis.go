@@ -12,6 +12,8 @@ type Genesis struct {
 	FaucetMax uint64 `json:"faucet_max,omitempty"`
 	// Accounts are funded at genesis.
 	Accounts []GenesisAccount `json:"accounts,omitempty"`
+	// Pin sets the pinning service's parameters (absent: the defaults).
+	Pin *PinParams `json:"pin,omitempty"`
 }
 
 // GenesisAccount is an account funded at genesis, by hex ed25519 public key.

@@ -148,6 +148,8 @@ func newMsg(k Kind) Msg {
 		return &DeleteName{}
 	case KindReportAudit:
 		return &ReportAudit{}
+	case KindRegisterPinNode, KindPinHeartbeat, KindAddPin, KindRemovePin, KindConfirmPin:
+		return newPinMsg(k)
 	}
 	return nil
 }
