@@ -311,7 +311,12 @@ func DecodePinNode(b []byte) (n PinNode, err error) {
 	d := dec{b: b}
 	n.Key, n.PNIC, n.Name, n.API = d.key(), d.key(), d.str(), d.str()
 	n.Capacity, n.PriceStorage, n.PriceServed, n.Used = d.u64(), d.u64(), d.u64(), d.u64()
-	n.LastSeen, n.Dead = int64(d.u64()), d.u8() == 1
+	n.LastSeen = int64(d.u64())
+	dead := d.u8()
+	if d.err == nil && dead > 1 {
+		d.err = fmt.Errorf("dead flag %d", dead)
+	}
+	n.Dead = dead == 1
 	return n, d.end("pin node")
 }
 
