@@ -522,3 +522,63 @@ func FuzzDecodePinState(f *testing.F) {
 		DecodePinParams(b)
 	})
 }
+
+// TestPinDeadNodeMovesBounded: replicas are capped at the live nodes; the allocations of a dead
+// node move at most pinMovesPerBlock a block, the rest in the blocks after, until none is left.
+func TestPinDeadNodeMovesBounded(t *testing.T) {
+	e := newPinEnv(t)
+	e.register()
+	key, _ := e.twin(1, 1, 1_000_000_000)
+	n0 := e.nodes[0]
+	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: "bafymany", Size: 1, Replicas: 5}))
+	if s := e.set("bafymany"); len(s.Holders) != 3 || s.Replicas != 5 {
+		t.Fatalf("5 replicas on 3 nodes: %+v", s)
+	}
+	const pins = pinMovesPerBlock + 36
+	var txs [][]byte
+	for i := range pins {
+		txs = append(txs, n0.tx(&AddPin{Token: e.token(key, 1), CID: fmt.Sprintf("bafy%03d", i), Size: 1, Replicas: 1}))
+	}
+	e.ok(time.Second, txs...)
+	countOn := func(k [32]byte) int {
+		l, err := DecodeList(query(t, e.app, "pins/node/"+HexKey(k)).Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l)
+	}
+	if n := countOn(n0.pub); n != pins+1 {
+		t.Fatalf("node 0 holds %d, want %d", n, pins+1)
+	}
+	e.ok(20*time.Second, e.beats(0)...)
+	var released []int
+	for range 3 {
+		res := e.ok(11*time.Second, e.beats(0)...)
+		n := 0
+		for _, ev := range e.allocEvents(res) {
+			if strings.HasPrefix(ev, "0:false:released:") {
+				n++
+			}
+		}
+		released = append(released, n)
+	}
+	if !slices.Equal(released, []int{pinMovesPerBlock, pins + 1 - pinMovesPerBlock, 0}) {
+		t.Fatalf("released per block %v", released)
+	}
+	if n := countOn(n0.pub); n != 0 {
+		t.Errorf("dead node keeps %d allocations", n)
+	}
+	if n := countOn(e.nodes[1].pub) + countOn(e.nodes[2].pub); n != pins+2 {
+		t.Errorf("live nodes hold %d allocations, want %d", n, pins+2)
+	}
+	if r := query(t, e.app, "pinnode/"+HexKey(n0.pub)); r.Code != 0 {
+		t.Fatal(r.Log)
+	} else if n, _ := DecodePinNode(r.Value); !n.Dead || n.Used != 0 {
+		t.Errorf("dead node record %+v", n)
+	}
+	// It comes back: alive again, allocations go to it anew.
+	res := e.ok(time.Second, append(e.beats(), n0.tx(&AddPin{Token: e.token(key, 1), CID: "bafyback", Size: 1, Replicas: 1}))...)
+	if !hasEvent(res, "pinnode_alive") || countOn(n0.pub) != 1 {
+		t.Errorf("revived node: alive event %v, %d allocations", hasEvent(res, "pinnode_alive"), countOn(n0.pub))
+	}
+}

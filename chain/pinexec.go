@@ -503,7 +503,7 @@ func removeHolder(o *overlay, p PinParams, set *PinSet, i int) error {
 }
 
 // rebalance brings set to its replicas, capped at the live nodes: surplus holders go (those not
-// confirmed first, the newest first), and missing ones are chosen from the live nodes with room,
+// live first, then those not confirmed, the newest first), and missing ones are chosen from the live nodes with room,
 // preferred first when it qualifies, then by rendezvous hash of the CID and the node key.
 func rebalance(o *overlay, p PinParams, set *PinSet, preferred *[32]byte) error {
 	keys, err := o.scanPrefix([]byte{prefixPinNode}, pinMaxNodes)
@@ -521,12 +521,22 @@ func rebalance(o *overlay, p PinParams, set *PinSet, preferred *[32]byte) error 
 		}
 	}
 	target := min(int(set.Replicas), len(live))
+	isLive := func(k [32]byte) bool {
+		return slices.ContainsFunc(live, func(n PinNode) bool { return n.Key == k })
+	}
 	for len(set.Holders) > target {
-		i := len(set.Holders) - 1
+		// Drop the holder worth least: one not live, else one not confirmed, else the newest.
+		i, worst := len(set.Holders)-1, 0
 		for j := len(set.Holders) - 1; j >= 0; j-- {
-			if set.Holders[j].State == PinAllocated {
-				i = j
-				break
+			w := 0
+			switch h := set.Holders[j]; {
+			case !isLive(h.Node):
+				w = 2
+			case h.State == PinAllocated:
+				w = 1
+			}
+			if w > worst {
+				i, worst = j, w
 			}
 		}
 		if err := removeHolder(o, p, set, i); err != nil {
