@@ -261,7 +261,8 @@ func InitDev(home string, c Config) (ed25519.PrivateKey, error) {
 	if err := os.WriteFile(filepath.Join(home, DevKeyFile), []byte(hex.EncodeToString(seed)+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("write dev key: %w", err)
 	}
-	g := chain.Genesis{FaucetMax: DevFaucetMax, Accounts: []chain.GenesisAccount{
+	pin := chain.PinParams{}.WithDefaults()
+	g := chain.Genesis{FaucetMax: DevFaucetMax, Pin: &pin, Accounts: []chain.GenesisAccount{
 		{Address: hex.EncodeToString(key.Public().(ed25519.PublicKey)), Balance: 1_000_000_000_000}}}
 	if err := writeGenesis([]Home{h}, "planetary-dev", g); err != nil {
 		return nil, err
