@@ -42,11 +42,12 @@
 //	0x55 | u16 len | cid | owner(8) → replicas (the owners of a CID)
 //	0x56 | heartbeat ns(8) | node   → 1 (live nodes by last heartbeat, to find the dead)
 //	0x57 | node(32)                 → 1 (dead nodes whose allocations are still moving)
-//	0x58–0x5F                         reserved for pins
+//	0x58 | cid                      → 1 (sets with fewer holders than replicas, retried when a node joins or returns)
+//	0x59–0x5F                         reserved for pins
 //	0x60 | owner(8)                 → PinAccount (usage, totals charged, settled time)
 //	0x61 | owner(8) | node(32)      → PinPair (bytes node holds for owner, unbilled fractions)
 //	0x62–0x6E                         reserved for billing
-//	0x6F | name                     → pin meta ("p": PinParams, "s": settlement sweep cursor)
+//	0x6F | name                     → pin meta ("p": PinParams, "s": settlement sweep cursor, "r": repair cursor)
 //	0xF0 | name                     → chain meta (chain_id, faucet, next_twin, next_circle)
 //
 // Integers in keys are big-endian so prefix iteration is in id order.
@@ -78,7 +79,8 @@
 // node key. A holder is Allocated until it sends ConfirmPin, then Held. A node whose last heartbeat
 // is PinParams.GraceSeconds old (block time) is found dead at the end of a block (at most 8 a
 // block); its allocations move to live nodes (at most 64 a block), each new holder told, in a
-// pin_allocated event, which surviving holders to fetch from. Billing: see pinbill.go; a pin the
+// pin_allocated event, which surviving holders to fetch from. A set left short (no live node had
+// room) is retried, at most 16 a block, after a node registers or comes back. Billing: see pinbill.go; a pin the
 // owner's balance cannot pay for PinParams.MinPrepaidSeconds is refused with CodePinFunds.
 // Events: pin_added, pin_removed, pin_allocated (cid, node, hold, state, size, from), pin_charged,
 // pinnode_registered, pinnode_alive, pinnode_dead; pins, unpins and charges go to the owner's audit log.

@@ -37,6 +37,7 @@ const (
 	prefixPinOwners   = 0x55 // | u16 len | cid | owner(8) → replicas(1)
 	prefixPinLive     = 0x56 // | last heartbeat ns(8) | node(32) → 1 (nodes not yet found dead)
 	prefixPinDead     = 0x57 // | node(32) → 1 (dead nodes whose allocations are still being moved)
+	prefixPinShort    = 0x58 // | cid → 1 (sets with fewer holders than replicas)
 	prefixPinAccount  = 0x60 // | owner(8) → PinAccount
 	prefixPinPair     = 0x61 // | owner(8) | node(32) → PinPair (what a node holds and earns of an owner)
 	prefixPinMeta     = 0x6F // | name → value (params, settlement cursor)
@@ -51,12 +52,14 @@ const (
 	pinDeadPerBlock   = 8   // nodes found dead per block at most
 	pinMovesPerBlock  = 64  // allocations moved off dead nodes per block at most
 	pinSettlePerBlock = 16  // accounts settled by the periodic sweep per block at most
+	pinRepairPerBlock = 16  // short sets retried per block at most, after a node joins or returns
 	pinMaxNodes       = 256 // registered pinning nodes at most (allocation scans them all)
 )
 
 var (
 	pinParamsKey     = []byte{prefixPinMeta, 'p'}
 	pinSettleNextKey = []byte{prefixPinMeta, 's'}
+	pinRepairKey     = []byte{prefixPinMeta, 'r'} // → the next short-set key to retry, while a repair runs
 )
 
 // PinParams are the pinning service's genesis parameters; zero fields take the defaults.
@@ -509,6 +512,7 @@ func pinLiveKey(seen int64, node [32]byte) []byte {
 	return keyOf(prefixPinLive, be64(uint64(seen)), node[:])
 }
 func pinDeadKey(node [32]byte) []byte { return keyOf(prefixPinDead, node[:]) }
+func pinShortKey(cid string) []byte   { return keyOf(prefixPinShort, []byte(cid)) }
 
 // PinAccountKey is the state key of an owner's pin account.
 func PinAccountKey(owner uint64) []byte { return keyOf(prefixPinAccount, be64(owner)) }

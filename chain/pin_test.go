@@ -576,9 +576,48 @@ func TestPinDeadNodeMovesBounded(t *testing.T) {
 	} else if n, _ := DecodePinNode(r.Value); !n.Dead || n.Used != 0 {
 		t.Errorf("dead node record %+v", n)
 	}
-	// It comes back: alive again, allocations go to it anew.
+	if r := query(t, e.app, "pin/bafymany"); len(holders(e.set("bafymany"))) != 2 || r.Code != 0 {
+		t.Fatalf("bafymany after the death: %+v", e.set("bafymany"))
+	}
+	// It comes back: alive again, new pins go to it, and the set left short (5 replicas wanted,
+	// 2 live nodes) takes it as a third holder, fetching from the two others.
 	res := e.ok(time.Second, append(e.beats(), n0.tx(&AddPin{Token: e.token(key, 1), CID: "bafyback", Size: 1, Replicas: 1}))...)
-	if !hasEvent(res, "pinnode_alive") || countOn(n0.pub) != 1 {
-		t.Errorf("revived node: alive event %v, %d allocations", hasEvent(res, "pinnode_alive"), countOn(n0.pub))
+	if !hasEvent(res, "pinnode_alive") || countOn(n0.pub) != 2 {
+		t.Errorf("revived node: alive event %v, %d allocations, want bafyback and bafymany", hasEvent(res, "pinnode_alive"), countOn(n0.pub))
+	}
+	if h := holders(e.set("bafymany")); len(h) != 3 || h[n0.pub] != PinAllocated {
+		t.Errorf("bafymany after the return: %v", h)
+	}
+	if got := e.allocEvents(res); !slices.Contains(got, "0:true:allocated:1,2") && !slices.Contains(got, "0:true:allocated:2,1") {
+		t.Errorf("allocation events at the return %v, want node 0 fetching from nodes 1 and 2", got)
+	}
+}
+
+// TestPinShortSetRepaired: with two nodes and two replicas, a holder's death leaves the set
+// short; a node registering later takes the missing copy, fetching from the survivor.
+func TestPinShortSetRepaired(t *testing.T) {
+	e := newPinEnv(t)
+	third := e.nodes[2]
+	e.nodes = e.nodes[:2]
+	e.register()
+	key, _ := e.twin(1, 1, 1_000_000_000)
+	n0, n1 := e.nodes[0], e.nodes[1]
+	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidA, Size: 1}))
+	e.ok(time.Second, n0.tx(&ConfirmPin{CID: cidA}), n1.tx(&ConfirmPin{CID: cidA}))
+	e.ok(20*time.Second, n0.tx(&PinHeartbeat{}))
+	e.ok(15*time.Second, n0.tx(&PinHeartbeat{}))
+	if h := holders(e.set(cidA)); len(h) != 1 || h[n0.pub] != PinHeld {
+		t.Fatalf("after the death %v, want node 0 alone", h)
+	}
+	if r := query(t, e.app, "pin/"+cidA); r.Code != 0 {
+		t.Fatal(r.Log)
+	}
+	e.nodes = append(e.nodes, third)
+	res := e.ok(time.Second, n0.tx(&PinHeartbeat{}), third.tx(&RegisterPinNode{Name: "n2", API: "http://n2", Capacity: testGiB, PriceStorage: 1}))
+	if got := e.allocEvents(res); !slices.Equal(got, []string{"2:true:allocated:0"}) {
+		t.Fatalf("allocation events when a node joins %v, want node 2 fetching from node 0", got)
+	}
+	if h := holders(e.set(cidA)); len(h) != 2 || h[third.pub] != PinAllocated {
+		t.Fatalf("after the repair %v", h)
 	}
 }

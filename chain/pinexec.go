@@ -184,6 +184,7 @@ func seen(o *overlay, n *PinNode, known bool) {
 	if n.Dead {
 		o.del(pinDeadKey(n.Key)) // whatever was not moved yet stays with it
 		o.event("pinnode_alive", "node", hexKey(n.Key))
+		startRepair(o)
 	}
 	n.Dead = false
 	n.LastSeen = o.now.UnixNano()
@@ -220,6 +221,7 @@ func registerPinNode(o *overlay, signer [32]byte, m *RegisterPinNode) error {
 	n.PNIC, n.Name, n.API, n.Capacity, n.PriceStorage, n.PriceServed = m.PNIC, m.Name, m.API, m.Capacity, m.PriceStorage, m.PriceServed
 	seen(o, &n, known)
 	o.putPinNode(n)
+	startRepair(o) // a new node, or more room: short sets may find holders now
 	o.event("pinnode_registered", "node", hexKey(n.Key), "name", n.Name, "api", n.API)
 	return nil
 }
@@ -506,6 +508,58 @@ func removeHolder(o *overlay, p PinParams, set *PinSet, i int) error {
 // live first, then those not confirmed, the newest first), and missing ones are chosen from the live nodes with room,
 // preferred first when it qualifies, then by rendezvous hash of the CID and the node key.
 func rebalance(o *overlay, p PinParams, set *PinSet, preferred *[32]byte) error {
+	if err := fill(o, p, set, preferred); err != nil {
+		return err
+	}
+	if len(set.Holders) < int(set.Replicas) && set.Owners > 0 {
+		o.put(pinShortKey(set.CID), []byte{1})
+	} else {
+		o.del(pinShortKey(set.CID))
+	}
+	return nil
+}
+
+// startRepair makes the blocks from this one retry every short set, a bounded number a block.
+func startRepair(o *overlay) { o.put(pinRepairKey, []byte{prefixPinShort}) }
+
+// repair retries up to pinRepairPerBlock short sets from the repair cursor, ending the repair
+// when it has gone through them all.
+func repair(o *overlay, p PinParams) error {
+	from, err := o.get(pinRepairKey)
+	if err != nil {
+		return refuse(CodeInternal, "read repair cursor: %w", err)
+	}
+	if from == nil {
+		return nil
+	}
+	keys, err := o.scan(from, prefixEnd([]byte{prefixPinShort}), pinRepairPerBlock)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		set, ok, err := o.pinSet(string(k[1:]))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			o.del(k)
+			continue
+		}
+		if err := rebalance(o, p, &set, nil); err != nil {
+			return err
+		}
+		o.put(PinSetKey(set.CID), set.Encode())
+	}
+	if len(keys) < pinRepairPerBlock {
+		o.del(pinRepairKey)
+	} else {
+		o.put(pinRepairKey, append(bytes.Clone(keys[len(keys)-1]), 0))
+	}
+	return nil
+}
+
+// fill is rebalance without the short-set bookkeeping.
+func fill(o *overlay, p PinParams, set *PinSet, preferred *[32]byte) error {
 	keys, err := o.scanPrefix([]byte{prefixPinNode}, pinMaxNodes)
 	if err != nil {
 		return err
@@ -646,6 +700,7 @@ func removePin(o *overlay, p PinParams, chainID string, signer [32]byte, m *Remo
 			}
 		}
 		o.del(PinSetKey(m.CID))
+		o.del(pinShortKey(m.CID))
 	} else {
 		if err := rebalance(o, p, &set, nil); err != nil {
 			return err
@@ -686,7 +741,8 @@ func confirmPin(o *overlay, p PinParams, signer [32]byte, m *ConfirmPin) error {
 }
 
 // pinEndBlock finds nodes past the grace period, moves a bounded number of their allocations to
-// live nodes and settles a bounded number of accounts due, at the block's time.
+// live nodes, retries a bounded number of short sets while a repair runs and settles a bounded
+// number of accounts due, at the block's time.
 func pinEndBlock(o *overlay) error {
 	p, err := o.pinParams()
 	if err != nil {
@@ -753,6 +809,9 @@ func pinEndBlock(o *overlay) error {
 			}
 			o.put(PinSetKey(cid), set.Encode())
 		}
+	}
+	if err := repair(o, p); err != nil {
+		return err
 	}
 	return settleSweep(o, p)
 }
