@@ -621,3 +621,39 @@ func TestPinShortSetRepaired(t *testing.T) {
 		t.Fatalf("after the repair %v", h)
 	}
 }
+
+// TestPinBillingFractions: charges settled often lose no fractions of a unit: 24 hourly
+// settlements of 2 GiB at 100 a GiB-day come to 200, and two half GiBs served at 3 a GiB to 3.
+func TestPinBillingFractions(t *testing.T) {
+	e := newPinEnv(t)
+	e.register()
+	key, owner := e.twin(1, 1, 1_000_000)
+	n0 := e.nodes[0]
+	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidA, Size: testGiB}))
+	var confirms [][]byte
+	for _, h := range e.set(cidA).Holders {
+		confirms = append(confirms, e.nodes[e.nodeIndex(h.Node)].tx(&ConfirmPin{CID: cidA}))
+	}
+	e.ok(time.Second, confirms...)
+	bal := e.balance(owner.pub)
+	for range 24 {
+		e.ok(time.Hour, e.beats()...)
+	}
+	if got := bal - e.balance(owner.pub); got != 200 {
+		t.Errorf("24 hourly settlements charged %d, want 200", got)
+	}
+	if a := e.account(1); a.Charged != 200 || a.Unpaid != 0 {
+		t.Errorf("account %+v", a)
+	}
+
+	cheap := newAccount(120)
+	e.nodes = append(e.nodes, cheap)
+	e.ok(0, cheap.tx(&RegisterPinNode{Name: "cheap", API: "http://cheap", Capacity: 1, PriceServed: 3}))
+	bal = e.balance(owner.pub)
+	e.ok(0, cheap.tx(&PinHeartbeat{Served: []Served{{Owner: 1, Bytes: testGiB / 2}}}))
+	first := bal - e.balance(owner.pub)
+	e.ok(0, cheap.tx(&PinHeartbeat{Served: []Served{{Owner: 1, Bytes: testGiB / 2}}}))
+	if got := bal - e.balance(owner.pub); first != 1 || got != 3 || e.balance(cheap.pub) != 3 {
+		t.Errorf("half GiBs served at 3 a GiB: %d then %d in all (node got %d), want 1 then 3", first, got, e.balance(cheap.pub))
+	}
+}
