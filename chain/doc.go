@@ -43,7 +43,8 @@
 //	0x56 | heartbeat ns(8) | node   → 1 (live nodes by last heartbeat, to find the dead)
 //	0x57 | node(32)                 → 1 (dead nodes whose allocations are still moving)
 //	0x58 | cid                      → 1 (sets with fewer holders than replicas, retried when a node joins or returns)
-//	0x59–0x5F                         reserved for pins
+//	0x59 | owner(8) | request id    → cid (an owner's pins by request id)
+//	0x5A–0x5F                         reserved for pins
 //	0x60 | owner(8)                 → PinAccount (usage, totals charged, settled time)
 //	0x61 | owner(8) | node(32)      → PinPair (bytes node holds for owner, unbilled fractions)
 //	0x62–0x6E                         reserved for billing
@@ -59,7 +60,7 @@
 // circle/<id>/members?from=<twin id>&limit=<n>, circles/twin/<id>?from=<circle id>&limit=<n> (the
 // 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, did/<id>,
 // name/<name>, names/twin/<id> (the entries themselves); for pinning: pinparams, pinnodes?after=<hex>,
-// pinnode/<hex>, pin/<cid> (the PinSet), pins/owner/<twin>/<cid> (the PinRecord),
+// pinnode/<hex>, pin/<cid> (the PinSet), pins/owner/<twin>/<cid> (the PinRecord), pins/request/<twin>/<request id> (the CID),
 // pins/owner/<twin>?before=<ns>&after=<ns>&limit=<n> (newest first, each pin as its PinRecord
 // followed by its PinSet, at most 500 pins), pins/node/<hex>?after=<cid> (the PinSets allocated to a
 // node), pinaccount/<twin> and pinaccount/<twin>/nodes (its PinPairs). Lists return at most 1000 entries (the

@@ -38,6 +38,7 @@ const (
 	prefixPinLive     = 0x56 // | last heartbeat ns(8) | node(32) → 1 (nodes not yet found dead)
 	prefixPinDead     = 0x57 // | node(32) → 1 (dead nodes whose allocations are still being moved)
 	prefixPinShort    = 0x58 // | cid → 1 (sets with fewer holders than replicas)
+	prefixPinRequest  = 0x59 // | owner(8) | request id → cid
 	prefixPinAccount  = 0x60 // | owner(8) → PinAccount
 	prefixPinPair     = 0x61 // | owner(8) | node(32) → PinPair (what a node holds and earns of an owner)
 	prefixPinMeta     = 0x6F // | name → value (params, settlement cursor)
@@ -495,6 +496,11 @@ func PinRecordKey(owner uint64, cid string) []byte {
 // PinCreatedKey is the state key of the index entry of owner's pin created at created (unix ns).
 func PinCreatedKey(owner uint64, created int64) []byte {
 	return keyOf(prefixPinCreated, be64(owner), be64(uint64(created)))
+}
+
+// PinRequestKey is the state key of the index entry from owner's request id to its CID.
+func PinRequestKey(owner uint64, requestID string) []byte {
+	return keyOf(prefixPinRequest, be64(owner), []byte(requestID))
 }
 
 // PinAllocKey is the state key of node's allocation of cid.

@@ -486,7 +486,11 @@ func TestPinListAndProofs(t *testing.T) {
 	if l := verify(prove("pins/node/" + HexKey(n0.pub))); len(l) != 6 {
 		t.Errorf("node 0 has %d allocations, want 6", len(l))
 	}
-	for _, p := range []string{"pin/bafy1", "pins/owner/1/bafy1", "pinnode/" + HexKey(n0.pub), "pinaccount/1"} {
+	rec1, _ := DecodePinRecord(query(t, e.app, "pins/owner/1/bafy1").Value)
+	if r := query(t, e.app, "pins/request/1/"+rec1.RequestID); r.Code != 0 || string(r.Value) != "bafy1" {
+		t.Errorf("request id %s names %q (code %d)", rec1.RequestID, r.Value, r.Code)
+	}
+	for _, p := range []string{"pin/bafy1", "pins/owner/1/bafy1", "pins/request/1/" + rec1.RequestID, "pinnode/" + HexKey(n0.pub), "pinaccount/1"} {
 		r := prove(p)
 		var pr ics23.CommitmentProof
 		if err := pr.Unmarshal(r.ProofOps.Ops[0].Data); err != nil || !ics23.VerifyMembership(ics23.IavlSpec, root, &pr, r.Key, r.Value) {

@@ -358,6 +358,7 @@ func addPin(o *overlay, p PinParams, chainID string, signer [32]byte, m *AddPin)
 		acct.Pins++
 		set.Owners++
 		o.put(PinCreatedKey(tw.ID, created), []byte(m.CID))
+		o.put(PinRequestKey(tw.ID, rec.RequestID), []byte(m.CID))
 		// The owner pays for the copies already confirmed from now on.
 		for _, h := range set.Holders {
 			if h.State == PinHeld {
@@ -688,6 +689,7 @@ func removePin(o *overlay, p PinParams, chainID string, signer [32]byte, m *Remo
 	o.put(PinAccountKey(tw.ID), acct.Encode())
 	o.del(PinRecordKey(tw.ID, m.CID))
 	o.del(PinCreatedKey(tw.ID, rec.Created))
+	o.del(PinRequestKey(tw.ID, rec.RequestID))
 	o.del(pinOwnerKey(m.CID, tw.ID))
 	set.Owners -= min(set.Owners, 1)
 	if set.Replicas, err = maxReplicas(o, m.CID); err != nil {

@@ -106,6 +106,15 @@ func (a *App) queryPin(imm *iavl.ImmutableTree, res *abci.QueryResponse, parts [
 		return list(prefix, start, end, false, min(limit, maxPinPage), func(_, v []byte) ([][]byte, error) {
 			return [][]byte{PinRecordKey(id, string(v)), PinSetKey(string(v))}, nil
 		})
+	case len(parts) == 4 && parts[0] == "pins" && parts[1] == "request":
+		id, err := parseID(arg(2))
+		if err != nil {
+			return res, true, err
+		}
+		if err := validText("request id", arg(3), 1, 64); err != nil {
+			return res, true, err
+		}
+		return one(PinRequestKey(id, arg(3)))
 	case len(parts) == 3 && parts[0] == "pins" && parts[1] == "node":
 		k, err := ParseAccount(arg(2))
 		if err != nil {

@@ -114,7 +114,19 @@ type OwnerPin struct {
 
 // Pin returns owner's pin of cid with its CID's allocation set, both proven at one height.
 func (c *Client) Pin(ctx context.Context, owner uint64, cid string) (OwnerPin, error) {
-	a, err := c.query(ctx, fmt.Sprintf("pins/owner/%d/%s", owner, url.PathEscape(cid)), 0)
+	return c.pinAt(ctx, owner, cid, 0)
+}
+
+// pinAt is Pin reading the state after block h (0: the newest).
+func (c *Client) pinAt(ctx context.Context, owner uint64, cid string, h int64) (OwnerPin, error) {
+	path := fmt.Sprintf("pins/owner/%d/%s", owner, url.PathEscape(cid))
+	var a answer
+	var err error
+	if h > 0 {
+		a, err = c.queryAt(ctx, path, h)
+	} else {
+		a, err = c.query(ctx, path, 0)
+	}
 	if err != nil {
 		return OwnerPin{}, fmt.Errorf("pin of twin %d: %w", owner, err)
 	}
@@ -138,6 +150,24 @@ func (c *Client) Pin(ctx context.Context, owner uint64, cid string) (OwnerPin, e
 		return OwnerPin{}, err
 	}
 	return OwnerPin{Record: rec, Set: set}, nil
+}
+
+// PinByRequest returns owner's pin whose request id is requestID, with its CID's allocation set,
+// proven at one height.
+func (c *Client) PinByRequest(ctx context.Context, owner uint64, requestID string) (OwnerPin, error) {
+	a, err := c.query(ctx, fmt.Sprintf("pins/request/%d/%s", owner, url.PathEscape(requestID)), 0)
+	if err != nil {
+		return OwnerPin{}, fmt.Errorf("pin request %s of twin %d: %w", requestID, owner, err)
+	}
+	v, err := a.single(chain.PinRequestKey(owner, requestID))
+	if err != nil {
+		return OwnerPin{}, fmt.Errorf("pin request %s of twin %d: %w", requestID, owner, err)
+	}
+	op, err := c.pinAt(ctx, owner, string(v), a.Height)
+	if err == nil && op.Record.RequestID != requestID {
+		err = fmt.Errorf("pin request %s of twin %d names %s: %w", requestID, owner, op.Record.RequestID, ErrBadProof)
+	}
+	return op, err
 }
 
 // PinPage selects one page of an owner's pins, newest first: those created strictly between

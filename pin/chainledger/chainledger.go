@@ -173,6 +173,19 @@ func (l *Ledger) Get(ctx context.Context, owner uint64, cid string) (ledger.Pin,
 	return toPin(op), nil
 }
 
+// GetByRequest returns the owner's pin whose request id is requestID (the Pinning Service API's
+// /pins/{requestid}); it is not part of ledger.Ledger.
+func (l *Ledger) GetByRequest(ctx context.Context, owner uint64, requestID string) (ledger.Pin, error) {
+	op, err := l.c.PinByRequest(ctx, owner, requestID)
+	if errors.Is(err, client.ErrNotFound) {
+		return ledger.Pin{}, fmt.Errorf("pin request %s of twin %d: %w", requestID, owner, ledger.ErrNotFound)
+	}
+	if err != nil {
+		return ledger.Pin{}, err
+	}
+	return toPin(op), nil
+}
+
 func ns(t time.Time) int64 {
 	if t.IsZero() {
 		return 0

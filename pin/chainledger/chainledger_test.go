@@ -183,6 +183,12 @@ func TestLedgerOnDevChain(t *testing.T) {
 	if p, err = l1.Get(ctx, twin, "bafyone"); err != nil || p.Holders[0].State != ledger.Held || p.Holders[1].State != ledger.Held {
 		t.Fatalf("after confirms %+v, %v", p, err)
 	}
+	if byReq, err := l2.GetByRequest(ctx, twin, p.RequestID); err != nil || byReq.CID != "bafyone" {
+		t.Errorf("by request id: %+v, %v", byReq, err)
+	}
+	if _, err := l2.GetByRequest(ctx, twin, "0123"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("unknown request id: %v", err)
+	}
 	if err := l2.Confirm(ctx, "bafynone"); !errors.Is(err, ledger.ErrNotFound) {
 		t.Errorf("confirm of an unknown CID: %v", err)
 	}
