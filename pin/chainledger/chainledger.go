@@ -348,6 +348,16 @@ func (l *Ledger) Nodes(ctx context.Context) ([]ledger.Node, error) {
 	return out, nil
 }
 
+// HeartbeatInterval is how often a node should send heartbeats: a third of the chain's grace
+// period, so one lost or slow heartbeat does not make it dead.
+func (l *Ledger) HeartbeatInterval(ctx context.Context) (time.Duration, error) {
+	p, err := l.c.PinParams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return max(p.Grace()/3, time.Second), nil
+}
+
 // maxServed is how many owners one heartbeat tx reports; more go in further txs.
 const maxServed = 1000
 

@@ -127,6 +127,9 @@ func TestLedgerOnDevChain(t *testing.T) {
 	}()
 	defer func() { stopBeats(); <-beats }()
 
+	if d, err := l1.HeartbeatInterval(ctx); err != nil || d != 10*time.Second {
+		t.Errorf("heartbeat interval %s, %v; want a third of the dev chain's 30 s grace", d, err)
+	}
 	nodes, err := l1.Nodes(ctx)
 	if err != nil || len(nodes) != 2 || !nodes[0].Live || !nodes[1].Live {
 		t.Fatalf("nodes %+v, %v", nodes, err)
