@@ -193,8 +193,10 @@ func ns(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// List returns the owner's pins matching q, newest first, and how many match. Without filters
-// the count is the chain's; with a name, a time range or CIDs it reads every matching pin.
+// List returns the owner's pins matching q, newest first, and how many match every filter,
+// Before included (Kubo pages by before and stops when a page holds the whole count). Without
+// filters the count is the chain's; with a name, a time range or CIDs it reads every matching
+// pin, 500 a query.
 func (l *Ledger) List(ctx context.Context, owner uint64, q ledger.Query) ([]ledger.Pin, int, error) {
 	limit := q.Limit
 	if limit <= 0 {
