@@ -661,3 +661,22 @@ func TestPinBillingFractions(t *testing.T) {
 		t.Errorf("half GiBs served at 3 a GiB: %d then %d in all (node got %d), want 1 then 3", first, got, e.balance(cheap.pub))
 	}
 }
+
+// TestPinSubmitterWithoutRoom: a node with no room for a pin it received is not allocated it,
+// and the nodes that are fetch from it.
+func TestPinSubmitterWithoutRoom(t *testing.T) {
+	e := newPinEnv(t)
+	e.register()
+	key, _ := e.twin(1, 1, 1_000_000_000)
+	small := newAccount(130)
+	e.nodes = append(e.nodes, small)
+	e.ok(0, small.tx(&RegisterPinNode{Name: "small", API: "http://small", Capacity: 10}))
+	res := e.ok(time.Second, small.tx(&AddPin{Token: e.token(key, 1), CID: cidA, Size: 11}))
+	got := e.allocEvents(res)
+	if len(got) != 2 || !strings.HasSuffix(got[0], ":true:allocated:3") || !strings.Contains(got[1], ":true:allocated:3,") {
+		t.Fatalf("allocation events %v, want two nodes fetching from node 3 first", got)
+	}
+	if _, ok := holders(e.set(cidA))[small.pub]; ok {
+		t.Fatal("a node without room was allocated")
+	}
+}

@@ -623,6 +623,10 @@ func fill(o *overlay, p PinParams, set *PinSet, preferred *[32]byte) error {
 			break
 		}
 		from := sources(o, p, set)
+		if preferred != nil && !holds(*preferred) && !slices.ContainsFunc(set.Holders, func(h PinHolder) bool { return h.State == PinHeld }) {
+			// The submitting node imported the blocks but has no room to keep them: fetch from it first.
+			from = append([][32]byte{*preferred}, from...)
+		}
 		set.Holders = append(set.Holders, PinHolder{Node: n.Key, State: PinAllocated})
 		n.Used += set.Size
 		o.putPinNode(n)
