@@ -343,13 +343,40 @@ type PinHolder struct {
 	State uint8    `json:"state"`
 }
 
+// PinWant counts the owners of a CID that ask for one number of replicas.
+type PinWant struct {
+	Replicas uint8  `json:"replicas"`
+	Owners   uint64 `json:"owners"`
+}
+
 // PinSet is the one allocation set of a CID, shared by every owner that pins it.
 type PinSet struct {
 	CID      string      `json:"cid"`
 	Size     uint64      `json:"size"`     // the first pin's size, what the nodes store
 	Replicas uint8       `json:"replicas"` // the most any owner asks for
 	Owners   uint64      `json:"owners"`   // how many owners pin it
+	Wants    []PinWant   `json:"wants"`    // owners by replicas asked, ascending, none zero
 	Holders  []PinHolder `json:"holders"`
+}
+
+// want counts one more (delta 1) or one fewer (delta -1) owner asking for r replicas and sets
+// Replicas to the most any owner asks for.
+func (s *PinSet) want(r uint8, delta int) {
+	i, found := slices.BinarySearchFunc(s.Wants, r, func(w PinWant, r uint8) int { return int(w.Replicas) - int(r) })
+	switch {
+	case delta > 0 && found:
+		s.Wants[i].Owners++
+	case delta > 0:
+		s.Wants = slices.Insert(s.Wants, i, PinWant{Replicas: r, Owners: 1})
+	case found && s.Wants[i].Owners > 1:
+		s.Wants[i].Owners--
+	case found:
+		s.Wants = slices.Delete(s.Wants, i, i+1)
+	}
+	s.Replicas = 0
+	if len(s.Wants) > 0 {
+		s.Replicas = s.Wants[len(s.Wants)-1].Replicas
+	}
 }
 
 // Encode returns the stored form of the set.
@@ -359,6 +386,11 @@ func (s PinSet) Encode() []byte {
 	e.u64(s.Size)
 	e.u8(s.Replicas)
 	e.u64(s.Owners)
+	e.u8(uint8(len(s.Wants)))
+	for _, w := range s.Wants {
+		e.u8(w.Replicas)
+		e.u64(w.Owners)
+	}
 	e.u8(uint8(len(s.Holders)))
 	for _, h := range s.Holders {
 		e.key(h.Node)
@@ -371,6 +403,14 @@ func (s PinSet) Encode() []byte {
 func DecodePinSet(b []byte) (s PinSet, err error) {
 	d := dec{b: b}
 	s.CID, s.Size, s.Replicas, s.Owners = d.str(), d.u64(), d.u8(), d.u64()
+	nw := int(d.u8())
+	for i := 0; i < nw && d.err == nil; i++ {
+		w := PinWant{Replicas: d.u8(), Owners: d.u64()}
+		if d.err == nil && (w.Owners == 0 || i > 0 && w.Replicas <= s.Wants[i-1].Replicas) {
+			d.err = errors.New("pin wants not ascending or zero")
+		}
+		s.Wants = append(s.Wants, w)
+	}
 	n := int(d.u8())
 	for i := 0; i < n && d.err == nil; i++ {
 		s.Holders = append(s.Holders, PinHolder{Node: d.key(), State: d.u8()})

@@ -506,7 +506,7 @@ func TestPinListAndProofs(t *testing.T) {
 // FuzzDecodePinState: the pinning service's stored records decode without a crash and those that
 // decode re-encode to the same bytes.
 func FuzzDecodePinState(f *testing.F) {
-	f.Add(PinSet{CID: "bafy", Size: 3, Replicas: 2, Owners: 1, Holders: []PinHolder{{Node: [32]byte{1}, State: PinHeld}}}.Encode())
+	f.Add(PinSet{CID: "bafy", Size: 3, Replicas: 2, Owners: 1, Wants: []PinWant{{1, 2}, {2, 1}}, Holders: []PinHolder{{Node: [32]byte{1}, State: PinHeld}}}.Encode())
 	f.Add(PinRecord{Owner: 1, CID: "bafy", Meta: map[string]string{"a": "b", "c": ""}, Created: 5, RequestID: "r"}.Encode())
 	f.Add(PinNode{Name: "a", API: "http://a"}.Encode())
 	f.Add(PinAccount{Owner: 1}.Encode())
@@ -678,5 +678,31 @@ func TestPinSubmitterWithoutRoom(t *testing.T) {
 	}
 	if _, ok := holders(e.set(cidA))[small.pub]; ok {
 		t.Fatal("a node without room was allocated")
+	}
+}
+
+// TestPinReplicasFollowTheOwners: a CID keeps the most replicas any of its owners asks for; when
+// that owner leaves, the surplus holders are released, those not confirmed first.
+func TestPinReplicasFollowTheOwners(t *testing.T) {
+	e := newPinEnv(t)
+	e.register()
+	keyA, _ := e.twin(1, 1, 1_000_000)
+	keyB, _ := e.twin(3, 2, 1_000_000)
+	n0 := e.nodes[0]
+	e.ok(0, n0.tx(&AddPin{Token: e.token(keyB, 2), CID: cidA, Size: 1, Replicas: 1}))
+	e.ok(0, n0.tx(&ConfirmPin{CID: cidA}))
+	e.ok(time.Second, n0.tx(&AddPin{Token: e.token(keyA, 1), CID: cidA, Size: 1, Replicas: 3}))
+	if s := e.set(cidA); len(s.Holders) != 3 || s.Replicas != 3 || !slices.Equal(s.Wants, []PinWant{{1, 1}, {3, 1}}) {
+		t.Fatalf("set with owners wanting 1 and 3: %+v", s)
+	}
+	// Twin 1 lowers its own ask by pinning again, then leaves: one holder, the confirmed one, stays.
+	e.ok(time.Second, n0.tx(&AddPin{Token: e.token(keyA, 1), CID: cidA, Size: 1, Replicas: 2}))
+	if s := e.set(cidA); len(s.Holders) != 2 || s.Replicas != 2 || s.Owners != 2 {
+		t.Fatalf("set after twin 1 asks for 2: %+v", s)
+	}
+	e.ok(time.Second, n0.tx(&RemovePin{Token: e.token(keyA, 1), CID: cidA}))
+	s := e.set(cidA)
+	if len(s.Holders) != 1 || s.Holders[0].Node != n0.pub || s.Holders[0].State != PinHeld || s.Replicas != 1 {
+		t.Fatalf("set after twin 1 leaves: %+v", s)
 	}
 }

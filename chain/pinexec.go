@@ -351,7 +351,9 @@ func addPin(o *overlay, p PinParams, chainID string, signer [32]byte, m *AddPin)
 	if set.Owners == 0 {
 		set.Size = m.Size
 	}
-	if !replace {
+	if replace {
+		set.want(rec.Replicas, -1)
+	} else {
 		created := max(o.now.UnixNano()+int64(o.index), acct.LastCreated+1)
 		rec = PinRecord{Owner: tw.ID, CID: m.CID, Created: created, RequestID: PinRequestID(tw.ID, m.CID, created)}
 		acct.LastCreated = created
@@ -372,9 +374,7 @@ func addPin(o *overlay, p PinParams, chainID string, signer [32]byte, m *AddPin)
 	o.put(PinRecordKey(tw.ID, m.CID), rec.Encode())
 	o.put(pinOwnerKey(m.CID, tw.ID), []byte{want})
 	o.put(PinAccountKey(tw.ID), acct.Encode())
-	if set.Replicas, err = maxReplicas(o, m.CID); err != nil {
-		return err
-	}
+	set.want(want, 1)
 	if err := rebalance(o, p, &set, &signer); err != nil {
 		return err
 	}
@@ -391,25 +391,6 @@ func addPin(o *overlay, p PinParams, chainID string, signer [32]byte, m *AddPin)
 		detail += " (replaced)"
 	}
 	return o.audit(tw.ID, "pin_added", detail)
-}
-
-// maxReplicas is the most replicas any owner of cid asks for.
-func maxReplicas(o *overlay, cid string) (uint8, error) {
-	keys, err := o.scanPrefix(pinOwnersPrefix(cid), 1<<30)
-	if err != nil {
-		return 0, err
-	}
-	var r uint8
-	for _, k := range keys {
-		v, err := o.get(k)
-		if err != nil {
-			return 0, refuse(CodeInternal, "read pin owner: %w", err)
-		}
-		if len(v) == 1 {
-			r = max(r, v[0])
-		}
-	}
-	return r, nil
 }
 
 // owners lists the twins pinning cid.
@@ -696,9 +677,7 @@ func removePin(o *overlay, p PinParams, chainID string, signer [32]byte, m *Remo
 	o.del(PinRequestKey(tw.ID, rec.RequestID))
 	o.del(pinOwnerKey(m.CID, tw.ID))
 	set.Owners -= min(set.Owners, 1)
-	if set.Replicas, err = maxReplicas(o, m.CID); err != nil {
-		return err
-	}
+	set.want(rec.Replicas, -1)
 	if set.Owners == 0 {
 		for len(set.Holders) > 0 {
 			if err := removeHolder(o, p, &set, len(set.Holders)-1); err != nil {
