@@ -262,11 +262,14 @@ func TestLedgerOnDevChain(t *testing.T) {
 			t.Fatalf("node 2: %+v, want %s", a, want)
 		}
 	}
-	// Cut the nodes' link to the chain; a pin made meanwhile (through another client, with node
-	// 1's key) reaches both streams once the link is back.
+	// Cut the nodes' link to the chain; a pin made meanwhile through a third node on another
+	// client, on all three nodes, reaches both streams once the link is back.
+	l3 := New(direct, seedKey(3))
+	if err := l3.Register(ctx, ledger.Node{Name: "n3", API: "http://127.0.0.1:9803", Capacity: 1 << 30}); err != nil {
+		t.Fatal(err)
+	}
 	px.down()
-	l1direct := New(direct, seedKey(1))
-	if _, err := l1direct.Pin(ctx, ledger.Request{Token: tok, CID: "bafyafter", Size: 10}); err != nil {
+	if _, err := l3.Pin(ctx, ledger.Request{Token: tok, CID: "bafyafter", Size: 10, Replicas: 3}); err != nil {
 		t.Fatalf("pin while the link is down: %v", err)
 	}
 	px.up()
