@@ -59,12 +59,13 @@
 // account/<hex>), allowance/<owner hex>/<service hex>, circle/<id>,
 // circle/<id>/members?from=<twin id>&limit=<n>, circles/twin/<id>?from=<circle id>&limit=<n> (the
 // 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, did/<id>,
-// name/<name>, names/twin/<id> (the entries themselves); for pinning: pinparams, pinnodes?after=<hex>,
-// pinnode/<hex>, pin/<cid> (the PinSet), pins/owner/<twin>/<cid> (the PinRecord), pins/request/<twin>/<request id> (the CID),
+// name/<name>, names/twin/<id> (the entries themselves); for pinning: pinparams,
+// pinnodes?after=<hex>, pinnode/<hex>, pin/<cid> (the PinSet), pins/owner/<twin>/<cid> (the
+// PinRecord), pins/request/<twin>/<request id> (the CID),
 // pins/owner/<twin>?before=<ns>&after=<ns>&limit=<n> (newest first, each pin as its PinRecord
-// followed by its PinSet, at most 500 pins), pins/node/<hex>?after=<cid> (the PinSets allocated to a
-// node), pinaccount/<twin> and pinaccount/<twin>/nodes (its PinPairs). Lists return at most 1000 entries (the
-// default limit). Single values are the stored bytes (decode with DecodeTwin and friends); lists
+// followed by its PinSet, at most 500 pins), pins/node/<hex>?after=<cid> (the PinSets allocated
+// to a node), pinaccount/<twin> and pinaccount/<twin>/nodes (its PinPairs). Lists return at most
+// 1000 entries (the default limit). Single values are the stored bytes (decode with DecodeTwin and friends); lists
 // are a List whose entries are each proven by one ProofOp, in order. did/<id> is derived from the
 // twin record and carries no proof: verify twin/<id> and derive the document with DID.
 //
@@ -81,8 +82,13 @@
 // is PinParams.GraceSeconds old (block time) is found dead at the end of a block (at most 8 a
 // block); its allocations move to live nodes (at most 64 a block), each new holder told, in a
 // pin_allocated event, which surviving holders to fetch from. A set left short (no live node had
-// room) is retried, at most 16 a block, after a node registers or comes back. Billing: see pinbill.go; a pin the
-// owner's balance cannot pay for PinParams.MinPrepaidSeconds is refused with CodePinFunds.
+// room) is retried, at most 16 a block, after a node registers or comes back.
+//
+// An owner pays, from its twin's owner account, each node holding a confirmed copy that node's
+// PriceStorage per GiB-month of block time, and each node that served its bytes that node's
+// PriceServed per GiB; storage is settled per owner whenever a tx touches it and by a sweep of
+// at most 16 accounts a block (see pinbill.go). A pin the owner's balance cannot pay, with all
+// its other pins, for PinParams.MinPrepaidSeconds is refused with CodePinFunds.
 // Events: pin_added, pin_removed, pin_allocated (cid, node, hold, state, size, from), pin_charged,
 // pinnode_registered, pinnode_alive, pinnode_dead; pins, unpins and charges go to the owner's audit log.
 //
