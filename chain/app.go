@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -205,6 +206,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := initGovernance(o, g); err != nil {
 		return nil, err
 	}
+	if g.Pin != nil {
+		o.put(pinParamsKey, g.Pin.WithDefaults().Encode())
+	}
 	for _, ga := range g.Accounts {
 		k, _ := ParseAccount(ga.Address)
 		acct, err := o.account(k)
@@ -328,7 +332,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	a.mu.Unlock()
 	for i, b := range req.Txs {
-		events, err := a.deliver(b, verified[i], chainID, faucetMax, req.Height, blockTime(req.Time))
+		events, err := a.deliver(b, verified[i], chainID, faucetMax, req.Height, req.Time, i)
 		r := &abci.ExecTxResult{Code: codeOf(err), Events: events}
 		if err != nil {
 			r.Log, r.Codespace = err.Error(), "planetary"
@@ -350,12 +354,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			return nil, err
 		}
 	}
+	res.Events = append(res.Events, a.endBlockPins(req.Height, req.Time, len(req.Txs))...)
 	res.AppHash = a.tree.WorkingHash()
 	return res, nil
 }
 
 // deliver executes one tx of a block; verified says CheckTx already checked its signature.
-func (a *App) deliver(b []byte, verified bool, chainID string, faucetMax uint64, height, now int64) ([]abci.Event, error) {
+func (a *App) deliver(b []byte, verified bool, chainID string, faucetMax uint64, height int64, now time.Time, index int) ([]abci.Event, error) {
 	tx, err := DecodeTx(b)
 	if err != nil {
 		return nil, refuse(CodeDecode, "%w", err)
@@ -379,7 +384,7 @@ func (a *App) deliver(b []byte, verified bool, chainID string, faucetMax uint64,
 		return nil, err
 	}
 	o := newOverlay(a.tree, height)
-	o.now = now
+	o.now, o.at, o.index = blockTime(now), now, index
 	if err := execMsg(o, chainID, tx.Signer, tx.Msg, faucetMax); err != nil {
 		return nil, err
 	}

@@ -36,8 +36,21 @@
 //	0x31 | twin id(8) | name        → twin id (names of a twin)
 //	0x40 | twin id(8) | seq(8)      → AuditEvent
 //	0x41 | twin id(8)               → next audit seq
-//	0x50–0x5F                         reserved for pins
-//	0x60–0x6F                         reserved for billing
+//	0x50 | node(32)                 → PinNode (a registered pinning node)
+//	0x51 | cid                      → PinSet (the one allocation set of a CID: size, replicas, holders)
+//	0x52 | owner twin(8) | cid      → PinRecord (one owner's pin)
+//	0x53 | owner(8) | created ns(8) → cid (an owner's pins by creation time)
+//	0x54 | node(32) | cid           → holder state (the allocations of a node)
+//	0x55 | u16 len | cid | owner(8) → replicas (the owners of a CID)
+//	0x56 | heartbeat ns(8) | node   → 1 (live nodes by last heartbeat, to find the dead)
+//	0x57 | node(32)                 → 1 (dead nodes whose allocations are still moving)
+//	0x58 | cid                      → 1 (sets with fewer holders than replicas, retried when a node joins or returns)
+//	0x59 | owner(8) | request id    → cid (an owner's pins by request id)
+//	0x5A–0x5F                         reserved for pins
+//	0x60 | owner(8)                 → PinAccount (usage, totals charged, settled time)
+//	0x61 | owner(8) | node(32)      → PinPair (bytes node holds for owner, unbilled fractions)
+//	0x62–0x6E                         reserved for billing
+//	0x6F | name                     → pin meta ("p": PinParams, "s": settlement sweep cursor, "r": repair cursor)
 //	0x70 | name                     → u64 parameter (dao.quorum, faucet.max, pin.price.storage, …)
 //	0x71 | account(32)              → 1 | label (the account may attest KYC)
 //	0x72 | proposal id(8)           → Proposal (with its rules and running tally)
@@ -59,7 +72,12 @@
 // 0x22 index entries, twin | circle → role), audit/<twin>?from=<seq>&limit=<n>, audit/<twin>/next (the next sequence), did/<id>,
 // name/<name>, names/twin/<id> (the entries themselves), proposals?from=<id>&limit=<n>,
 // proposal/<id> (with its tally), proposal/<id>/votes?from=<twin id>, vote/<proposal>/<twin>,
-// params, param/<name>, kyc/<twin id> (the twin's attestations, each proven) and kyc/providers. Lists return at most 1000 entries (the
+// params, param/<name>, kyc/<twin id> (the twin's attestations, each proven), kyc/providers; for pinning: pinparams,
+// pinnodes?after=<hex>, pinnode/<hex>, pin/<cid> (the PinSet), pins/owner/<twin>/<cid> (the
+// PinRecord), pins/request/<twin>/<request id> (the CID),
+// pins/owner/<twin>?before=<ns>&after=<ns>&limit=<n> (newest first, each pin as its PinRecord
+// followed by its PinSet, at most 500 pins), pins/node/<hex>?after=<cid> (the PinSets allocated
+// to a node), pinaccount/<twin> and pinaccount/<twin>/nodes (its PinPairs). Lists return at most 1000 entries (the
 // default limit). Single values are the stored bytes (decode with DecodeTwin and friends); lists
 // are a List whose entries are each proven by one ProofOp, in order. did/<id> is derived from the
 // twin record and carries no proof: verify twin/<id> and derive the document with DID.
@@ -94,6 +112,29 @@
 // themselves), the kyc/<twin id> query proves the records, and did/<id> lists them as
 // credentials (DIDWithKYC). The twin/<id> record stays as it is: it is what every message
 // lookup reads, and the attestations are a separate proven answer at the same height.
+//
+// # Pinning
+//
+// Pinning nodes register themselves (RegisterPinNode, signed by the node's key) and send
+// heartbeats (PinHeartbeat) that prove them alive and report the bytes served per owner. A pin
+// (AddPin, RemovePin) is submitted by a registered node and carries the owner's bearer token
+// (chain/token) for audience PinAudience(chain id), checked against the owner twin's key at the
+// block's time. One allocation set per CID is shared by every owner; its replicas are the most
+// any owner asks for (0: PinParams.DefaultReplicas), capped at the live nodes. Holders are chosen
+// from live nodes with room: the submitting node first, then by rendezvous hash of the CID and the
+// node key. A holder is Allocated until it sends ConfirmPin, then Held. A node whose last heartbeat
+// is PinParams.GraceSeconds old (block time) is found dead at the end of a block (at most 8 a
+// block); its allocations move to live nodes (at most 64 a block), each new holder told, in a
+// pin_allocated event, which surviving holders to fetch from. A set left short (no live node had
+// room) is retried, at most 16 a block, after a node registers or comes back.
+//
+// An owner pays, from its twin's owner account, each node holding a confirmed copy that node's
+// PriceStorage per GiB-month of block time, and each node that served its bytes that node's
+// PriceServed per GiB; storage is settled per owner whenever a tx touches it and by a sweep of
+// at most 16 accounts a block (see pinbill.go). A pin the owner's balance cannot pay, with all
+// its other pins, for PinParams.MinPrepaidSeconds is refused with CodePinFunds.
+// Events: pin_added, pin_removed, pin_allocated (cid, node, hold, state, size, from), pin_charged,
+// pinnode_registered, pinnode_alive, pinnode_dead; pins, unpins and charges go to the owner's audit log.
 //
 // # State sync
 //

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -20,7 +21,9 @@ type overlay struct {
 	order  []string
 	events []abci.Event
 	height int64
-	now    int64 // block time, unix seconds
+	now    int64     // block time, unix seconds
+	at     time.Time // the block's time
+	index  int       // the tx's index in its block
 }
 
 func newOverlay(tree *iavl.MutableTree, height int64) *overlay {
@@ -289,6 +292,8 @@ func execMsg(o *overlay, chainID string, signer [32]byte, m Msg, faucetMax uint6
 		return setName(o, chainID, signer, m)
 	case *DeleteName:
 		return deleteName(o, signer, m)
+	case *RegisterPinNode, *PinHeartbeat, *AddPin, *RemovePin, *ConfirmPin:
+		return execPin(o, chainID, signer, m)
 	case *ReportAudit:
 		t, err := o.twin(m.Twin)
 		if err != nil {

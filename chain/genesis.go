@@ -12,6 +12,8 @@ type Genesis struct {
 	FaucetMax uint64 `json:"faucet_max,omitempty"`
 	// Accounts are funded at genesis.
 	Accounts []GenesisAccount `json:"accounts,omitempty"`
+	// Pin sets the pinning service's parameters (absent: the defaults).
+	Pin *PinParams `json:"pin,omitempty"`
 	// Params override DefaultParams (faucet.max, if given, overrides FaucetMax).
 	Params map[string]uint64 `json:"params,omitempty"`
 	// Treasury is the community treasury's opening balance.

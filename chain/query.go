@@ -168,6 +168,9 @@ func (a *App) query(req *abci.QueryRequest) (*abci.QueryResponse, error) {
 			return NameKey(string(k[9:])), nil
 		}, 0, maxListLimit)
 	}
+	if r, ok, err := a.queryPin(imm, res, parts, u.Query(), req.Prove, limit); ok {
+		return r, err
+	}
 	return res, refuse(CodeInvalid, "unknown query path %q", req.Path)
 }
 

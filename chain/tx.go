@@ -158,6 +158,8 @@ func newMsg(k Kind) Msg {
 		return &AttestKYC{}
 	case KindRevokeKYC:
 		return &RevokeKYC{}
+	case KindRegisterPinNode, KindPinHeartbeat, KindAddPin, KindRemovePin, KindConfirmPin:
+		return newPinMsg(k)
 	}
 	return nil
 }

@@ -269,7 +269,8 @@ func InitDev(home string, c Config) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("write dev key: %w", err)
 	}
 	dev := hex.EncodeToString(key.Public().(ed25519.PublicKey))
-	g := chain.Genesis{FaucetMax: DevFaucetMax, Accounts: []chain.GenesisAccount{{Address: dev, Balance: 1_000_000_000_000}},
+	pin := chain.PinParams{}.WithDefaults()
+	g := chain.Genesis{FaucetMax: DevFaucetMax, Pin: &pin, Accounts: []chain.GenesisAccount{{Address: dev, Balance: 1_000_000_000_000}},
 		Params:       map[string]uint64{chain.ParamQuorum: 1, chain.ParamPeriod: DevVotingPeriod},
 		Treasury:     DevTreasury,
 		KYCProviders: []chain.GenesisProvider{{Address: dev, Label: "dev"}}}

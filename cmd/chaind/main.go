@@ -32,10 +32,11 @@ func main() {
 	})
 }
 
-const usage = `usage: chaind init --dev [--home DIR] [--rpc ADDR] [--p2p ADDR]
+const usage = `usage: chaind init --dev [--home DIR] [--rpc ADDR] [--p2p ADDR] [PIN FLAGS]
        chaind start [--home DIR] [--log-level LEVEL]
-       chaind testnet --validators N --out DIR [--base-port PORT]
+       chaind testnet --validators N --out DIR [--base-port PORT] [PIN FLAGS]
        chaind kyc attest|revoke --key FILE --chain URL --twin ID [--level N --ref STR --expires DURATION]
+  PIN FLAGS: [--pin-grace DURATION] [--pin-replicas N] [--pin-prepaid DURATION]
        chaind version`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -83,7 +84,12 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 	home := fs.String("home", node.DefaultHome(), "node home")
 	rpc := fs.String("rpc", node.DefaultRPC, "RPC listen address")
 	p2p := fs.String("p2p", node.DefaultP2P, "P2P listen address")
+	pin := pinFlags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	pp, err := pin()
+	if err != nil {
 		return err
 	}
 	if !*dev {
@@ -91,6 +97,9 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	key, err := node.InitDev(*home, node.Config{RPC: *rpc, P2P: *p2p})
 	if err != nil {
+		return fmt.Errorf("init dev chain: %w", err)
+	}
+	if err := node.SetPinParams(*home, pp); err != nil {
 		return fmt.Errorf("init dev chain: %w", err)
 	}
 	fmt.Fprintf(stdout, "dev chain in %s\n  dev account %s (key in %s)\n  start it with: chaind start --home %s\n",
@@ -133,7 +142,12 @@ func testnet(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "directory for the validator homes (required)")
 	base := fs.Int("base-port", 36600, "first port; node i uses base+2i for RPC and base+2i+1 for P2P")
 	snap := fs.Int64("snapshot-interval", 50, "blocks between state-sync snapshots (0: none)")
+	pin := pinFlags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	pp, err := pin()
+	if err != nil {
 		return err
 	}
 	if *out == "" {
@@ -149,7 +163,7 @@ func testnet(args []string, stdout, stderr io.Writer) error {
 	for i := range ports {
 		ports[i] = *base + i
 	}
-	homes, err := node.InitTestnet(*out, *n, ports, chain.Genesis{}, node.Config{SnapshotInterval: *snap})
+	homes, err := node.InitTestnet(*out, *n, ports, chain.Genesis{Pin: &pp}, node.Config{SnapshotInterval: *snap})
 	if err != nil {
 		return fmt.Errorf("testnet: %w", err)
 	}
