@@ -1,5 +1,5 @@
 // Package twintest runs a PNIC's message bus and socket in-process for the twin packages' tests,
-// with the directory file as its resolver.
+// with the directory file as its resolver and loopback TCP standing in for the overlay's streams.
 package twintest
 
 import (
@@ -24,6 +24,8 @@ type PNIC struct {
 	Socket    string
 	Directory *directory.File
 	Key       ed25519.PublicKey
+	// Overlay serves the socket's twin addresses and streams.
+	Overlay *Overlay
 }
 
 // NewPNIC starts a bus and socket that live until the test ends.
@@ -36,7 +38,7 @@ func NewPNIC(t testing.TB) *PNIC {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	p := &PNIC{Directory: directory.NewFile(filepath.Join(dir, "twins.json")), Key: pub}
+	p := &PNIC{Directory: directory.NewFile(filepath.Join(dir, "twins.json")), Key: pub, Overlay: &Overlay{}}
 	if err := os.WriteFile(p.Directory.Path(), []byte("[]"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func NewPNIC(t testing.TB) *PNIC {
 	t.Cleanup(func() { b.Close() })
 	// The socket path must stay short (108 bytes).
 	p.Socket = filepath.Join(os.TempDir(), fmt.Sprintf("twintest-%d.sock", time.Now().UnixNano()%1e12))
-	srv, err := socket.Listen(socket.Config{Path: p.Socket, Bus: b})
+	srv, err := socket.Listen(socket.Config{Path: p.Socket, Bus: b, Overlay: p.Overlay})
 	if err != nil {
 		t.Fatal(err)
 	}
