@@ -55,7 +55,7 @@ func fileTwin(t *testing.T, c *client.Client, id uint64, dir *directory.File, no
 }
 
 // TestBenchFiles: a file from twin alice to twin carol, two overlay hops apart (three pnicd in a
-// line, gridctl's local backend, userspace netstacks), over an overlay stream and as RMB chunks,
+// line, gridctl's local backend with userspace netstacks, or netns with kernel TUNs), over an overlay stream and as RMB chunks,
 // beside the reference measured in the same run: a plain TCP stream between the same two twins'
 // overlay addresses through the same PNICs. Runs alternate; each is timed from the call to the
 // file complete and checked.
@@ -71,7 +71,11 @@ func TestBenchFiles(t *testing.T) {
 	pnicd := testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pnicd")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	g, err := grid.New(line(), grid.Options{StateDir: t.TempDir(), Pnicd: pnicd, BasePort: 23200, NoTwind: true})
+	backend := grid.Local // userspace netstacks on loopback; PLANETARY_BENCH_BACKEND=netns: kernel TUNs in namespaces
+	if os.Getenv("PLANETARY_BENCH_BACKEND") == string(grid.Netns) {
+		backend = grid.Netns
+	}
+	g, err := grid.New(line(), grid.Options{StateDir: t.TempDir(), Pnicd: pnicd, BasePort: 23200, NoTwind: true, Backend: backend})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +181,8 @@ func TestBenchFiles(t *testing.T) {
 		rawR, streamR, chunkR, ratio = append(rawR, r), append(streamR, s), append(chunkR, c), append(ratio, s/r)
 		t.Logf("run %d: raw overlay TCP %.1f MB/s, file over a stream %.1f MB/s (%.2f× raw), file as RMB chunks %.1f MB/s", i+1, r, s, s/r, c)
 	}
-	report(t, "files twin→twin, 3 pnicd in a line (local backend, userspace), %d MiB, %d runs alternating: raw overlay TCP median %.1f MB/s %v; file over an overlay stream median %.1f MB/s %v, %.2f× raw (runs %v); file as 48 KiB RMB chunks (%d in flight) median %.1f MB/s %v",
-		size>>20, runs, median(rawR), fmtF(rawR), median(streamR), fmtF(streamR), median(ratio), fmtF(ratio), services.Window, median(chunkR), fmtF(chunkR))
+	report(t, "files twin→twin, 3 pnicd in a line (%s backend), %d MiB, %d runs alternating: raw overlay TCP median %.1f MB/s %v; file over an overlay stream median %.1f MB/s %v, %.2f× raw (runs %v); file as 48 KiB RMB chunks (%d in flight) median %.1f MB/s %v",
+		backend, size>>20, runs, median(rawR), fmtF(rawR), median(streamR), fmtF(streamR), median(ratio), fmtF(ratio), services.Window, median(chunkR), fmtF(chunkR))
 }
 
 func fmtF(v []float64) string {
