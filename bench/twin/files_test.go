@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ func median(v []float64) float64 {
 }
 
 // fileTwin is the services of one twin in this process, on a client logged in to its PNIC.
-func fileTwin(t *testing.T, c *client.Client, id uint64, dir *directory.File, noStreams bool) (*services.Twin, *store.Store) {
+func fileTwin(t *testing.T, c *client.Client, id uint64, dir *directory.File, noStreams bool, logs io.Writer) (*services.Twin, *store.Store) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -51,7 +52,8 @@ func fileTwin(t *testing.T, c *client.Client, id uint64, dir *directory.File, no
 	if err != nil {
 		t.Fatal(err)
 	}
-	return services.New(services.Config{Client: c, Store: st, Directory: dir, Files: fd, Self: id, NoStreams: noStreams}), st
+	return services.New(services.Config{Client: c, Store: st, Directory: dir, Files: fd, Self: id, NoStreams: noStreams,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))}), st
 }
 
 // TestBenchFiles: a file from twin alice to twin carol, two overlay hops apart (three pnicd in a
@@ -141,7 +143,7 @@ func TestBenchFiles(t *testing.T) {
 	}
 
 	// The file: alice shares it with carol; each run downloads it into a fresh carol.
-	alice, _ := fileTwin(t, ca, aliceID, dir, false)
+	alice, _ := fileTwin(t, ca, aliceID, dir, false, io.Discard)
 	go alice.Run(ctx)
 	go func() { // carol's inbox (alice's offer), which no carol here handles
 		for m := range cc.Messages() {
@@ -155,7 +157,8 @@ func TestBenchFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	download := func(noStreams bool) time.Duration {
-		carol, st := fileTwin(t, cc, carolID, dir, noStreams) // not run: replies reach it through the client
+		var logs bytes.Buffer
+		carol, st := fileTwin(t, cc, carolID, dir, noStreams, &logs) // not run: replies reach it through the client
 		if err := st.PutFile(store.File{SHA256: sum, Name: "bench.bin", Size: size, From: aliceID}); err != nil {
 			t.Fatal(err)
 		}
@@ -164,6 +167,9 @@ func TestBenchFiles(t *testing.T) {
 		d := time.Since(start)
 		if err != nil || f.Have != size {
 			t.Fatalf("download (noStreams %v): %+v %v", noStreams, f, err)
+		}
+		if !noStreams && bytes.Contains(logs.Bytes(), []byte("falling back")) {
+			t.Fatalf("the download fell back to RMB chunks:\n%s", logs.Bytes())
 		}
 		path, _, err := carol.FilePath(sum)
 		if err != nil {
