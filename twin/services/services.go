@@ -591,7 +591,8 @@ type Status struct {
 	Twin      uint64
 	Connected bool
 	Address   netip.Addr
-	// ChunksServed counts the file chunks this twin sent other twins since it started.
+	// ChunksServed counts the file chunks this twin sent other twins since it started; a file
+	// stream counts as the chunks it carried (ChunkSize bytes each).
 	ChunksServed uint64
 }
 
