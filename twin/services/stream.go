@@ -336,9 +336,18 @@ func (t *Twin) streamFile(ctx context.Context, from uint64, f *store.File, offse
 	return err
 }
 
-// receive writes the stream into the partial download until it holds the whole file, syncing and
-// publishing progress as it goes.
-func (t *Twin) receive(conn net.Conn, p *files.Partial, f *store.File) error {
+// receive writes the stream into the partial download until it holds the whole file, publishing
+// progress as it goes and syncing it in the background, one sync at a time, so the disk does not
+// hold the stream up.
+func (t *Twin) receive(conn net.Conn, p *files.Partial, f *store.File) (err error) {
+	var syncing chan error // the sync in flight, nil when none
+	defer func() {
+		if syncing != nil {
+			if serr := <-syncing; err == nil {
+				err = serr
+			}
+		}
+	}()
 	buf := make([]byte, streamBuf)
 	next := p.Size() + progressGap
 	for p.Size() < f.Size {
@@ -357,8 +366,20 @@ func (t *Twin) receive(conn net.Conn, p *files.Partial, f *store.File) error {
 		}
 		if p.Size() >= next && p.Size() < f.Size {
 			next = p.Size() + progressGap
-			if err := p.Sync(); err != nil {
-				return err
+			if syncing != nil {
+				select {
+				case err := <-syncing:
+					if err != nil {
+						return err
+					}
+					syncing = nil
+				default: // the last one still runs
+				}
+			}
+			if syncing == nil {
+				ch := make(chan error, 1)
+				go func() { ch <- p.Sync() }()
+				syncing = ch
 			}
 			f.Have = p.Size()
 			if err := t.st.PutFile(*f); err != nil {
