@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"testing"
@@ -159,6 +160,7 @@ func TestBenchFiles(t *testing.T) {
 	if _, err := alice.Share(ctx, bytes.NewReader(content), "bench.bin", []uint64{carolID}, nil); err != nil {
 		t.Fatal(err)
 	}
+	var setups []time.Duration // of each stream: from the call to the first byte (RMB request, ticket, dial, hello)
 	download := func(noStreams bool) time.Duration {
 		var logs bytes.Buffer
 		carol, st := fileTwin(t, cc, carolID, dir, noStreams, &logs) // not run: replies reach it through the client
@@ -173,6 +175,11 @@ func TestBenchFiles(t *testing.T) {
 		}
 		if !noStreams && bytes.Contains(logs.Bytes(), []byte("falling back")) {
 			t.Fatalf("the download fell back to RMB chunks:\n%s", logs.Bytes())
+		}
+		if m := setupRE.FindSubmatch(logs.Bytes()); m != nil {
+			if d, err := time.ParseDuration(string(m[1])); err == nil {
+				setups = append(setups, d)
+			}
 		}
 		path, _, err := carol.FilePath(sum)
 		if err != nil {
@@ -205,9 +212,12 @@ func TestBenchFiles(t *testing.T) {
 		}
 		t.Log(line)
 	}
-	report(t, "files twin→twin, 3 pnicd in a line (%s backend), %d MiB, %d runs: raw overlay TCP median %.1f MB/s %v; file over an overlay stream median %.1f MB/s %v, %.2f× raw (runs %v); file as 48 KiB RMB chunks (%d in flight) median %.1f MB/s %v",
-		backend, size>>20, runs, median(rawR), fmtF(rawR), median(streamR), fmtF(streamR), median(ratio), fmtF(ratio), services.Window, median(chunkR), fmtF(chunkR))
+	slices.Sort(setups)
+	report(t, "files twin→twin, 3 pnicd in a line (%s backend), %d MiB, %d runs: raw overlay TCP median %.1f MB/s %v; file over an overlay stream median %.1f MB/s %v, %.2f× raw (runs %v), stream set-up (RMB request to first byte) %v; file as 48 KiB RMB chunks (%d in flight) median %.1f MB/s %v",
+		backend, size>>20, runs, median(rawR), fmtF(rawR), median(streamR), fmtF(streamR), median(ratio), fmtF(ratio), setups, services.Window, median(chunkR), fmtF(chunkR))
 }
+
+var setupRE = regexp.MustCompile(`receiving a file over a stream .* setup=(\S+)`)
 
 func fmtF(v []float64) string {
 	s := ""

@@ -273,6 +273,7 @@ func (t *Twin) serveStream(ctx context.Context, conn net.Conn) {
 // errNoStream when no stream could be opened (the caller falls back to RMB chunks), having kept
 // any chunk the holder answered with instead of a ticket.
 func (t *Twin) streamFile(ctx context.Context, from uint64, f *store.File, offset int64) error {
+	start := time.Now()
 	body, err := encodeChunkRequest(f.SHA256, offset, int(min(ChunkSize, f.Size-offset)), true)
 	if err != nil {
 		return err
@@ -329,6 +330,8 @@ func (t *Twin) streamFile(ctx context.Context, from uint64, f *store.File, offse
 	if err != nil {
 		return err
 	}
+	t.log.Info("receiving a file over a stream", "from", from, "file", f.Name, "offset", offset, "size", f.Size,
+		"setup", time.Since(start).Round(time.Millisecond))
 	err = t.receive(conn, p, f)
 	if cerr := p.Close(); err == nil {
 		err = cerr
