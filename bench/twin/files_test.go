@@ -217,7 +217,7 @@ func TestBenchFiles(t *testing.T) {
 		backend, size>>20, runs, median(rawR), fmtF(rawR), median(streamR), fmtF(streamR), median(ratio), fmtF(ratio), setups, services.Window, median(chunkR), fmtF(chunkR))
 }
 
-var setupRE = regexp.MustCompile(`receiving a file over a stream .* setup=(\S+)`)
+var setupRE = regexp.MustCompile(`receiving a file over a stream.* setup=(\S+)`)
 
 func fmtF(v []float64) string {
 	s := ""
