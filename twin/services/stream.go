@@ -18,12 +18,13 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/twin/files"
 	"github.com/freeflowuniverse/planetary/twin/store"
+	"github.com/yggdrasil-network/yggdrasil-go/src/address"
 )
 
 // Files move over overlay streams: the requester asks over RMB (twin.file.get with stream set, the
 // access list checked as for a chunk), the holder answers with a FileStreamTicket inside the sealed
 // reply, the requester opens a TCP stream to the holder's overlay address and port and sends the
-// ticket in a hello; the holder answers one status byte and then the file from the ticket's offset
+// ticket in a hello; the holder checks the stream comes from the requester's PNIC and answers one status byte and then the file from the ticket's offset
 // to its end. Tickets are random, single use, bound to the requester, file and offset, and expire.
 // Whatever keeps a stream from opening (no overlay, no listener, a refused hello) makes the
 // requester fall back to RMB chunks.
@@ -227,6 +228,11 @@ func (t *Twin) serveStream(ctx context.Context, conn net.Conn) {
 		conn.Write([]byte{statusRefuse})
 		return
 	}
+	if err := t.fromPNICOf(ctx, conn.RemoteAddr(), tk.twin); err != nil {
+		t.log.Warn("refused a file stream from elsewhere than its twin's PNIC", "twin", tk.twin, "err", err)
+		conn.Write([]byte{statusRefuse})
+		return
+	}
 	// The access list is checked again: it may have changed since the ticket was given.
 	f, err := t.st.File(tk.sha)
 	if err != nil || f.From != 0 || !t.mayDownload(ctx, f, tk.twin) {
@@ -267,6 +273,32 @@ func (t *Twin) serveStream(ctx context.Context, conn net.Conn) {
 			return
 		}
 	}
+}
+
+// fromPNICOf checks that a stream's overlay peer is an address of the PNIC hosting twin (its
+// address or one in its /64): the overlay delivers packets only from addresses of their sender's
+// key, so a ticket is good only from the PNIC of the twin it was given to.
+func (t *Twin) fromPNICOf(ctx context.Context, remote net.Addr, twin uint64) error {
+	ta, ok := remote.(*net.TCPAddr)
+	if !ok {
+		return fmt.Errorf("stream from %v, not an overlay address", remote)
+	}
+	ip, ok := netip.AddrFromSlice(ta.IP)
+	if !ok {
+		return fmt.Errorf("stream from %v, not an overlay address", remote)
+	}
+	ip = ip.Unmap()
+	rec, err := t.cfg.Directory.FindTwin(ctx, twin)
+	if err != nil {
+		return err
+	}
+	if a := address.AddrForKey(rec.PNIC); a != nil && ip == netip.AddrFrom16(*a) {
+		return nil
+	}
+	if s := address.SubnetForKey(rec.PNIC); s != nil && ip.Is6() && [8]byte(ip.AsSlice()[:8]) == *s {
+		return nil
+	}
+	return fmt.Errorf("stream from %s, not from twin %d's PNIC", ip, twin)
 }
 
 // streamFile downloads the file from offset over an overlay stream. It returns an error wrapping

@@ -3,6 +3,7 @@ package services
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/client"
 	"github.com/freeflowuniverse/planetary/rmb/schema"
 	"github.com/freeflowuniverse/planetary/twin/internal/twintest"
+	"github.com/yggdrasil-network/yggdrasil-go/src/address"
 )
 
 // sharedFile makes a random file of size bytes that twin a shares with twin b, offered to b.
@@ -113,8 +115,9 @@ func TestFileStreamCutResumes(t *testing.T) {
 	}
 }
 
-// TestFileStreamTickets: only the ticket of a request, once, opens a stream; a forged ticket, a
-// replayed one, a garbled hello and a ticket of a twin since taken off the access list are refused.
+// TestFileStreamTickets: only the ticket of a request, once, from the requester's PNIC, opens a
+// stream; a forged ticket, a replayed one, a garbled hello, a ticket used from another PNIC and a
+// ticket of a twin since taken off the access list are refused.
 func TestFileStreamTickets(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -182,6 +185,14 @@ func TestFileStreamTickets(t *testing.T) {
 	if st, _ := stream(ap, garbled); st != statusRefuse {
 		t.Fatalf("a garbled hello: status %d, want refused", st)
 	}
+	// A good ticket on a stream that comes from another PNIC than twin 2's.
+	tk, _ = askTicket()
+	other, _, _ := ed25519.GenerateKey(nil)
+	p.Overlay.SetSource(netip.AddrFrom16(*address.AddrForKey(other)))
+	if st, _ := stream(ap, encodeHello(tk)); st != statusRefuse {
+		t.Fatalf("a ticket used from another PNIC: status %d, want refused", st)
+	}
+	p.Overlay.SetSource(netip.AddrFrom16(*address.AddrForKey(p.Key)))
 	// A ticket given while twin 2 was allowed, used after it was taken off the access list.
 	tk, _ = askTicket()
 	if _, err := a.ReplaceAccess(ctx, sum, nil, nil); err != nil {
@@ -194,7 +205,7 @@ func TestFileStreamTickets(t *testing.T) {
 	if _, err := b.Download(ctx, 1, sum); err == nil || !strings.Contains(err.Error(), "may not download") {
 		t.Fatalf("download after the access list changed: %v", err)
 	}
-	if strings.Count(a.logs.String(), "refused a file stream") < 4 {
+	if !strings.Contains(a.logs.String(), "elsewhere than its twin's PNIC") || strings.Count(a.logs.String(), "refused a file stream") < 5 {
 		t.Fatalf("twin 1 did not log its refusals:\n%s", a.logs)
 	}
 }

@@ -26,6 +26,14 @@ type Overlay struct {
 
 	mu     sync.Mutex
 	listen map[netip.AddrPort]string // overlay address → loopback address
+	source netip.Addr                // where accepted streams say they come from
+}
+
+// SetSource sets the overlay address accepted streams come from (NewPNIC: the PNIC's own).
+func (o *Overlay) SetSource(a netip.Addr) {
+	o.mu.Lock()
+	o.source = a
+	o.mu.Unlock()
 }
 
 // CutNextStream makes the next stream dialed end after n bytes have reached the dialer.
@@ -95,6 +103,26 @@ type listener struct {
 	ap   netip.AddrPort
 	once sync.Once
 }
+
+// Accept takes the next stream, which reports the overlay source as its remote address.
+func (l *listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.o.mu.Lock()
+	src := l.o.source
+	l.o.mu.Unlock()
+	return &sourceConn{Conn: c, remote: net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, uint16(c.RemoteAddr().(*net.TCPAddr).Port)))}, nil
+}
+
+// sourceConn is an accepted stream that says it comes from an overlay address.
+type sourceConn struct {
+	net.Conn
+	remote net.Addr
+}
+
+func (c *sourceConn) RemoteAddr() net.Addr { return c.remote }
 
 func (l *listener) Close() error {
 	l.once.Do(func() {

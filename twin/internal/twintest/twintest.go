@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 	"github.com/freeflowuniverse/planetary/rmb/socket"
 	"github.com/freeflowuniverse/planetary/twin/directory"
+	"github.com/yggdrasil-network/yggdrasil-go/src/address"
 )
 
 // PNIC is an in-process bus and socket.
@@ -39,6 +41,7 @@ func NewPNIC(t testing.TB) *PNIC {
 	}
 	t.Cleanup(func() { pc.Close() })
 	p := &PNIC{Directory: directory.NewFile(filepath.Join(dir, "twins.json")), Key: pub, Overlay: &Overlay{}}
+	p.Overlay.SetSource(netip.AddrFrom16(*address.AddrForKey(pub)))
 	if err := os.WriteFile(p.Directory.Path(), []byte("[]"), 0o600); err != nil {
 		t.Fatal(err)
 	}
