@@ -341,7 +341,8 @@ func fileEvent(sum [32]byte, ok func(schema.FileEntry) bool) func(schema.WsEvent
 // loopback, in a line) and three twind processes, each registered on the chain. Invitation and
 // acceptance, ping, find twin, chat both ways with delivery and read receipts, a non-contact
 // refused (chat and file offer), a 50 MB file shared with permission and checked by SHA-256,
-// refused without it and that refusal found in the chain's audit log, the transfer cut part-way
+// refused without it and that refusal found in the chain's audit log, the transfer (over an overlay
+// stream between the twins, negotiated over RMB) cut part-way
 // (the PNIC between the twins and the downloading twind both go down) and resumed with only the
 // rest served, and twind reconnecting by itself after its pnicd restarts.
 func TestThreeTwins(t *testing.T) {
@@ -500,6 +501,10 @@ func TestThreeTwins(t *testing.T) {
 	if served >= chunks || served > rest+2*services.Window {
 		t.Fatalf("the resumed transfer took %d chunks, want the %d left (at most %d more in flight at the cut), fewer than a fresh transfer's %d",
 			served, rest, 2*services.Window, chunks)
+	}
+	// It moved over overlay streams between the twins, not as RMB chunks.
+	if out := c.proc.Output(); !strings.Contains(out, "receiving a file over a stream") || strings.Contains(out, "falling back to RMB chunks") {
+		t.Fatalf("twind 3 did not take the file over an overlay stream:\n%s", out)
 	}
 	resp, err := c.hc.Get(fmt.Sprintf("http://%s/files/%x", c.http, sum))
 	if err != nil {

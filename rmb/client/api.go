@@ -250,10 +250,20 @@ func (c *Client) Address(ctx context.Context, twin uint64) (netip.Addr, error) {
 // streamConn is a socket connection turned into a byte stream, reading what the login buffered first.
 type streamConn struct {
 	net.Conn
-	r *bufio.Reader
+	r      *bufio.Reader
+	remote net.Addr // the overlay peer of an accepted stream, nil otherwise
 }
 
 func (s *streamConn) Read(p []byte) (int, error) { return s.r.Read(p) }
+
+// RemoteAddr returns the overlay address and port of an accepted stream's peer, and the socket's
+// other end otherwise.
+func (s *streamConn) RemoteAddr() net.Addr {
+	if s.remote != nil {
+		return s.remote
+	}
+	return s.Conn.RemoteAddr()
+}
 
 // CloseWrite half-closes the stream.
 func (s *streamConn) CloseWrite() error {
@@ -324,7 +334,8 @@ type listener struct {
 	port uint16
 }
 
-// Accept waits for the next overlay connection and takes it over a new socket connection.
+// Accept waits for the next overlay connection and takes it over a new socket connection; the
+// connection's RemoteAddr is its overlay peer's address and port.
 func (l *listener) Accept() (net.Conn, error) {
 	for {
 		f, err := frame.ReadFrame(l.s.r, maxFrame)
@@ -347,6 +358,11 @@ func (l *listener) Accept() (net.Conn, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if remote, _ := in.Remote(); remote != "" {
+			if ap, err := netip.ParseAddrPort(remote); err == nil {
+				conn.remote = net.TCPAddrFromAddrPort(ap)
+			}
 		}
 		return conn, nil
 	}

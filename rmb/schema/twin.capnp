@@ -52,11 +52,23 @@ struct FileRefusal {
   reason @1 :Text;
 }
 
-# Body of the twin.file.get request, answered with a FileChunk.
+# Body of the twin.file.get request, answered with a FileChunk, or with a FileStreamTicket when
+# stream is set and the holder can stream the file over the overlay.
 struct FileChunkRequest {
   sha256 @0 :Data;
   offset @1 :UInt64;
   length @2 :UInt32;
+  stream @3 :Bool;        # the requester would take the file from offset on over an overlay stream
+}
+
+# The answer to a FileChunkRequest with stream set: connect a TCP stream over the overlay to the
+# holder's twin address on port, send the ticket, and the file arrives from offset to its end.
+# The ticket is random, single use, bound to this request and short-lived.
+struct FileStreamTicket {
+  ticket @0 :Data;        # 32 random bytes
+  port @1 :UInt16;
+  offset @2 :UInt64;
+  size @3 :UInt64;        # of the whole file
 }
 
 struct FileChunk {

@@ -660,6 +660,14 @@ func (s FileChunkRequest) SetLength(v uint32) {
 	capnp.Struct(s).SetUint32(8, v)
 }
 
+func (s FileChunkRequest) Stream() bool {
+	return capnp.Struct(s).Bit(96)
+}
+
+func (s FileChunkRequest) SetStream(v bool) {
+	capnp.Struct(s).SetBit(96, v)
+}
+
 // FileChunkRequest_List is a list of FileChunkRequest.
 type FileChunkRequest_List = capnp.StructList[FileChunkRequest]
 
@@ -675,6 +683,107 @@ type FileChunkRequest_Future struct{ *capnp.Future }
 func (f FileChunkRequest_Future) Struct() (FileChunkRequest, error) {
 	p, err := f.Future.Ptr()
 	return FileChunkRequest(p.Struct()), err
+}
+
+type FileStreamTicket capnp.Struct
+
+// FileStreamTicket_TypeID is the unique identifier for the type FileStreamTicket.
+const FileStreamTicket_TypeID = 0xc19d52b8d82eb0de
+
+func NewFileStreamTicket(s *capnp.Segment) (FileStreamTicket, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 1})
+	return FileStreamTicket(st), err
+}
+
+func NewRootFileStreamTicket(s *capnp.Segment) (FileStreamTicket, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 24, PointerCount: 1})
+	return FileStreamTicket(st), err
+}
+
+func ReadRootFileStreamTicket(msg *capnp.Message) (FileStreamTicket, error) {
+	root, err := msg.Root()
+	return FileStreamTicket(root.Struct()), err
+}
+
+func (s FileStreamTicket) String() string {
+	str, _ := text.Marshal(0xc19d52b8d82eb0de, capnp.Struct(s))
+	return str
+}
+
+func (s FileStreamTicket) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (FileStreamTicket) DecodeFromPtr(p capnp.Ptr) FileStreamTicket {
+	return FileStreamTicket(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s FileStreamTicket) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s FileStreamTicket) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s FileStreamTicket) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s FileStreamTicket) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s FileStreamTicket) Ticket() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s FileStreamTicket) HasTicket() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s FileStreamTicket) SetTicket(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s FileStreamTicket) Port() uint16 {
+	return capnp.Struct(s).Uint16(0)
+}
+
+func (s FileStreamTicket) SetPort(v uint16) {
+	capnp.Struct(s).SetUint16(0, v)
+}
+
+func (s FileStreamTicket) Offset() uint64 {
+	return capnp.Struct(s).Uint64(8)
+}
+
+func (s FileStreamTicket) SetOffset(v uint64) {
+	capnp.Struct(s).SetUint64(8, v)
+}
+
+func (s FileStreamTicket) Size() uint64 {
+	return capnp.Struct(s).Uint64(16)
+}
+
+func (s FileStreamTicket) SetSize(v uint64) {
+	capnp.Struct(s).SetUint64(16, v)
+}
+
+// FileStreamTicket_List is a list of FileStreamTicket.
+type FileStreamTicket_List = capnp.StructList[FileStreamTicket]
+
+// NewFileStreamTicket creates a new list of FileStreamTicket.
+func NewFileStreamTicket_List(s *capnp.Segment, sz int32) (FileStreamTicket_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 24, PointerCount: 1}, sz)
+	return capnp.StructList[FileStreamTicket](l), err
+}
+
+// FileStreamTicket_Future is a wrapper for a FileStreamTicket promised by a client call.
+type FileStreamTicket_Future struct{ *capnp.Future }
+
+func (f FileStreamTicket_Future) Struct() (FileStreamTicket, error) {
+	p, err := f.Future.Ptr()
+	return FileStreamTicket(p.Struct()), err
 }
 
 type FileChunk capnp.Struct

@@ -98,25 +98,69 @@ func (d *Dir) Complete(sha [32]byte) bool {
 
 // Append adds data at offset to the partial download, which must hold exactly offset bytes.
 func (d *Dir) Append(sha [32]byte, offset int64, data []byte) error {
+	p, err := d.OpenPartial(sha, offset)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Write(data); err != nil {
+		p.Close()
+		return err
+	}
+	return p.Close()
+}
+
+// Partial is a partial download open for appending, as a stream writes it.
+type Partial struct {
+	f    *os.File
+	size int64
+}
+
+// OpenPartial opens the partial download to append at offset, which must be how many bytes it holds.
+func (d *Dir) OpenPartial(sha [32]byte, offset int64) (*Partial, error) {
 	f, err := os.OpenFile(d.partial(sha), os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("files: %w", err)
+		return nil, fmt.Errorf("files: %w", err)
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("files: %w", err)
+		f.Close()
+		return nil, fmt.Errorf("files: %w", err)
 	}
 	if st.Size() != offset {
-		return fmt.Errorf("files: chunk at %d, but %d bytes are stored", offset, st.Size())
+		f.Close()
+		return nil, fmt.Errorf("files: chunk at %d, but %d bytes are stored", offset, st.Size())
 	}
-	if _, err := f.WriteAt(data, offset); err != nil {
-		return fmt.Errorf("files: write: %w", err)
+	return &Partial{f: f, size: offset}, nil
+}
+
+// Write appends b.
+func (p *Partial) Write(b []byte) (int, error) {
+	n, err := p.f.WriteAt(b, p.size)
+	p.size += int64(n)
+	if err != nil {
+		return n, fmt.Errorf("files: write: %w", err)
 	}
-	if err := f.Sync(); err != nil {
+	return n, nil
+}
+
+// Size is how many bytes the partial download holds.
+func (p *Partial) Size() int64 { return p.size }
+
+// Sync makes what was written durable.
+func (p *Partial) Sync() error {
+	if err := p.f.Sync(); err != nil {
 		return fmt.Errorf("files: sync: %w", err)
 	}
 	return nil
+}
+
+// Close syncs and closes the partial download.
+func (p *Partial) Close() error {
+	err := p.Sync()
+	if cerr := p.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("files: %w", cerr)
+	}
+	return err
 }
 
 // Finish checks the partial download against its SHA-256 and makes it complete; on a mismatch the

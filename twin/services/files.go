@@ -107,7 +107,7 @@ func decodeFileInfo(b []byte) (store.File, error) {
 	return f, nil
 }
 
-func encodeChunkRequest(sha [32]byte, offset int64, length int) ([]byte, error) {
+func encodeChunkRequest(sha [32]byte, offset int64, length int, stream bool) ([]byte, error) {
 	msg, seg := capnp.NewSingleSegmentMessage(nil)
 	r, err := schema.NewRootFileChunkRequest(seg)
 	if err == nil {
@@ -118,6 +118,7 @@ func encodeChunkRequest(sha [32]byte, offset int64, length int) ([]byte, error) 
 	}
 	r.SetOffset(uint64(offset))
 	r.SetLength(uint32(length))
+	r.SetStream(stream)
 	return msg.Marshal()
 }
 
@@ -357,6 +358,13 @@ func (t *Twin) handleFileGet(ctx context.Context, m *client.Message) error {
 	if offset < 0 || offset > f.Size {
 		return reply(offset, f.Size, nil, "offset past the end of the file")
 	}
+	if rq.Stream() && !t.cfg.NoStreams && offset < f.Size {
+		body, err := t.offerStream(ctx, m.From, f, offset)
+		if err == nil {
+			return t.c.Reply(ctx, m, schema.FileStreamTicket_TypeID, body)
+		}
+		t.log.Warn("cannot offer a file stream; answering with an RMB chunk", "to", m.From, "file", f.Name, "err", err)
+	}
 	length := min(int(rq.Length()), ChunkSize)
 	data, err := t.cfg.Files.ReadChunk(sha, offset, length)
 	if err != nil {
@@ -376,8 +384,27 @@ func (t *Twin) Download(ctx context.Context, from uint64, sha [32]byte) (store.F
 	if err != nil || f.From != from {
 		return store.File{}, fmt.Errorf("twin %d offered no file %x", from, sha[:8])
 	}
+	stream := !t.cfg.NoStreams
 	for !t.cfg.Files.Complete(sha) {
 		offset := t.cfg.Files.Have(sha)
+		if stream && offset < f.Size {
+			err := t.streamFile(ctx, from, &f, offset)
+			switch {
+			case errors.Is(err, errNoStream):
+				t.log.Info("file stream could not be opened; falling back to RMB chunks", "from", from, "file", f.Name, "err", err)
+				stream = false
+			case err != nil && t.cfg.Files.Have(sha) > offset && ctx.Err() == nil:
+				// It moved data before it broke: ask again from where it stopped.
+				t.log.Info("file stream cut; resuming", "from", from, "file", f.Name, "at", t.cfg.Files.Have(sha), "err", err)
+			case err != nil:
+				t.storeHave(&f)
+				return f, fmt.Errorf("download %s from twin %d: %w", f.Name, from, err)
+			}
+			if err := t.finishIfWhole(&f, from); err != nil {
+				return f, err
+			}
+			continue
+		}
 		// A window of chunk requests in flight, written in order as they arrive.
 		type result struct {
 			data []byte
@@ -402,23 +429,38 @@ func (t *Twin) Download(ctx context.Context, from uint64, sha [32]byte) (store.F
 			}
 			offset += int64(len(r.data))
 		}
-		if offset >= f.Size {
-			if err := t.cfg.Files.Finish(sha); err != nil {
-				return f, fmt.Errorf("download %s from twin %d: %w", f.Name, from, err)
-			}
-		}
-		f.Have = t.cfg.Files.Have(sha)
-		if err := t.st.PutFile(f); err != nil {
+		if err := t.finishIfWhole(&f, from); err != nil {
 			return f, err
 		}
-		t.publish(Event{File: &f})
 	}
 	return f, nil
 }
 
+// finishIfWhole checks a download that holds the whole file against its SHA-256 and makes it
+// complete, then stores and publishes how much of it is here.
+func (t *Twin) finishIfWhole(f *store.File, from uint64) error {
+	if t.cfg.Files.Have(f.SHA256) >= f.Size && !t.cfg.Files.Complete(f.SHA256) {
+		if err := t.cfg.Files.Finish(f.SHA256); err != nil {
+			return fmt.Errorf("download %s from twin %d: %w", f.Name, from, err)
+		}
+	}
+	return t.storeHave(f)
+}
+
+// storeHave records and publishes how much of a download is here.
+func (t *Twin) storeHave(f *store.File) error {
+	f.Have = t.cfg.Files.Have(f.SHA256)
+	if err := t.st.PutFile(*f); err != nil {
+		return err
+	}
+	progress := *f
+	t.publish(Event{File: &progress})
+	return nil
+}
+
 // fetchChunk asks twin from for want bytes of the file at offset.
 func (t *Twin) fetchChunk(ctx context.Context, from uint64, sha [32]byte, offset, want int64) ([]byte, error) {
-	body, err := encodeChunkRequest(sha, offset, int(want))
+	body, err := encodeChunkRequest(sha, offset, int(want), false)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -39,5 +40,24 @@ func FuzzPayloads(f *testing.F) {
 			t.Fatalf("refusal reason of %d bytes accepted", len(reason))
 		}
 		(&Twin{}).chunkData(&client.Message{Schema: schema.FileChunk_TypeID, Body: b}, 0)
+	})
+}
+
+// FuzzStreamHello feeds arbitrary bytes to the decoders of a file stream's set-up: the hello a
+// requester sends the holder over the stream, and the ticket a holder answers over RMB.
+func FuzzStreamHello(f *testing.F) {
+	var tk [ticketSize]byte
+	tk[0], tk[31] = 1, 2
+	ticketBody, _ := encodeStreamTicket(tk, DefaultStreamPort, 0, 10)
+	for _, b := range [][]byte{encodeHello(tk), []byte(helloMagic), ticketBody, {}, []byte("garbage")} {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if k, err := decodeHello(b); err == nil && (len(b) != helloSize || !bytes.Equal(encodeHello(k), b)) {
+			t.Fatalf("hello %x accepted as ticket %x", b, k)
+		}
+		if k, port, err := decodeStreamTicket(b, 0, 10); err == nil && port == 0 {
+			t.Fatalf("ticket %x accepted without a port", k)
+		}
 	})
 }

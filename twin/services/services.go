@@ -55,6 +55,10 @@ type Config struct {
 	Directory directory.Directory
 	// Files keeps shared and downloaded files; nil disables file exchange.
 	Files *files.Dir
+	// NoStreams moves files only as RMB chunks, never over overlay streams.
+	NoStreams bool
+	// StreamPort is the overlay TCP port file streams are served on (default DefaultStreamPort).
+	StreamPort uint16
 	// Self is this twin's id.
 	Self uint64
 	// Logger receives what the twin does; nil discards it.
@@ -73,7 +77,8 @@ type Twin struct {
 	subsMu   sync.Mutex
 	subs     map[chan Event]struct{}
 	inflight sync.Map     // seal.ID → outgoing chat, until the bus's receipt
-	served   atomic.Int64 // file chunks sent
+	served   atomic.Int64 // file chunks sent; a stream counts ChunkSize bytes as one
+	streams  streams
 }
 
 type outgoing struct {
@@ -137,6 +142,7 @@ func (t *Twin) publishChat(m store.Message) { t.publish(Event{Chat: &m}) }
 
 // Run handles incoming messages until ctx ends or the client closes.
 func (t *Twin) Run(ctx context.Context) error {
+	defer t.closeStreams()
 	for {
 		select {
 		case <-ctx.Done():
@@ -585,7 +591,8 @@ type Status struct {
 	Twin      uint64
 	Connected bool
 	Address   netip.Addr
-	// ChunksServed counts the file chunks this twin sent other twins since it started.
+	// ChunksServed counts the file chunks this twin sent other twins since it started; a file
+	// stream counts as the chunks it carried (ChunkSize bytes each).
 	ChunksServed uint64
 }
 

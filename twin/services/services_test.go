@@ -6,9 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +26,25 @@ import (
 type testTwin struct {
 	*Twin
 	events <-chan Event
+	logs   *logBuffer
+}
+
+// logBuffer keeps what a twin logs, for tests that check what it said.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func startTwin(t *testing.T, ctx context.Context, p *twintest.PNIC, k seal.TwinKeys) *testTwin {
@@ -47,7 +68,9 @@ func startTwin(t *testing.T, ctx context.Context, p *twintest.PNIC, k seal.TwinK
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	x := New(Config{Client: c, Store: st, Directory: p.Directory, Files: dir, Self: k.ID})
+	logs := &logBuffer{}
+	x := New(Config{Client: c, Store: st, Directory: p.Directory, Files: dir, Self: k.ID,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	tw.Store(x)
 	events, stop := x.Subscribe()
 	t.Cleanup(stop)
@@ -55,7 +78,7 @@ func startTwin(t *testing.T, ctx context.Context, p *twintest.PNIC, k seal.TwinK
 	done := make(chan struct{})
 	go func() { x.Run(rctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &testTwin{Twin: x, events: events}
+	return &testTwin{Twin: x, events: events, logs: logs}
 }
 
 // await reads events until one satisfies ok.

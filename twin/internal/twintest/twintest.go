@@ -1,5 +1,5 @@
 // Package twintest runs a PNIC's message bus and socket in-process for the twin packages' tests,
-// with the directory file as its resolver.
+// with the directory file as its resolver and loopback TCP standing in for the overlay's streams.
 package twintest
 
 import (
@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 	"github.com/freeflowuniverse/planetary/rmb/socket"
 	"github.com/freeflowuniverse/planetary/twin/directory"
+	"github.com/yggdrasil-network/yggdrasil-go/src/address"
 )
 
 // PNIC is an in-process bus and socket.
@@ -24,6 +26,8 @@ type PNIC struct {
 	Socket    string
 	Directory *directory.File
 	Key       ed25519.PublicKey
+	// Overlay serves the socket's twin addresses and streams.
+	Overlay *Overlay
 }
 
 // NewPNIC starts a bus and socket that live until the test ends.
@@ -36,7 +40,8 @@ func NewPNIC(t testing.TB) *PNIC {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	p := &PNIC{Directory: directory.NewFile(filepath.Join(dir, "twins.json")), Key: pub}
+	p := &PNIC{Directory: directory.NewFile(filepath.Join(dir, "twins.json")), Key: pub, Overlay: &Overlay{}}
+	p.Overlay.SetSource(netip.AddrFrom16(*address.AddrForKey(pub)))
 	if err := os.WriteFile(p.Directory.Path(), []byte("[]"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +57,7 @@ func NewPNIC(t testing.TB) *PNIC {
 	t.Cleanup(func() { b.Close() })
 	// The socket path must stay short (108 bytes).
 	p.Socket = filepath.Join(os.TempDir(), fmt.Sprintf("twintest-%d.sock", time.Now().UnixNano()%1e12))
-	srv, err := socket.Listen(socket.Config{Path: p.Socket, Bus: b})
+	srv, err := socket.Listen(socket.Config{Path: p.Socket, Bus: b, Overlay: p.Overlay})
 	if err != nil {
 		t.Fatal(err)
 	}

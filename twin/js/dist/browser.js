@@ -3656,8 +3656,72 @@ var FileChunkRequest = class extends Struct {
   set length(value) {
     utils.setUint32(8, value, this);
   }
+  /**
+  * the requester would take the file from offset on over an overlay stream
+  *
+  */
+  get stream() {
+    return utils.getBit(96, this);
+  }
+  set stream(value) {
+    utils.setBit(96, value, this);
+  }
   toString() {
     return "FileChunkRequest_" + super.toString();
+  }
+};
+var FileStreamTicket = class extends Struct {
+  static _capnp = {
+    displayName: "FileStreamTicket",
+    id: "c19d52b8d82eb0de",
+    size: new ObjectSize(24, 1)
+  };
+  _adoptTicket(value) {
+    utils.adopt(value, utils.getPointer(0, this));
+  }
+  _disownTicket() {
+    return utils.disown(this.ticket);
+  }
+  /**
+  * 32 random bytes
+  *
+  */
+  get ticket() {
+    return utils.getData(0, this);
+  }
+  _hasTicket() {
+    return !utils.isNull(utils.getPointer(0, this));
+  }
+  _initTicket(length) {
+    return utils.initData(0, length, this);
+  }
+  set ticket(value) {
+    utils.copyFrom(value, utils.getPointer(0, this));
+  }
+  get port() {
+    return utils.getUint16(0, this);
+  }
+  set port(value) {
+    utils.setUint16(0, value, this);
+  }
+  get offset() {
+    return utils.getUint64(8, this);
+  }
+  set offset(value) {
+    utils.setUint64(8, value, this);
+  }
+  /**
+  * of the whole file
+  *
+  */
+  get size() {
+    return utils.getUint64(16, this);
+  }
+  set size(value) {
+    utils.setUint64(16, value, this);
+  }
+  toString() {
+    return "FileStreamTicket_" + super.toString();
   }
 };
 var FileChunk = class extends Struct {
@@ -6638,6 +6702,7 @@ export {
   FileInfo,
   FileRef,
   FileRefusal,
+  FileStreamTicket,
   HistoryQuery,
   Invite,
   KycAttestation,

@@ -149,6 +149,40 @@ export declare class FileChunkRequest extends $.Struct {
     set offset(value: bigint);
     get length(): number;
     set length(value: number);
+    /**
+  * the requester would take the file from offset on over an overlay stream
+  *
+  */
+    get stream(): boolean;
+    set stream(value: boolean);
+    toString(): string;
+}
+export declare class FileStreamTicket extends $.Struct {
+    static readonly _capnp: {
+        displayName: string;
+        id: string;
+        size: $.ObjectSize;
+    };
+    _adoptTicket(value: $.Orphan<$.Data>): void;
+    _disownTicket(): $.Orphan<$.Data>;
+    /**
+  * 32 random bytes
+  *
+  */
+    get ticket(): $.Data;
+    _hasTicket(): boolean;
+    _initTicket(length: number): $.Data;
+    set ticket(value: $.Data);
+    get port(): number;
+    set port(value: number);
+    get offset(): bigint;
+    set offset(value: bigint);
+    /**
+  * of the whole file
+  *
+  */
+    get size(): bigint;
+    set size(value: bigint);
     toString(): string;
 }
 export declare class FileChunk extends $.Struct {

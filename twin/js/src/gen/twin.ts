@@ -258,7 +258,69 @@ export class FileChunkRequest extends $.Struct {
   set length(value: number) {
     $.utils.setUint32(8, value, this);
   }
+  /**
+* the requester would take the file from offset on over an overlay stream
+*
+*/
+  get stream(): boolean {
+    return $.utils.getBit(96, this);
+  }
+  set stream(value: boolean) {
+    $.utils.setBit(96, value, this);
+  }
   toString(): string { return "FileChunkRequest_" + super.toString(); }
+}
+export class FileStreamTicket extends $.Struct {
+  static readonly _capnp = {
+    displayName: "FileStreamTicket",
+    id: "c19d52b8d82eb0de",
+    size: new $.ObjectSize(24, 1),
+  };
+  _adoptTicket(value: $.Orphan<$.Data>): void {
+    $.utils.adopt(value, $.utils.getPointer(0, this));
+  }
+  _disownTicket(): $.Orphan<$.Data> {
+    return $.utils.disown(this.ticket);
+  }
+  /**
+* 32 random bytes
+*
+*/
+  get ticket(): $.Data {
+    return $.utils.getData(0, this);
+  }
+  _hasTicket(): boolean {
+    return !$.utils.isNull($.utils.getPointer(0, this));
+  }
+  _initTicket(length: number): $.Data {
+    return $.utils.initData(0, length, this);
+  }
+  set ticket(value: $.Data) {
+    $.utils.copyFrom(value, $.utils.getPointer(0, this));
+  }
+  get port(): number {
+    return $.utils.getUint16(0, this);
+  }
+  set port(value: number) {
+    $.utils.setUint16(0, value, this);
+  }
+  get offset(): bigint {
+    return $.utils.getUint64(8, this);
+  }
+  set offset(value: bigint) {
+    $.utils.setUint64(8, value, this);
+  }
+  /**
+* of the whole file
+*
+*/
+  get size(): bigint {
+    return $.utils.getUint64(16, this);
+  }
+  set size(value: bigint) {
+    $.utils.setUint64(16, value, this);
+  }
+  toString(): string { return "FileStreamTicket_" + super.toString(); }
 }
 export class FileChunk extends $.Struct {
   static readonly _capnp = {
