@@ -114,6 +114,11 @@ func TestFourValidatorsVote(t *testing.T) {
 	submit(c0, 2, &chain.Vote{Proposal: pass, Twin: twins[2], Choice: chain.VoteNo})
 	start(3)
 	waitCommits(ctx, t, nodes[3], nodes[0].BlockStore().Height()+1)
+	// Its RPC refuses txs while it is still block-syncing: wait, block by block, until it has
+	// switched to consensus (bounded by the test's context).
+	for i := 0; nodes[3].ConsensusReactor().WaitSync() && i < 200; i++ {
+		waitCommits(ctx, t, nodes[3], nodes[3].BlockStore().Height()+1)
+	}
 	c3, err := client.Dial(ctx, "http://"+homes[3].RPC, client.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -500,6 +500,40 @@ func (d *stopSafeDB) ReverseIterator(start, end []byte) (dbm.Iterator, error) {
 	return d.DB.ReverseIterator(start, end)
 }
 
+// errDBClosed refuses a write that comes after the node closed the database.
+var errDBClosed = errors.New("node database closed")
+
+// write runs f unless the database is closed. CometBFT's tx indexer goroutine is not waited
+// for on Stop either: a block's index batch can arrive after the close, and pebble panics on it.
+func (d *stopSafeDB) write(f func() error) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return errDBClosed
+	}
+	return f()
+}
+
+func (d *stopSafeDB) Set(k, v []byte) error { return d.write(func() error { return d.DB.Set(k, v) }) }
+func (d *stopSafeDB) SetSync(k, v []byte) error {
+	return d.write(func() error { return d.DB.SetSync(k, v) })
+}
+func (d *stopSafeDB) Delete(k []byte) error { return d.write(func() error { return d.DB.Delete(k) }) }
+func (d *stopSafeDB) DeleteSync(k []byte) error {
+	return d.write(func() error { return d.DB.DeleteSync(k) })
+}
+
+func (d *stopSafeDB) NewBatch() dbm.Batch { return &stopSafeBatch{Batch: d.DB.NewBatch(), db: d} }
+
+// stopSafeBatch is a batch whose commit is refused, not a panic, once its database is closed.
+type stopSafeBatch struct {
+	dbm.Batch
+	db *stopSafeDB
+}
+
+func (b *stopSafeBatch) Write() error     { return b.db.write(b.Batch.Write) }
+func (b *stopSafeBatch) WriteSync() error { return b.db.write(b.Batch.WriteSync) }
+
 func (d *stopSafeDB) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
