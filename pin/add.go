@@ -9,7 +9,6 @@ import (
 	"strconv"
 
 	"github.com/ipfs/boxo/files"
-	"github.com/ipfs/go-cid"
 	ipld "github.com/ipfs/go-ipld-format"
 
 	"github.com/freeflowuniverse/planetary/pin/importer"
@@ -204,5 +203,3 @@ func (n *Node) pinLocal(ctx context.Context, root ipld.Node, reason string) erro
 	}
 	return n.store.Sync(ctx)
 }
-
-var _ = cid.Undef

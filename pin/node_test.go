@@ -2,6 +2,7 @@ package pin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -13,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +29,10 @@ type testNet struct {
 	nodes []*testNode
 	mu    sync.Mutex
 	keys  map[uint64]ed25519.PrivateKey
+	// swarm gives every node started from now on a libp2p host on loopback (bitswap).
+	swarm bool
+	// fetchTimeout bounds each node's fetch of one pin (20 s when zero).
+	fetchTimeout time.Duration
 }
 
 type testNode struct {
@@ -84,8 +88,12 @@ func (tn *testNet) start(name, dir string, key ed25519.PrivateKey) *testNode {
 	var self ledger.NodeKey
 	copy(self[:], key.Public().(ed25519.PublicKey))
 	tnode.l = tn.mem.Join(ledger.Node{Key: self, Name: name, API: tnode.srv.URL})
-	n, err := New(Config{Dir: dir, Ledger: tnode.l, LedgerKind: "memory", Name: name, Self: self, Key: key,
-		FetchTimeout: 20 * time.Second, Heartbeat: 200 * time.Millisecond, Log: testLog(t).With("node", name)})
+	var swarm []string
+	if tn.swarm {
+		swarm = []string{"/ip4/127.0.0.1/tcp/0"}
+	}
+	n, err := New(Config{Dir: dir, Ledger: tnode.l, LedgerKind: "memory", Name: name, Self: self, Key: key, Swarm: swarm,
+		FetchTimeout: cmp.Or(tn.fetchTimeout, 20*time.Second), Heartbeat: 200 * time.Millisecond, Log: testLog(t).With("node", name)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,5 +243,3 @@ func ctxT(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
-var _ = strings.Contains
