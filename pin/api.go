@@ -265,6 +265,10 @@ func (n *Node) submit(ctx context.Context, twin uint64, tok string, req pinReque
 	if err := n.putJob(ctx, j); err != nil {
 		return PinStatus{}, err
 	}
+	// pebble buffers its log in the process: without a sync a kill -9 could lose the job.
+	if err := n.store.Meta.Sync(ctx, jobKey(j.CID, j.Owner)); err != nil {
+		return PinStatus{}, fmt.Errorf("sync job: %w", err)
+	}
 	n.enqueue(req.CID)
 	return n.pinStatus(ctx, p, n.nodeNames(ctx)), nil
 }
