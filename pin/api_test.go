@@ -3,6 +3,7 @@ package pin
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"net/url"
 	"strings"
@@ -366,5 +367,73 @@ func TestRestartResumesAcceptedPins(t *testing.T) {
 	ps := waitStatus(t, b2.srv.URL, tok, c, Pinned)
 	if g := do(t, "GET", b2.srv.URL+"/ipfs/"+c+"?local=1", "", nil, ""); g.code != 200 || !bytes.Equal(g.body, data) {
 		t.Fatalf("after restart b serves %d, %d bytes (%+v)", g.code, len(g.body), ps)
+	}
+}
+
+// heldLive counts the holders of c that confirmed and are live.
+func heldLive(t *testing.T, l ledger.Ledger, owner uint64, c string) (int, map[ledger.NodeKey]bool) {
+	t.Helper()
+	p, err := l.Get(context.Background(), owner, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, _ := l.Nodes(context.Background())
+	live := map[ledger.NodeKey]bool{}
+	for _, n := range nodes {
+		live[n.Key] = n.Live
+	}
+	held := map[ledger.NodeKey]bool{}
+	for _, h := range p.Holders {
+		if h.State == ledger.Held && live[h.Node] {
+			held[h.Node] = true
+		}
+	}
+	return len(held), held
+}
+
+func TestHolderDeathReReplicates(t *testing.T) {
+	tn := newTestNet(t, 3, ledger.MemoryConfig{Grace: time.Second})
+	tok := tn.twin(7, 1_000_000)
+	data := randBytes(6, 900_000)
+	_, lines := addFile(t, tn.nodes[0].srv.URL, tok, "", "f", data)
+	c := lines[0].Hash
+	l := tn.nodes[0].l
+	wait := func(want int, avoid ledger.NodeKey) map[ledger.NodeKey]bool {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			if n, held := heldLive(t, l, 7, c); n == want && !held[avoid] {
+				return held
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		n, held := heldLive(t, l, 7, c)
+		t.Fatalf("%d live holders %v, want %d", n, held, want)
+		return nil
+	}
+	held := wait(2, ledger.NodeKey{})
+	// Stop a holder that is not the node the requests go to.
+	var victim *testNode
+	for _, n := range tn.nodes[1:] {
+		var k ledger.NodeKey
+		copy(k[:], n.key.Public().(ed25519.PublicKey))
+		if held[k] {
+			victim = n
+		}
+	}
+	if victim == nil {
+		victim = tn.nodes[1]
+	}
+	var vk ledger.NodeKey
+	copy(vk[:], victim.key.Public().(ed25519.PublicKey))
+	victim.stop()
+	wait(2, vk)
+	for _, n := range tn.nodes {
+		if n == victim {
+			continue
+		}
+		if g := do(t, "GET", n.srv.URL+"/ipfs/"+c+"?local=1", "", nil, ""); g.code != 200 || !bytes.Equal(g.body, data) {
+			t.Fatalf("node %s after the holder died: %d", n.name, g.code)
+		}
 	}
 }
