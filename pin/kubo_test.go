@@ -75,6 +75,8 @@ func TestKuboPinningClient(t *testing.T) {
 	tn.swarm = true
 	tn.fetchTimeout = 5 * time.Second
 	node := tn.start("a", t.TempDir(), nil)
+	tn.start("b", t.TempDir(), nil)
+	tn.start("c", t.TempDir(), nil)
 	tok := tn.twin(7, 1_000_000_000)
 
 	repo := kubotest.NewRepo(t, bin)
@@ -103,12 +105,19 @@ func TestKuboPinningClient(t *testing.T) {
 		t.Fatalf("pin remote ls:\n%s\nwant %s and %s", ls, fileCID, dirCID)
 	}
 
-	// The daemon goes away; pind serves identical bytes.
+	// The daemon goes away; the node Kubo talked to serves identical bytes from its own store, and
+	// so does every other node (from its replica, or fetched from a holder).
 	stop()
 	for path, want := range map[string][]byte{fileCID: file, dirCID + "/index.html": page, dirCID + "/img/a.bin": img} {
 		g := do(t, "GET", node.srv.URL+"/ipfs/"+path+"?local=1", "", nil, "")
 		if g.code != 200 || !bytes.Equal(g.body, want) {
 			t.Fatalf("gateway %s: %d, %d bytes, identical %v", path, g.code, len(g.body), bytes.Equal(g.body, want))
+		}
+		for _, n := range tn.nodes[1:] {
+			g := do(t, "GET", n.srv.URL+"/ipfs/"+path, "", nil, "")
+			if g.code != 200 || !bytes.Equal(g.body, want) {
+				t.Fatalf("node %s gateway %s: %d, %d bytes", n.name, path, g.code, len(g.body))
+			}
 		}
 	}
 
