@@ -171,6 +171,15 @@ func TestKill9(t *testing.T) {
 	if st.Jobs["pinning"]+st.Jobs["queued"] != 1 {
 		t.Fatalf("after kill -9: jobs %v, want the accepted pin still in progress", st.Jobs)
 	}
+	var list struct {
+		Count   int `json:"count"`
+		Results []struct {
+			Status string `json:"status"`
+		} `json:"results"`
+	}
+	if code := getJSON(t, p2.api+"/pins?status=queued,pinning,pinned,failed", tok, &list); code != 200 || list.Count != 1 || list.Results[0].Status == "pinned" {
+		t.Fatalf("after kill -9, /pins: %d %+v, want the accepted pin, not pinned", code, list)
+	}
 	// A complete import after the restart is pinned and served.
 	pr2, pw2 := io.Pipe()
 	mw2 := multipart.NewWriter(pw2)

@@ -141,7 +141,7 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 	if err != nil {
 		return err
 	}
-	log.Warn("no --chain: running on an in-memory ledger (single node, development); pins are forgotten when pind stops",
+	log.Warn("no --chain: running on an in-memory ledger (single node, development), saved in <data>/ledger.json",
 		"twin", devTwin, "token_file", filepath.Join(dir, "dev.token"))
 	var self ledger.NodeKey
 	copy(self[:], key.Public().(ed25519.PublicKey))
@@ -189,13 +189,22 @@ func devLedger(dir string, nodeKey ed25519.PrivateKey, name, api string) (ledger
 		return nil, "", fmt.Errorf("development twin key %s: %w", path, err)
 	}
 	pub := keys.Signing.Public().(ed25519.PublicKey)
-	mem := ledger.NewMemory(ledger.MemoryConfig{TwinKey: func(twin uint64) (ed25519.PublicKey, error) {
+	lpath := filepath.Join(dir, "ledger.json")
+	_, statErr := os.Stat(lpath)
+	mem, err := ledger.OpenMemory(ledger.MemoryConfig{Path: lpath, TwinKey: func(twin uint64) (ed25519.PublicKey, error) {
 		if twin != keys.ID {
 			return nil, fmt.Errorf("twin %d is unknown to the development ledger (only twin %d)", twin, keys.ID)
 		}
 		return pub, nil
 	}})
-	mem.Fund(keys.ID, devBalance)
+	if err != nil {
+		return nil, "", err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		if err := mem.Fund(keys.ID, devBalance); err != nil {
+			return nil, "", err
+		}
+	}
 	var k ledger.NodeKey
 	copy(k[:], nodeKey.Public().(ed25519.PublicKey))
 	l := mem.Join(ledger.Node{Key: k, Name: name, API: api, Capacity: 1 << 40})

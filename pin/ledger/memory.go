@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +28,7 @@ type MemoryConfig struct {
 	PriceStorage    uint64                                       // units per GiB-month stored (1000)
 	PriceServed     uint64                                       // units per GiB served (100)
 	Prepaid         time.Duration                                // storage a pin's owner must be able to pay up front (30 days)
+	Path            string                                       // with OpenMemory: the file the state is saved to after every change
 }
 
 // DefaultAudience is the audience pinning tokens name unless configured otherwise.
@@ -101,10 +104,126 @@ func NewMemory(cfg MemoryConfig) *Memory {
 }
 
 // Fund adds amount to an owner's balance (the chain's top-up).
-func (m *Memory) Fund(twin, amount uint64) {
+func (m *Memory) Fund(twin, amount uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.owner(twin).balance += amount
+	return m.save()
+}
+
+// Balance returns an owner's balance.
+func (m *Memory) Balance(twin uint64) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.owner(twin).balance
+}
+
+// memState is what a persistent Memory saves.
+type memState struct {
+	Nodes    []Node               `json:"nodes"`
+	Pins     []Pin                `json:"pins"`
+	Sizes    map[string]uint64    `json:"sizes"`
+	Holders  map[string][]Holder  `json:"holders"`
+	Sources  map[string][]NodeKey `json:"sources"`
+	Owners   map[uint64]memOwner  `json:"owners"`
+	LastBill time.Time            `json:"last_bill"`
+}
+
+type memOwner struct {
+	Balance  uint64    `json:"balance"`
+	Served   uint64    `json:"served"`
+	LastPin  time.Time `json:"last_pin"`
+	Fraction float64   `json:"fraction"`
+}
+
+// OpenMemory returns an in-memory ledger that saves its state to cfg.Path after every change and
+// starts from what that file holds, so a single node keeps its pinset across restarts.
+func OpenMemory(cfg MemoryConfig) (*Memory, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("ledger: OpenMemory needs MemoryConfig.Path")
+	}
+	m := NewMemory(cfg)
+	m.cfg.Path = cfg.Path
+	b, err := os.ReadFile(cfg.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	var st memState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("ledger: %s: %w", cfg.Path, err)
+	}
+	for _, n := range st.Nodes {
+		n := n
+		m.nodes[n.Key] = &n
+	}
+	for _, p := range st.Pins {
+		s := m.cids[p.CID]
+		if s == nil {
+			s = &cidState{cid: p.CID, size: st.Sizes[p.CID], holders: st.Holders[p.CID], sources: map[NodeKey]bool{}, pins: map[uint64]*Pin{}}
+			for _, k := range st.Sources[p.CID] {
+				s.sources[k] = true
+			}
+			m.cids[p.CID] = s
+		}
+		p := p
+		p.Holders = nil
+		s.pins[p.Owner] = &p
+	}
+	for id, o := range st.Owners {
+		m.owners[id] = &owner{balance: o.Balance, served: o.Served, lastPin: o.LastPin, fraction: o.Fraction}
+	}
+	m.lastBill = st.LastBill
+	return m, nil
+}
+
+// save writes the state to cfg.Path (atomically, synced) when the ledger is persistent.
+func (m *Memory) save() error {
+	if m.cfg.Path == "" {
+		return nil
+	}
+	st := memState{Sizes: map[string]uint64{}, Holders: map[string][]Holder{}, Sources: map[string][]NodeKey{}, Owners: map[uint64]memOwner{}, LastBill: m.lastBill}
+	for _, n := range m.nodes {
+		st.Nodes = append(st.Nodes, *n)
+	}
+	for c, s := range m.cids {
+		st.Sizes[c] = s.size
+		st.Holders[c] = s.holders
+		for k := range s.sources {
+			st.Sources[c] = append(st.Sources[c], k)
+		}
+		for _, p := range s.pins {
+			st.Pins = append(st.Pins, *p)
+		}
+	}
+	for id, o := range m.owners {
+		st.Owners[id] = memOwner{Balance: o.balance, Served: o.served, LastPin: o.lastPin, Fraction: o.fraction}
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("ledger: encode state: %w", err)
+	}
+	tmp := m.cfg.Path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("ledger: save: %w", err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, m.cfg.Path)
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: save %s: %w", m.cfg.Path, err)
+	}
+	return nil
 }
 
 // Join registers a node (alive from now) and returns the ledger as that node sees it.
@@ -120,6 +239,7 @@ func (m *Memory) Join(n Node) Ledger {
 		n.PriceServed = m.cfg.PriceServed
 	}
 	m.nodes[n.Key] = &n
+	m.save() // a failure shows on the next change, which returns it
 	return &memNode{m: m, key: n.Key}
 }
 
@@ -381,6 +501,9 @@ func (l *memNode) Pin(ctx context.Context, r Request) (Pin, error) {
 	}
 	p.Name, p.Meta, p.Replicas = r.Name, maps.Clone(r.Meta), replicas
 	m.fill(s)
+	if err := m.save(); err != nil {
+		return Pin{}, err
+	}
 	return m.snapshot(s, p), nil
 }
 
@@ -400,7 +523,7 @@ func (l *memNode) Unpin(ctx context.Context, tok, cid string) error {
 	delete(s.pins, twin)
 	if len(s.pins) > 0 {
 		m.fill(s)
-		return nil
+		return m.save()
 	}
 	delete(m.cids, cid)
 	for _, h := range s.holders {
@@ -409,7 +532,7 @@ func (l *memNode) Unpin(ctx context.Context, tok, cid string) error {
 	for k := range s.sources {
 		m.send(k, Allocation{CID: cid, Size: s.size, Hold: false})
 	}
-	return nil
+	return m.save()
 }
 
 func (l *memNode) Get(ctx context.Context, twin uint64, cid string) (Pin, error) {
@@ -472,7 +595,7 @@ func (l *memNode) Confirm(ctx context.Context, cid string) error {
 		s.sources[l.key] = true
 	}
 	m.announce(s)
-	return nil
+	return m.save()
 }
 
 func (l *memNode) Allocations(ctx context.Context) (<-chan Allocation, error) {

@@ -189,3 +189,39 @@ func TestMemoryOwnersBillingAndTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenMemoryKeepsStateAcrossRestarts(t *testing.T) {
+	f := newFixture(t, 0)
+	path := t.TempDir() + "/ledger.json"
+	cfg := f.mem.cfg
+	cfg.Path = path
+	open := func() (*Memory, Ledger) {
+		m, err := OpenMemory(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, m.Join(Node{Key: NodeKey{9}, Name: "solo"})
+	}
+	m, l := open()
+	m.Fund(1, 1_000_000)
+	ctx := context.Background()
+	p, err := l.Pin(ctx, Request{Token: f.token(t, 1), CID: c1, Name: "kept", Size: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Confirm(ctx, c1)
+	m2, l2 := open()
+	got, err := l2.Get(ctx, 1, c1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "kept" || !got.Created.Equal(p.Created) || got.Size != 5000 || len(got.Holders) != 1 || got.Holders[0].State != Held {
+		t.Fatalf("after reopening: %+v", got)
+	}
+	if m2.Balance(1) != m.Balance(1) {
+		t.Fatalf("balance %d, was %d", m2.Balance(1), m.Balance(1))
+	}
+	if _, err := OpenMemory(MemoryConfig{Path: t.TempDir()}); err == nil {
+		t.Fatal("a directory opened as a ledger file")
+	}
+}
