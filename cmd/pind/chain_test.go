@@ -94,32 +94,11 @@ func TestChainLedger(t *testing.T) {
 	bank := client.NewSigner(dev.DevKey)
 
 	dir := t.TempDir()
-	dctx, stop := context.WithCancel(ctx)
-	ready := make(chan string, 1)
-	var stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon(dctx, []string{"--chain", dev.RPC, "--data", dir, "--http", "127.0.0.1:0",
-			"--swarm", "/ip4/127.0.0.1/tcp/0", "--name", "chainpin", "--capacity", "1GiB"}, &stderr, ready)
-	}()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("daemon: %v", err)
-		}
-	}()
-	var api string
-	select {
-	case addr := <-ready:
-		api = "http://" + addr
-	case err := <-done:
-		t.Fatalf("daemon ended: %v\n%s", err, stderr.String())
-	case <-time.After(90 * time.Second):
-		t.Fatalf("daemon did not start\n%s", stderr.String())
-	}
+	api, stderr, stopDaemon := startChainDaemon(ctx, t, dev.RPC, dir)
+	defer func() { stopDaemon() }()
 	aud := chain.PinAudience(c.ChainID())
-	if !strings.Contains(stderr.String(), "audience="+aud) {
-		t.Errorf("the log does not name the audience %s:\n%s", aud, stderr.String())
+	if !strings.Contains(stderr(), "audience="+aud) {
+		t.Errorf("the log does not name the audience %s:\n%s", aud, stderr())
 	}
 	nodeKey, _, err := pnic.LoadOrCreateKey(filepath.Join(dir, "node.key"))
 	if err != nil {
@@ -226,6 +205,56 @@ func TestChainLedger(t *testing.T) {
 	if code, body := add(t, api, poorTok, []byte("unpaid")); code != 409 || !strings.Contains(body, "INSUFFICIENT_FUNDS") {
 		t.Errorf("add by an unfunded twin: %d %s, want 409 INSUFFICIENT_FUNDS", code, body)
 	}
+
+	// Restarted on the same data directory, pind registers again and still serves the pin.
+	stopDaemon()
+	api, _, stopDaemon = startChainDaemon(ctx, t, dev.RPC, dir)
+	var st struct{ Ledger string }
+	if code := getJSON(t, api+"/v1/status", "", &st); code != 200 || st.Ledger != "chain" {
+		t.Errorf("status after restart: %d %+v, want ledger chain", code, st)
+	}
+	if code := getJSON(t, api+"/pins/"+ps.RequestID, tok, &ps); code != 200 || ps.Status != "pinned" || ps.Pin.CID != cid {
+		t.Errorf("after restart, /pins/%s: %d %+v", ps.RequestID, code, ps)
+	}
+	if nodes, err := c.PinNodes(ctx); err != nil || len(nodes) != 1 || nodes[0].API != api {
+		t.Errorf("pin nodes after restart: %+v, %v; want one, at %s", nodes, err, api)
+	}
+}
+
+// startChainDaemon runs pind on the chain at rpc until the returned stop, which waits for it
+// to end; it returns the API's base URL and the log so far.
+func startChainDaemon(ctx context.Context, t *testing.T, rpc, dir string) (string, func() string, func()) {
+	t.Helper()
+	dctx, cancel := context.WithCancel(ctx)
+	ready := make(chan string, 1)
+	stderr := new(syncBuffer)
+	done := make(chan error, 1)
+	go func() {
+		done <- daemon(dctx, []string{"--chain", rpc, "--data", dir, "--http", "127.0.0.1:0",
+			"--swarm", "/ip4/127.0.0.1/tcp/0", "--name", "chainpin", "--capacity", "1GiB"}, stderr, ready)
+	}()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("daemon: %v", err)
+		}
+	}
+	select {
+	case addr := <-ready:
+		return "http://" + addr, stderr.String, stop
+	case err := <-done:
+		cancel()
+		t.Fatalf("daemon ended: %v\n%s", err, stderr.String())
+	case <-time.After(90 * time.Second):
+		stop()
+		t.Fatalf("daemon did not start\n%s", stderr.String())
+	}
+	return "", nil, nil
 }
 
 // TestChainUnreachable: a chain URL nobody answers is a one-line error naming it.
