@@ -17,13 +17,17 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/chain"
+	"github.com/freeflowuniverse/planetary/chain/client"
 	"github.com/freeflowuniverse/planetary/chain/token"
 	"github.com/freeflowuniverse/planetary/internal/cli"
 	"github.com/freeflowuniverse/planetary/internal/version"
 	"github.com/freeflowuniverse/planetary/pin"
+	"github.com/freeflowuniverse/planetary/pin/chainledger"
 	"github.com/freeflowuniverse/planetary/pin/ledger"
 	"github.com/freeflowuniverse/planetary/pnic"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
@@ -68,11 +72,14 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 		data     = fs.String("data", "", "data directory (default ~/.planetary/pin)")
 		name     = fs.String("name", "", "this node's name in allocations (default the host name)")
 		logLevel = fs.String("log-level", "info", "debug, info, warn or error")
+		capacity = fs.String("capacity", "1TiB", "with --chain: storage offered to the chain, in bytes or with KiB, MiB, GiB, TiB")
+		priceSt  = fs.Uint64("price-storage", 1000, "with --chain: storage price in chain units per GiB-month")
+		priceSv  = fs.Uint64("price-served", 100, "with --chain: price of bytes served in chain units per GiB")
 		swarm    multi
 	)
 	fs.Var(&swarm, "swarm", "libp2p listen multiaddr for bitswap, repeatable, or off (default /ip4/127.0.0.1/tcp/9801)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pind [flags]\n       pind token --key FILE [--twin ID] [--audience A] [--ttl D]\n       pind version\n\nflags:")
+		fmt.Fprintln(stderr, "usage: pind [flags]\n       pind token --key FILE [--twin ID] [--audience A | --chain URL] [--ttl D]\n       pind version\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -102,8 +109,9 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 			return cli.Usagef("swarm %q: %v", s, err)
 		}
 	}
-	if *chainURL != "" {
-		return cli.Usagef("chain %q: this pind has no chain ledger built in yet; run without --chain for a single development node", *chainURL)
+	capBytes, err := parseSize(*capacity)
+	if err != nil {
+		return cli.Usagef("capacity %q: %v", *capacity, err)
 	}
 	if *pnicSock != "" {
 		return cli.Usagef("pnic %q: overlay transport between pinds is not built yet; a single node needs no --pnic", *pnicSock)
@@ -137,15 +145,37 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 	defer ln.Close()
 	api := "http://" + ln.Addr().String()
 
-	l, devTok, err := devLedger(dir, key, *name, api)
-	if err != nil {
-		return err
+	cfg := pin.Config{Dir: dir, Name: *name, Key: key, Swarm: swarm, Log: log}
+	copy(cfg.Self[:], key.Public().(ed25519.PublicKey))
+	if *chainURL == "" {
+		l, _, err := devLedger(dir, key, *name, api)
+		if err != nil {
+			return err
+		}
+		log.Warn("no --chain: running on an in-memory ledger (single node, development), saved in <data>/ledger.json",
+			"twin", devTwin, "token_file", filepath.Join(dir, "dev.token"))
+		cfg.Ledger, cfg.LedgerKind = l, "memory"
+	} else {
+		c, err := dialChain(ctx, *chainURL, log)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		l := chainledger.New(c, key)
+		n := ledger.Node{Name: *name, API: api, Capacity: capBytes, PriceStorage: *priceSt, PriceServed: *priceSv}
+		if err := l.Register(ctx, n); err != nil {
+			return fmt.Errorf("chain %s: %w", *chainURL, err)
+		}
+		every, err := l.HeartbeatInterval(ctx)
+		if err != nil {
+			return fmt.Errorf("chain %s: heartbeat interval: %w", *chainURL, err)
+		}
+		cfg.Ledger, cfg.LedgerKind, cfg.Self, cfg.Heartbeat = l, "chain", l.Key(), every
+		log.Info("registered with the chain", "chain", *chainURL, "chain_id", c.ChainID(), "audience", l.Audience(),
+			"heartbeat", every, "capacity", capBytes, "price_storage", *priceSt, "price_served", *priceSv)
+		log.Info("tokens must carry this audience: pind token --key TWIN-KEY --audience " + l.Audience())
 	}
-	log.Warn("no --chain: running on an in-memory ledger (single node, development), saved in <data>/ledger.json",
-		"twin", devTwin, "token_file", filepath.Join(dir, "dev.token"))
-	var self ledger.NodeKey
-	copy(self[:], key.Public().(ed25519.PublicKey))
-	node, err := pin.New(pin.Config{Dir: dir, Ledger: l, LedgerKind: "memory", Name: *name, Self: self, Key: key, Swarm: swarm, Log: log})
+	node, err := pin.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -153,7 +183,6 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 	if err := node.Run(); err != nil {
 		return err
 	}
-	_ = devTok
 	srv := &http.Server{Handler: node.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -173,6 +202,39 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 	defer cancel()
 	srv.Shutdown(sctx)
 	return nil
+}
+
+// dialTimeout bounds reaching the chain at start.
+const dialTimeout = 30 * time.Second
+
+// dialChain connects a verifying client to the chain node at url.
+func dialChain(ctx context.Context, url string, log *slog.Logger) (*client.Client, error) {
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	c, err := client.Dial(dctx, url, client.Options{Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("chain %s: %s", url, strings.ReplaceAll(err.Error(), "\n", " "))
+	}
+	return c, nil
+}
+
+// parseSize reads a byte count, plain or with a KiB, MiB, GiB or TiB suffix.
+func parseSize(s string) (uint64, error) {
+	mult := uint64(1)
+	for i, suf := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		if strings.HasSuffix(s, suf) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, suf)), 1<<(10*(i+1))
+			break
+		}
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || v == 0 {
+		return 0, errors.New("want a positive byte count such as 1099511627776 or 1TiB")
+	}
+	if v > ^uint64(0)/mult {
+		return 0, errors.New("too large")
+	}
+	return v * mult, nil
 }
 
 // devLedger makes the single-node development ledger: a twin key in <dir>/dev-twin.key, trusted as
@@ -223,7 +285,8 @@ func tokenCmd(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	keyFile := fs.String("key", "", "twin key file (required)")
 	twin := fs.String("twin", "", "twin id (default the key file's)")
-	aud := fs.String("audience", ledger.DefaultAudience, "audience the token is for")
+	aud := fs.String("audience", "", "audience the token is for (default "+ledger.DefaultAudience+", or pin:<chain id> with --chain)")
+	chainURL := fs.String("chain", "", "chain node RPC URL: take the audience from its chain id")
 	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -240,9 +303,24 @@ func tokenCmd(args []string, stdout, stderr io.Writer) error {
 	if *ttl <= 0 {
 		return cli.Usagef("token: --ttl %s must be positive", *ttl)
 	}
+	if *aud != "" && *chainURL != "" {
+		return cli.Usagef("token: --audience and --chain both set; give one")
+	}
 	keys, err := seal.ReadKeyFile(*keyFile)
 	if err != nil {
 		return err
+	}
+	audience := *aud
+	switch {
+	case *chainURL != "":
+		c, err := dialChain(context.Background(), *chainURL, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		audience = chain.PinAudience(c.ChainID())
+		c.Close()
+	case audience == "":
+		audience = ledger.DefaultAudience
 	}
 	id := keys.ID
 	if *twin != "" {
@@ -252,7 +330,7 @@ func tokenCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		id = v
 	}
-	tok, err := token.New(keys.Signing, id, *aud, time.Now(), *ttl)
+	tok, err := token.New(keys.Signing, id, audience, time.Now(), *ttl)
 	if err != nil {
 		return cli.Usage(err)
 	}

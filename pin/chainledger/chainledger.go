@@ -101,6 +101,14 @@ func (l *Ledger) Owner(ctx context.Context, tok string) (uint64, error) {
 	}
 	key, err := l.TwinKey(ctx, t.Twin)
 	if errors.Is(err, ledger.ErrNotFound) {
+		// The answer is read one block behind the newest this client has seen, which may itself
+		// trail the chain: a twin registered a moment ago is looked up again after the next block.
+		if err = l.c.WaitHeight(ctx, l.c.Height()+1); err == nil {
+			l.c.Forget(t.Twin)
+			key, err = l.TwinKey(ctx, t.Twin)
+		}
+	}
+	if errors.Is(err, ledger.ErrNotFound) {
 		return 0, fmt.Errorf("%w: unknown twin %d", ledger.ErrUnauthorized, t.Twin)
 	}
 	if err != nil {
