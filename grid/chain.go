@@ -206,11 +206,15 @@ func (g *Grid) KillValidator(host string) error {
 	return errors.New("no validator on host " + host)
 }
 
-// ComponentLog is the log file of a host's pnicd, a twin's twind, or "validator-HOST"'s chaind;
+// ComponentLog is the log file of a host's pnicd, a twin's twind, "validator-HOST"'s chaind or
+// "pin-HOST"'s pind;
 // "" when the topology has no component of that name.
 func (g *Grid) ComponentLog(name string) string {
 	if _, _, ok := g.t.twin(name); ok {
 		return g.place(name).logFile
+	}
+	if host, ok := strings.CutPrefix(name, "pin-"); ok && g.t.pins(host) {
+		return g.PinLogFile(host)
 	}
 	if host, ok := strings.CutPrefix(name, "validator-"); ok {
 		for i, v := range g.t.Validators {

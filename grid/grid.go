@@ -48,6 +48,8 @@ type Options struct {
 	Chaind string
 	// Twind is the twind binary, run once per twin (found like Pnicd).
 	Twind string
+	// Pind is the pind binary, run on the hosts the topology's pins name (found like Pnicd).
+	Pind string
 	// NoTwind prepares the twins' keys and resolver entries but runs no twind: the caller logs the
 	// twins in itself (benchmarks of the PNIC side).
 	NoTwind bool
@@ -166,6 +168,12 @@ func New(t Topology, o Options) (*Grid, error) {
 	if o.Twind == "" {
 		o.Twind = findBinary("twind")
 	}
+	if o.Pind == "" {
+		o.Pind = findBinary("pind")
+	}
+	if len(t.Pins) > 0 && o.Backend == Netns {
+		return nil, errors.New("pins run on the local backend only (pind has no overlay transport yet)")
+	}
 	if last := o.BasePort + 10*len(t.Hosts) + len(t.Twins); last > 65535 {
 		return nil, fmt.Errorf("%d hosts and %d twins from port %d pass 65535; lower --base-port", len(t.Hosts), len(t.Twins), o.BasePort)
 	}
@@ -275,7 +283,10 @@ func (g *Grid) up(ctx context.Context) (upSummary, error) {
 		bar.Add(1)
 	}
 	bar.Done()
-	sum.twins, err = g.upTwins(ctx)
+	if sum.twins, err = g.upTwins(ctx); err != nil {
+		return sum, err
+	}
+	sum.pins, err = g.upPins(ctx)
 	return sum, err
 }
 
@@ -598,6 +609,9 @@ func (g *Grid) down(purge bool) (downSummary, error) {
 	var sum downSummary
 	var errs []error
 	sum.twins, errs = g.downTwins()
+	var perrs []error
+	sum.pins, perrs = g.downPins()
+	errs = append(errs, perrs...)
 	if g.o.Backend == Netns {
 		ps := make([]proc, len(g.t.Hosts))
 		for i, h := range g.t.Hosts {

@@ -50,6 +50,9 @@ func TestTopology(t *testing.T) {
 		"name: x\nhostz: []\n":                                                                         "hostz",
 		"name: x\nhosts: [{name: a}]\ntwins: [{name: t, host: z}]\n":                                   "unknown host",
 		"name: x\nhosts: [{name: a}]\ntwins: [{name: t, host: a}, {name: t, host: a}]\n":               "repeated",
+		"name: x\nhosts: [{name: a}]\nvalidators: [a]\npins: [z]\n":                                    "pins: \"z\" is not a host",
+		"name: x\nhosts: [{name: a}]\nvalidators: [a]\npins: [a, a]\n":                                 "named twice",
+		"name: x\nhosts: [{name: a}]\npins: [a]\n":                                                     "pins need a chain",
 	}
 	for in, want := range bad {
 		if _, err := Parse(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {

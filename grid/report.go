@@ -40,8 +40,8 @@ type count struct {
 
 // upSummary counts what up found and did.
 type upSummary struct {
-	hosts, validators, twins count
-	twinds                   bool // twins run as twind processes (not NoTwind)
+	hosts, validators, twins, pins count
+	twinds                         bool // twins run as twind processes (not NoTwind)
 }
 
 func (s upSummary) String() string {
@@ -67,18 +67,24 @@ func (s upSummary) String() string {
 	} else if s.twins.all > 0 {
 		parts = append(parts, fmt.Sprintf("%d twins (keys only, no twind)", s.twins.all))
 	}
+	if s.pins.all > 0 {
+		parts = append(parts, part(s.pins, "pind", "pinds"))
+	}
 	return strings.Join(parts, ", ")
 }
 
 // downSummary counts what down found running and stopped.
 type downSummary struct {
-	hosts, validators, twins count
-	namespaces               int
+	hosts, validators, twins, pins count
+	namespaces                     int
 }
 
 func (s downSummary) String() string {
 	out := fmt.Sprintf("%d of %d hosts, %d of %d validators, %d of %d twinds were running and are stopped",
 		s.hosts.acted, s.hosts.all, s.validators.acted, s.validators.all, s.twins.acted, s.twins.all)
+	if s.pins.all > 0 {
+		out += fmt.Sprintf("; %d of %d pinds", s.pins.acted, s.pins.all)
+	}
 	if s.namespaces > 0 {
 		out += fmt.Sprintf("; %d namespaces removed", s.namespaces)
 	}

@@ -53,11 +53,13 @@ type TwinReport struct {
 	Error   string `json:"error,omitempty"`
 }
 
-// PinReport is one host's IPFS pinning service; none run yet, so reports list none.
+// PinReport is one host's IPFS pinning service (pind): up when its /readyz answers 200.
 type PinReport struct {
-	Host string `json:"host"`
-	API  string `json:"api"`
-	Up   bool   `json:"up"`
+	Host  string `json:"host"`
+	API   string `json:"api"`
+	Up    bool   `json:"up"`
+	PID   int    `json:"pid"`
+	Error string `json:"error,omitempty"`
 }
 
 // Report asks every component of the network how it is.
@@ -83,12 +85,13 @@ func (g *Grid) Report() Report {
 		r.Twins = append(r.Twins, TwinReport{Name: t.Name, ID: t.ID, Host: t.Host, PID: t.PID, Health: t.Health(), URL: t.URL,
 			Address: t.Address, Error: t.Err})
 	}
+	r.Pins = append(r.Pins, g.Pins()...)
 	return r
 }
 
 // Err says which components that should run do not run or fail, or is nil when all are well: a
 // pnicd not ready (or not healthy, when it has no peers), a validator whose RPC does not answer, a
-// twind not on its PNIC. A validator catching up runs, so it is not counted.
+// twind not on its PNIC, a pind whose /readyz does not answer 200. A validator catching up runs, so it is not counted.
 func (r Report) Err() error {
 	var bad []string
 	total, stopped := 0, 0
@@ -111,6 +114,9 @@ func (r Report) Err() error {
 		if t.URL != "" { // a grid without twinds has none to run
 			note("twin", t.Name, t.PID, t.Error)
 		}
+	}
+	for _, p := range r.Pins {
+		note("pind", p.Host, p.PID, p.Error)
 	}
 	switch {
 	case len(bad) == 0:

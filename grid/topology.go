@@ -31,6 +31,9 @@ type Topology struct {
 	Twins []Twin `yaml:"twins"`
 	// Validators names the hosts that run a chain validator (chaind); one makes a dev chain.
 	Validators []string `yaml:"validators"`
+	// Pins names the hosts that run a pinning node (pind) on the chain beside their pnicd (local
+	// backend; needs validators).
+	Pins []string `yaml:"pins,omitempty"`
 }
 
 // Twin is one twin and the host whose PNIC hosts it.
@@ -157,6 +160,16 @@ func (t Topology) Validate() error {
 		}
 		vals[v] = true
 	}
+	pins := map[string]bool{}
+	for _, p := range t.Pins {
+		if _, ok := hosts[p]; !ok || pins[p] {
+			return fmt.Errorf("pins: %q is not a host, or named twice", p)
+		}
+		pins[p] = true
+	}
+	if len(t.Pins) > 0 && len(t.Validators) == 0 {
+		return errors.New("pins need a chain: name at least one validator")
+	}
 	twins := map[string]bool{}
 	for _, tw := range t.Twins {
 		if !nameRE.MatchString(tw.Name) || twins[tw.Name] {
@@ -205,6 +218,16 @@ func (t Topology) twin(name string) (uint64, Twin, bool) {
 		}
 	}
 	return 0, Twin{}, false
+}
+
+// pins reports whether host h runs a pind.
+func (t Topology) pins(h string) bool {
+	for _, p := range t.Pins {
+		if p == h {
+			return true
+		}
+	}
+	return false
 }
 
 // shared lists the ISPs two hosts both use, in a's order of preference.

@@ -29,16 +29,18 @@ commands:
   down [--purge]            stop everything, remove namespaces and bridges (--purge: keys and logs too)
   restart                   down and up, keeping keys
   status [--json]           every component's health: pnicd (/healthz, /readyz), validators
-                            (CometBFT /status height), twinds (/healthz); URLs, addresses and
+                            (CometBFT /status height), twinds (/healthz), pinds (/readyz); URLs, addresses and
                             links; exit 1 if one that should run does not
   ping TWIN TWIN            RMB ping from one twin to another, through the first one's twind
   login TWIN                a fresh one-time login link for a twin's owner
+  pin-token TWIN            a bearer token for the grid's pinds, signed by the twin's key
   logs NAME [N]             the last N (default 50) lines of a host's pnicd log, a twin's twind log
-                            or, as validator-HOST, a validator's chaind log
+                            or, as validator-HOST, a validator's chaind log, as pin-HOST a pind's
   run                       up, show the network, wait for Ctrl-C, down
   chaos cut|restore HOST ISP   cut or restore an uplink (netns backend)
   chaos kill|start HOST        crash a host's pnicd or start it again
   chaos kill-validator|start-validator HOST   crash a host's chain validator or start it again
+  chaos kill-pin|start-pin HOST                crash a host's pind or start it again
   gen --sites N [--hosts-per-site N] [--twins N] [--validators N] [--seed S] [--name NAME] [-o FILE]
                             write a topology: N sites of two ISPs each, their hosts on both,
                             joined by a ring plus seeded chords (some sites route via a third);
@@ -59,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	pnicd := fs.String("pnicd", "", "pnicd binary (default: beside gridctl, else on PATH)")
 	chaind := fs.String("chaind", "", "chaind binary, for topologies with validators (default: beside gridctl, else on PATH)")
 	twind := fs.String("twind", "", "twind binary, run for every twin (default: beside gridctl, else on PATH)")
+	pind := fs.String("pind", "", "pind binary, for topologies with pins (default: beside gridctl, else on PATH)")
 	grace := fs.Duration("relocate-after", 0, "netns backend with a chain: twins replicate to the next host's standby, which takes them over after they have been silent this long (e.g. 10s); 0: no relocation; default: what up recorded")
 	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return cli.Usage(err)
 		}
 	}
-	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Chaind: *chaind, Twind: *twind, Grace: *grace, Out: stdout})
+	g, err := grid.New(t, grid.Options{StateDir: *state, Backend: grid.Backend(*backend), Pnicd: *pnicd, Chaind: *chaind, Twind: *twind, Pind: *pind, Grace: *grace, Out: stdout})
 	if err != nil {
 		return cli.Usage(err)
 	}
@@ -135,7 +138,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		path := g.ComponentLog(rest[0])
 		if path == "" {
-			return cli.Usagef("unknown host or twin %s (validators are validator-HOST)", rest[0])
+			return cli.Usagef("unknown host or twin %s (validators are validator-HOST, pinds pin-HOST)", rest[0])
 		}
 		b, err := os.ReadFile(path)
 		if errors.Is(err, os.ErrNotExist) {
@@ -171,6 +174,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintln(stdout, link)
+		return nil
+	case "pin-token":
+		if err := noFlags("pin-token", rest); err != nil {
+			return err
+		}
+		if len(rest) != 1 {
+			return cli.Usage(errors.New("pin-token wants a twin name"))
+		}
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		tok, err := g.PinToken(tctx, rest[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, tok)
 		return nil
 	case "ping":
 		if err := noFlags("ping", rest); err != nil {
@@ -268,6 +286,15 @@ func printStatus(w io.Writer, r grid.Report) {
 		fmt.Fprintln(tw, "TWIN\tID\tHOST\tPID\tHEALTH\tURL\tADDRESS\tERROR")
 		for _, t := range r.Twins {
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.ID, t.Host, t.PID, t.Health, t.URL, t.Address, t.Error)
+		}
+		tw.Flush()
+	}
+	if len(r.Pins) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PIND\tPID\tUP\tAPI\tERROR")
+		for _, p := range r.Pins {
+			fmt.Fprintf(tw, "%s\t%d\t%t\t%s\t%s\n", p.Host, p.PID, p.Up, p.API, p.Error)
 		}
 		tw.Flush()
 	}

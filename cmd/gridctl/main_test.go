@@ -39,6 +39,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--state", dir, "up", "--fast"}, "up has no flag --fast"},
 		{[]string{"--state", dir, "run", "now"}, "run takes no arguments"},
 		{[]string{"--state", dir, "login", "--new", "alice"}, "no flag --new"},
+		{[]string{"--state", dir, "pin-token"}, "pin-token wants a twin name"},
+		{[]string{"--state", dir, "pin-token", "--ttl", "alice"}, "no flag --ttl"},
+		{[]string{"--state", dir, "chaos", "kill-pin"}, "kill-pin"},
 	}
 	for _, c := range cases {
 		err := run(c.args, &bytes.Buffer{}, &bytes.Buffer{})

@@ -1,0 +1,177 @@
+package grid
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/freeflowuniverse/planetary/internal/testnet"
+)
+
+func pind(t *testing.T) string {
+	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pind")
+}
+
+const pinsLine = `
+name: pn
+hosts:
+  - {name: a, peers: [b]}
+  - {name: b}
+validators: [a]
+twins:
+  - {name: alice, host: a}
+pins: [a, b]
+`
+
+// statusPins is the pins list of the status JSON, decoded from the JSON itself.
+func statusPins(t *testing.T, g *Grid) (map[string]map[string]any, error) {
+	t.Helper()
+	r := g.Report()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Pins []map[string]any `json:"pins"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	for _, p := range v.Pins {
+		out[p["host"].(string)] = p
+	}
+	return out, r.Err()
+}
+
+// TestLocalPins runs a pind beside each of two hosts on the grid's dev chain: status lists both up
+// with their APIs; a token from PinToken for a twin (whose owner the grid funds) uploads a file to
+// one pind, which reports it pinned; chaos kill-pin makes status report that pind down and fail,
+// start-pin brings it back.
+func TestLocalPins(t *testing.T) {
+	topo, err := Parse(strings.NewReader(pinsLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	g, err := New(topo, Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Chaind: chaind(t), Pind: pind(t), NoTwind: true,
+		BasePort: 26650, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Down(true); g.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	if err := g.Up(ctx); err != nil {
+		t.Fatalf("up: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "2 pinds") {
+		t.Errorf("up summary names no pinds:\n%s", out.String())
+	}
+	pins, err := statusPins(t, g)
+	if err != nil {
+		t.Errorf("status of a whole grid: %v", err)
+	}
+	for _, h := range []string{"a", "b"} {
+		p := pins[h]
+		if p == nil || p["up"] != true || p["api"] != "http://"+g.PinHTTP(h) {
+			t.Fatalf("status pin %s: %v, want up at http://%s (all: %v)", h, p, g.PinHTTP(h), pins)
+		}
+	}
+	api := "http://" + g.PinHTTP("a")
+
+	tok, err := g.PinToken(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "hello.txt")
+	fw.Write([]byte("pinned on a grid\n"))
+	mw.Close()
+	req, _ := http.NewRequestWithContext(ctx, "POST", api+"/api/v0/add", &buf)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var added struct{ Hash string }
+	if res.StatusCode != 200 || json.Unmarshal(b, &added) != nil || added.Hash == "" {
+		t.Fatalf("add with alice's token: %s %s\nlog of pind a:\n%s", res.Status, b, tail(g.PinLogFile("a"), 20))
+	}
+	getJSON := func(url string, v any) int {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(v); err != nil && res.StatusCode == 200 {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		return res.StatusCode
+	}
+	var list struct {
+		Results []struct {
+			RequestID string `json:"requestid"`
+		} `json:"results"`
+	}
+	if code := getJSON(api+"/pins?cid="+added.Hash, &list); code != 200 || len(list.Results) != 1 {
+		t.Fatalf("GET /pins?cid=%s: %d %+v", added.Hash, code, list)
+	}
+	var ps struct {
+		Status string `json:"status"`
+		Pin    struct {
+			CID string `json:"cid"`
+		} `json:"pin"`
+	}
+	for i := 0; ; i++ {
+		if code := getJSON(api+"/pins/"+list.Results[0].RequestID, &ps); code != 200 {
+			t.Fatalf("GET /pins/%s: %d", list.Results[0].RequestID, code)
+		}
+		if ps.Status == "pinned" {
+			break
+		}
+		if i == 300 {
+			t.Fatalf("pin still %q after 300 polls", ps.Status)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if ps.Pin.CID != added.Hash {
+		t.Errorf("pin status names %s, want %s", ps.Pin.CID, added.Hash)
+	}
+
+	if err := g.Chaos(ctx, "kill-pin", "b"); err != nil {
+		t.Fatal(err)
+	}
+	pins, err = statusPins(t, g)
+	if err == nil || !strings.Contains(err.Error(), "pind b") {
+		t.Errorf("status with pind b killed: %v, want a failure naming pind b", err)
+	}
+	if pins["b"]["up"] != false || pins["a"]["up"] != true {
+		t.Errorf("status with pind b killed: %v", pins)
+	}
+	if err := g.Chaos(ctx, "start-pin", "b"); err != nil {
+		t.Fatalf("start-pin: %v\n%s", err, tail(g.PinLogFile("b"), 20))
+	}
+	if pins, err = statusPins(t, g); err != nil || pins["b"]["up"] != true {
+		t.Errorf("status after start-pin: %v, %v", pins, err)
+	}
+	if err := g.Chaos(ctx, "kill-pin", "nosuch"); err == nil {
+		t.Error("kill-pin of a host without a pind succeeded")
+	}
+}
