@@ -2,6 +2,7 @@ package images
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -20,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -51,7 +53,7 @@ type zinitService struct {
 }
 
 // zinitServices are the services the flist runs, by file name, and the program each one execs.
-var zinitServices = map[string]string{"chaind-init": "chaind", "chaind": "chaind", "pnicd": "pnicd", "twind": "twind"}
+var zinitServices = map[string]string{"chaind-init": "chaind", "chaind": "chaind", "pnicd": "pnicd", "twind": "twind", "pind": "pind"}
 
 // loadZinit decodes every service file strictly.
 func loadZinit(t *testing.T) map[string]zinitService {
@@ -68,9 +70,10 @@ func loadZinit(t *testing.T) map[string]zinitService {
 	return out
 }
 
-// TestZinitServices: pnicd, twind and chaind (and chaind's first-start oneshot) decode strictly,
-// exec their programs, start in order (chaind-init, chaind, pnicd, twind), stop with SIGTERM, log,
-// and have health checks for test lines; pnicd's config file is one pnicd accepts.
+// TestZinitServices: pnicd, twind, pind and chaind (and chaind's first-start oneshot) decode
+// strictly, exec their programs, start in order (chaind-init, chaind, pnicd, then twind and pind),
+// stop with SIGTERM, log, and have health checks for test lines; pnicd's config file is one pnicd
+// accepts.
 func TestZinitServices(t *testing.T) {
 	svcs := loadZinit(t)
 	if len(svcs) != len(zinitServices) {
@@ -98,14 +101,14 @@ func TestZinitServices(t *testing.T) {
 			t.Errorf("%s: stop signal %q, want SIGTERM", name, s.Signal.Stop)
 		}
 		if strings.Contains(s.Test, "version") || !(s.Test == "/usr/bin/pnicd status" ||
-			strings.Contains(s.Test, "/usr/bin/gridctl probe ") && (strings.Contains(s.Test, "/healthz") || strings.Contains(s.Test, "/health"))) {
-			t.Errorf("%s: test %q is no health check (pnicd status, or gridctl probe of /healthz or /health)", name, s.Test)
+			strings.Contains(s.Test, "/usr/bin/gridctl probe ") && (strings.Contains(s.Test, "/healthz") || strings.Contains(s.Test, "/health") || strings.Contains(s.Test, "/readyz"))) {
+			t.Errorf("%s: test %q is no health check (pnicd status, or gridctl probe of /healthz, /health or /readyz)", name, s.Test)
 		}
 	}
 	if !svcs["chaind-init"].Oneshot {
 		t.Error("chaind-init must be a oneshot")
 	}
-	for svc, want := range map[string][]string{"chaind": {"chaind-init"}, "pnicd": {"chaind"}, "twind": {"pnicd", "chaind"}} {
+	for svc, want := range map[string][]string{"chaind": {"chaind-init"}, "pnicd": {"chaind"}, "twind": {"pnicd", "chaind"}, "pind": {"pnicd", "chaind"}} {
 		for _, w := range want {
 			if !slices.Contains(svcs[svc].After, w) {
 				t.Errorf("%s: after %v, want it after %s", svc, svcs[svc].After, w)
@@ -177,7 +180,7 @@ func TestZinitScripts(t *testing.T) {
 
 	healthy := atomic.Bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !healthy.Load() || (r.URL.Path != "/healthz" && r.URL.Path != "/health") {
+		if !healthy.Load() || (r.URL.Path != "/healthz" && r.URL.Path != "/health" && r.URL.Path != "/readyz") {
 			http.Error(w, "not yet", http.StatusServiceUnavailable)
 		}
 	}))
@@ -186,6 +189,7 @@ func TestZinitScripts(t *testing.T) {
 	tests := map[string][]string{
 		"chaind": {"CHAIND_RPC=" + addr},
 		"twind":  {"TWIND_HTTP=" + addr},
+		"pind":   {"PIND_HTTP=" + addr},
 	}
 	for name, env := range tests {
 		script := shellOf(t, svcs[name].Test, bin)
@@ -198,9 +202,12 @@ func TestZinitScripts(t *testing.T) {
 		}
 		healthy.Store(false)
 	}
-	// A machine that is no validator: chaind idles and its test passes, so pnicd and twind start.
-	if out, err := runShell(shellOf(t, svcs["chaind"].Test, bin), "CHAIND=off", "CHAIND_RPC="+addr); err != nil {
-		t.Errorf("chaind test line with CHAIND=off: %v\n%s", err, out)
+	// A machine that is no validator: chaind idles and its test passes, so pnicd and twind start;
+	// likewise pind on a machine that pins nothing.
+	for svc, env := range map[string][]string{"chaind": {"CHAIND=off", "CHAIND_RPC=" + addr}, "pind": {"PIND=off", "PIND_HTTP=" + addr}} {
+		if out, err := runShell(shellOf(t, svcs[svc].Test, bin), env...); err != nil {
+			t.Errorf("%s test line with %s: %v\n%s", svc, env[0], err, out)
+		}
 	}
 }
 
@@ -315,6 +322,7 @@ func TestKubernetesManifests(t *testing.T) {
 	if argAfter(c.Args, "--chain") != chainURL || argAfter(tc.Args, "--chain") != chainURL {
 		t.Errorf("pnicd --chain %q, twind --chain %q: want %q", argAfter(c.Args, "--chain"), argAfter(tc.Args, "--chain"), chainURL)
 	}
+	pinContainer(t, spec, chainURL)
 	if twin.Spec.Replicas == nil || *twin.Spec.Replicas != 1 || twin.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType ||
 		!labelsMatch(twin.Spec.Selector.MatchLabels, twin.Spec.Template.Labels) {
 		t.Error("twind: want one replica, the Recreate strategy and a selector matching the template")
@@ -338,6 +346,53 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Errorf("chaind args %v: want start --home on the claim's mount %s", cc.Args, cc.VolumeMounts[0].MountPath)
 	}
 	chainHomes(t, ss)
+}
+
+// pinContainer checks the pind container beside pnicd: it runs pind on the chain, its probes ask
+// /healthz and /readyz where --http listens, its --data is on a volume of the pod (the node's state
+// directory), and every flag it passes is one pind defines.
+func pinContainer(t *testing.T, spec corev1.PodSpec, chainURL string) {
+	i := slices.IndexFunc(spec.Containers, func(c corev1.Container) bool { return c.Name == "pind" })
+	if i < 0 {
+		t.Error("pnicd DaemonSet: no pind container")
+		return
+	}
+	c := spec.Containers[i]
+	if !slices.Equal(c.Command, []string{"/usr/bin/pind"}) || argAfter(c.Args, "--chain") != chainURL {
+		t.Errorf("pind: command %v, --chain %q: want /usr/bin/pind on %s", c.Command, argAfter(c.Args, "--chain"), chainURL)
+	}
+	port := "9800"
+	if h := argAfter(c.Args, "--http"); h != "" {
+		port = h[strings.LastIndex(h, ":")+1:]
+	}
+	if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil ||
+		c.LivenessProbe.HTTPGet.Path != "/healthz" || c.ReadinessProbe.HTTPGet.Path != "/readyz" ||
+		c.LivenessProbe.HTTPGet.Port.String() != port || c.ReadinessProbe.HTTPGet.Port.String() != port {
+		t.Errorf("pind: probes must hit /healthz and /readyz on %s, where --http listens", port)
+	}
+	data := argAfter(c.Args, "--data")
+	onVolume := false
+	for _, m := range c.VolumeMounts {
+		onVolume = onVolume || data == m.MountPath || strings.HasPrefix(data, m.MountPath+"/")
+	}
+	if !onVolume {
+		t.Errorf("pind --data %q is on no volume: its blocks and node key would not outlive the pod", data)
+	}
+	mountsFromVolumes(t, "pind", c, spec.Volumes)
+	pindFlags(t, "pind container", strings.Join(c.Args, " "))
+}
+
+// pindFlags checks that every --flag in args is one cmd/pind defines.
+func pindFlags(t *testing.T, what, args string) {
+	src, err := os.ReadFile("../cmd/pind/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`--([a-z-]+)`).FindAllStringSubmatch(args, -1) {
+		if !regexp.MustCompile(`fs\.[A-Za-z0-9]+\(&?[a-zA-Z]*,? ?"` + m[1] + `"`).Match(src) {
+			t.Errorf("%s: pind defines no flag --%s", what, m[1])
+		}
+	}
 }
 
 // withPubKey is the public key part of CometBFT's key files, genesis validators and /status.
@@ -723,6 +778,23 @@ func TestTerraform(t *testing.T) {
 			t.Errorf("env %v: want pnicd and twind on the chain (%s)", env, chain)
 		}
 	}
+	// pind on every VM by default, on the chain, offering var.pin_capacity at var's prices.
+	for _, env := range []map[string]string{first, other} {
+		want := []string{chain, "--capacity " + defaults["pin_capacity"].AsString(),
+			"--price-storage " + defaults["pin_price_storage"].AsBigFloat().String(), "--price-served " + defaults["pin_price_served"].AsBigFloat().String()}
+		for _, w := range want {
+			if !strings.Contains(env["PIND_ARGS"], w) {
+				t.Errorf("PIND_ARGS %q: want %q", env["PIND_ARGS"], w)
+			}
+		}
+		if env["PIND"] != "on" {
+			t.Errorf("PIND = %q, want on (var.pind defaults to true)", env["PIND"])
+		}
+		pindFlags(t, "PIND_ARGS", env["PIND_ARGS"])
+	}
+	if first["PIND_ARGS"] == other["PIND_ARGS"] {
+		t.Errorf("PIND_ARGS %q on two VMs: want each pind under its own --name", first["PIND_ARGS"])
+	}
 	if strings.Contains(first["PNICD_ARGS"], "--peer") || !strings.Contains(other["PNICD_ARGS"], "--peer quic://"+defaults["first_ip"].AsString()+":9651") {
 		t.Errorf("PNICD_ARGS: first VM %q, others %q: want the others to peer the first", first["PNICD_ARGS"], other["PNICD_ARGS"])
 	}
@@ -795,7 +867,7 @@ func TestDockerignore(t *testing.T) {
 			t.Errorf("%s is sent to the Docker build", p)
 		}
 	}
-	keep := []string{"cmd/pnicd/main.go", "twin/web/dist/index.html", "rmb/schema/twin.capnp.go"}
+	keep := []string{"cmd/pnicd/main.go", "cmd/pind/main.go", "twin/web/dist/index.html", "rmb/schema/twin.capnp.go"}
 	df, err := os.ReadFile("Dockerfile")
 	if err != nil {
 		t.Fatal(err)
@@ -879,9 +951,77 @@ func TestImageBuild(t *testing.T) {
 			}
 		}
 	}
-	for _, prog := range []string{"pnicd", "twind", "chaind", "gridctl"} {
+	for _, prog := range []string{"pnicd", "twind", "chaind", "pind", "gridctl"} {
 		if out, err := exec.Command("file", "out/rootfs/usr/bin/"+prog).Output(); err == nil && !bytes.Contains(out, []byte("statically linked")) {
 			t.Errorf("%s is not static: %s", prog, out)
 		}
+	}
+	packedPind(t)
+}
+
+// packedPind runs the pind service's exec line as zinit would, on the tarball's binaries (its data
+// directory moved to a temporary one, no swarm), and checks its test line passes once pind says it
+// listens, and that it stops cleanly on SIGTERM.
+func packedPind(t *testing.T) {
+	bin, err := filepath.Abs("out/rootfs/usr/bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := loadZinit(t)["pind"]
+	data := filepath.Join(t.TempDir(), "pin")
+	script := strings.ReplaceAll(shellOf(t, svc.Exec, bin), "/var/lib/planetary/pin", data)
+	env := []string{fmt.Sprintf("PIND_HTTP=127.0.0.1:%d", testnet.FreePorts(t, 1)[0]), "PIND_ARGS=--swarm off"}
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	defer func() {
+		cmd.Process.Kill()
+		<-done
+	}()
+	listening := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		found := false
+		for sc.Scan() {
+			if !found && strings.Contains(sc.Text(), "pind listening") {
+				found = true
+				listening <- true
+			}
+		}
+		if !found {
+			listening <- false
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case ok := <-listening:
+		if !ok {
+			t.Fatal("pind, started by its zinit exec line, exited before listening")
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("pind, started by its zinit exec line, did not listen within 2 minutes")
+	}
+	if out, err := runShell(shellOf(t, svc.Test, bin), env...); err != nil {
+		t.Errorf("pind test line on the running pind: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "node.key")); err != nil {
+		t.Errorf("pind keeps no node key under the service's data directory: %v", err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		done <- err
+		if err != nil {
+			t.Errorf("pind on SIGTERM: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Error("pind did not stop within a minute of SIGTERM")
 	}
 }

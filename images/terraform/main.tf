@@ -57,6 +57,10 @@ resource "grid_deployment" "pnic" {
       CHAIND_RPC = local.chain_rpc
       # The owner's twin registers and finds twins on the chain; its web UI stays on loopback.
       TWIND_ARGS = "--chain http://${local.chain_rpc}"
+      # A pinning node on every VM (var.pind), registered with the chain under the VM's name with
+      # the storage it offers and its prices.
+      PIND      = var.pind ? "on" : "off"
+      PIND_ARGS = "--chain http://${local.chain_rpc} --name pnic${count.index} --capacity ${var.pin_capacity} --price-storage ${var.pin_price_storage} --price-served ${var.pin_price_served}"
     }
   }
 }

@@ -40,3 +40,27 @@ variable "disk_gb" {
   type    = number
   default = 10
 }
+
+variable "pind" {
+  type        = bool
+  default     = true
+  description = "Run a pinning node (pind) on every VM."
+}
+
+variable "pin_capacity" {
+  type        = string
+  default     = "5GiB"
+  description = "Storage each pind offers the chain, in bytes or with KiB, MiB, GiB, TiB; within disk_gb."
+}
+
+variable "pin_price_storage" {
+  type        = number
+  default     = 1000
+  description = "pind's storage price in chain units per GiB-month."
+}
+
+variable "pin_price_served" {
+  type        = number
+  default     = 100
+  description = "pind's price of bytes served in chain units per GiB."
+}
