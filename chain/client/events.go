@@ -8,6 +8,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 )
 
 // TwinEvent is a change to a twin: register, update, relocate, rotate or delete.
@@ -50,7 +51,21 @@ func twinEvents(height int64, r *abci.ExecTxResult) []TwinEvent {
 // slow reader never loses an event: after a reconnect it resumes at the last height it delivered.
 // The channel closes when it ends; events are never dropped, so read promptly.
 func (c *Client) SubscribeTwins(ctx context.Context, from int64) <-chan TwinEvent {
-	out := make(chan TwinEvent, 64)
+	return subscribe(c, ctx, from, "twin events", func(h int64, res *coretypes.ResultBlockResults) []TwinEvent {
+		var out []TwinEvent
+		for _, r := range res.TxResults {
+			out = append(out, twinEvents(h, r)...)
+		}
+		return out
+	})
+}
+
+// subscribe streams what events picks out of each block's results from height from (0: the next
+// block) in chain order until ctx ends or the client closes, retrying a height whose results
+// could not be read; what names the stream in logs.
+func subscribe[E any](c *Client, ctx context.Context, from int64, what string,
+	events func(int64, *coretypes.ResultBlockResults) []E) <-chan E {
+	out := make(chan E, 64)
 	if from <= 0 {
 		from = c.Height() + 1
 	}
@@ -60,7 +75,7 @@ func (c *Client) SubscribeTwins(ctx context.Context, from int64) <-chan TwinEven
 		defer close(out)
 		stop := context.AfterFunc(c.life, cancel)
 		defer stop()
-		c.streamTwins(ctx, from, out)
+		stream(c, ctx, from, what, events, out)
 	}) {
 		cancel()
 		close(out)
@@ -68,7 +83,8 @@ func (c *Client) SubscribeTwins(ctx context.Context, from int64) <-chan TwinEven
 	return out
 }
 
-func (c *Client) streamTwins(ctx context.Context, next int64, out chan<- TwinEvent) {
+func stream[E any](c *Client, ctx context.Context, next int64, what string,
+	events func(int64, *coretypes.ResultBlockResults) []E, out chan<- E) {
 	for {
 		if err := c.waitHeight(ctx, next); err != nil {
 			return
@@ -80,7 +96,7 @@ func (c *Client) streamTwins(ctx context.Context, next int64, out chan<- TwinEve
 				if ctx.Err() != nil {
 					return
 				}
-				c.log.Warn("chain client: twin events", "height", next, "err", fmt.Errorf("block results: %w", err))
+				c.log.Warn("chain client: "+what, "height", next, "err", fmt.Errorf("block results: %w", err))
 				select { // retry the same height after a pause
 				case <-time.After(c.poll):
 				case <-ctx.Done():
@@ -88,13 +104,11 @@ func (c *Client) streamTwins(ctx context.Context, next int64, out chan<- TwinEve
 				}
 				break
 			}
-			for _, r := range res.TxResults {
-				for _, ev := range twinEvents(next, r) {
-					select {
-					case out <- ev:
-					case <-ctx.Done():
-						return
-					}
+			for _, ev := range events(next, res) {
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
 				}
 			}
 		}

@@ -9,9 +9,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/freeflowuniverse/planetary/chain"
 )
@@ -402,51 +402,7 @@ func PinEvents(height int64, txs []*abci.ExecTxResult, block []abci.Event) []Pin
 // so a reconnect or a slow reader loses nothing. Events are not proven: a consumer that must be
 // sure reads the state they name with the proven queries.
 func (c *Client) SubscribePins(ctx context.Context, from int64) <-chan PinEvent {
-	out := make(chan PinEvent, 64)
-	if from <= 0 {
-		from = c.Height() + 1
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	if !c.start(func() {
-		defer cancel()
-		defer close(out)
-		stop := context.AfterFunc(c.life, cancel)
-		defer stop()
-		c.streamPins(ctx, from, out)
-	}) {
-		cancel()
-		close(out)
-	}
-	return out
-}
-
-func (c *Client) streamPins(ctx context.Context, next int64, out chan<- PinEvent) {
-	for {
-		if err := c.waitHeight(ctx, next); err != nil {
-			return
-		}
-		top := c.Height()
-		for ; next <= top; next++ {
-			res, err := c.rpc.BlockResults(ctx, &next)
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				c.log.Warn("chain client: pin events", "height", next, "err", fmt.Errorf("block results: %w", err))
-				select { // retry the same height after a pause
-				case <-time.After(c.poll):
-				case <-ctx.Done():
-					return
-				}
-				break
-			}
-			for _, ev := range PinEvents(next, res.TxResults, res.FinalizeBlockEvents) {
-				select {
-				case out <- ev:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}
+	return subscribe(c, ctx, from, "pin events", func(h int64, res *coretypes.ResultBlockResults) []PinEvent {
+		return PinEvents(h, res.TxResults, res.FinalizeBlockEvents)
+	})
 }
