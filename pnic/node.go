@@ -197,6 +197,9 @@ func (n *Node) Address() netip.Addr { return addrForKey(n.PublicKey()) }
 // addrForKey is the overlay address of a node key.
 func addrForKey(k ed25519.PublicKey) netip.Addr { return netip.AddrFrom16(*address.AddrForKey(k)) }
 
+// AddressOf is the overlay address of the PNIC whose public key is k.
+func AddressOf(k ed25519.PublicKey) netip.Addr { return addrForKey(k) }
+
 // Subnet is the node's routed /64 (in 300::/8), where its twins get their addresses.
 func (n *Node) Subnet() netip.Prefix {
 	var a [16]byte

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -67,7 +68,8 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 	fs.SetOutput(stderr)
 	var (
 		chainURL = fs.String("chain", "", "chain node RPC URL holding the pinset (default: in-memory ledger, single node)")
-		pnicSock = fs.String("pnic", "", "PNIC socket: carry node-to-node traffic over the planetary overlay")
+		pnicSock = fs.String("pnic", "", "PNIC socket (its pnic.key beside it): serve other pinds on [overlay address]:<http port> and advertise that URL, so node-to-node traffic goes over the planetary overlay (needs pnicd's kernel TUN)")
+		advert   = fs.String("advertise", "", "URL other nodes reach this node's API at (default the --pnic overlay URL, else http://<--http>)")
 		httpAddr = fs.String("http", "127.0.0.1:9800", "API and gateway listen address")
 		data     = fs.String("data", "", "data directory (default ~/.planetary/pin)")
 		name     = fs.String("name", "", "this node's name in allocations (default the host name)")
@@ -113,8 +115,10 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 	if err != nil {
 		return cli.Usagef("capacity %q: %v", *capacity, err)
 	}
-	if *pnicSock != "" {
-		return cli.Usagef("pnic %q: overlay transport between pinds is not built yet; a single node needs no --pnic", *pnicSock)
+	if *advert != "" {
+		if err := checkAdvertise(*advert); err != nil {
+			return cli.Usagef("advertise %q: %v", *advert, err)
+		}
 	}
 	dir := *data
 	if dir == "" {
@@ -144,6 +148,18 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 	}
 	defer ln.Close()
 	api := "http://" + ln.Addr().String()
+	var overlayLn net.Listener
+	if *pnicSock != "" {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		if overlayLn, err = listenOverlay(*pnicSock, port); err != nil {
+			return err
+		}
+		defer overlayLn.Close()
+		api = "http://" + overlayLn.Addr().String()
+	}
+	if *advert != "" {
+		api = strings.TrimSuffix(*advert, "/")
+	}
 
 	cfg := pin.Config{Dir: dir, Name: *name, Key: key, Swarm: swarm, Log: log}
 	copy(cfg.Self[:], key.Public().(ed25519.PublicKey))
@@ -186,7 +202,11 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 	srv := &http.Server{Handler: node.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("pind listening", "api", api, "delegates", node.Delegates(), "data", dir, "name", *name)
+	if overlayLn != nil {
+		go func() { errc <- srv.Serve(overlayLn) }()
+		log.Info("serving other pinds over the planetary overlay", "listen", overlayLn.Addr().String(), "pnic", *pnicSock)
+	}
+	log.Info("pind listening", "http", ln.Addr().String(), "advertised", api, "delegates", node.Delegates(), "data", dir, "name", *name)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -202,6 +222,47 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 	defer cancel()
 	srv.Shutdown(sctx)
 	return nil
+}
+
+// checkAdvertise accepts an absolute http(s) URL with a host and no query or fragment.
+func checkAdvertise(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("want an http:// or https:// URL")
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return errors.New("want a host in the URL")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("want no user, query or fragment in the URL")
+	}
+	return nil
+}
+
+// listenOverlay listens on this PNIC's overlay address: the key beside socket names it, and pnicd's
+// kernel TUN carries it (pnicd's userspace netstack has no address the host can bind).
+func listenOverlay(socket, port string) (net.Listener, error) {
+	if _, err := os.Stat(socket); err != nil {
+		return nil, fmt.Errorf("pnic %s: no PNIC socket (is pnicd running?): %w", socket, err)
+	}
+	kpath := filepath.Join(filepath.Dir(socket), "pnic.key")
+	b, err := os.ReadFile(kpath)
+	if err != nil {
+		return nil, fmt.Errorf("pnic %s: the PNIC's key: %w", socket, err)
+	}
+	k, err := pnic.ParseKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("pnic %s: %s: %w", socket, kpath, err)
+	}
+	addr := net.JoinHostPort(pnic.AddressOf(k.Public().(ed25519.PublicKey)).String(), port)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pnic %s: listen on the overlay address %s (pnicd must run with a kernel TUN in this network namespace; its userspace netstack gives the host no overlay address): %w", socket, addr, err)
+	}
+	return ln, nil
 }
 
 // dialTimeout bounds reaching the chain at start.

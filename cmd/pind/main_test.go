@@ -27,7 +27,10 @@ func TestBadFlagsExit2(t *testing.T) {
 		{"--capacity", "lots"},
 		{"--capacity", "0"},
 		{"token", "--key", "k", "--audience", "a", "--chain", "http://127.0.0.1:26657"},
-		{"--pnic", "/run/pnic.sock"},
+		{"--advertise", "ftp://a:1"},
+		{"--advertise", "http://"},
+		{"--advertise", "no-scheme:9800"},
+		{"--advertise", "http://a:1/?q=1"},
 		{"token"},
 		{"token", "--key", "k", "--ttl", "-1s"},
 	} {
@@ -39,6 +42,23 @@ func TestBadFlagsExit2(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: error is not one line: %q", args, err)
 		}
+	}
+}
+
+func TestPNICErrors(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "pnic.sock")
+	var stderr bytes.Buffer
+	err := run([]string{"--pnic", sock, "--data", filepath.Join(dir, "d"), "--http", "127.0.0.1:0", "--swarm", "off"}, &bytes.Buffer{}, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "no PNIC socket") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("missing socket: %v, want a one-line \"no PNIC socket\" error", err)
+	}
+	if err := os.WriteFile(sock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = run([]string{"--pnic", sock, "--data", filepath.Join(dir, "d"), "--http", "127.0.0.1:0", "--swarm", "off"}, &bytes.Buffer{}, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "key") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("socket without pnic.key: %v, want a one-line key error", err)
 	}
 }
 
