@@ -24,7 +24,8 @@ import (
 	"github.com/freeflowuniverse/planetary/chain/token"
 )
 
-// Audience is the audience of the tokens the client signs.
+// Audience is the audience of a development pind's tokens (its memory ledger); a pind on a chain
+// wants chain.PinAudience of the chain's id.
 const Audience = "planetary-pin"
 
 // MaxUpload bounds the bytes of one uploaded file.
@@ -92,6 +93,7 @@ type Added struct {
 // Client calls one pinning node for one twin.
 type Client struct {
 	base string
+	aud  string
 	twin uint64
 	key  ed25519.PrivateKey
 	http *http.Client
@@ -102,8 +104,9 @@ type Client struct {
 	tokAt time.Time
 }
 
-// New returns a client of the node at base (its HTTP API's URL) acting for twin with its key.
-func New(base string, twin uint64, key ed25519.PrivateKey) (*Client, error) {
+// New returns a client of the node at base (its HTTP API's URL) acting for twin with its key,
+// signing tokens for audience (Audience when empty).
+func New(base, audience string, twin uint64, key ed25519.PrivateKey) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("pinning node URL %q: want http(s)://host[:port]", base)
@@ -111,7 +114,10 @@ func New(base string, twin uint64, key ed25519.PrivateKey) (*Client, error) {
 	if len(key) != ed25519.PrivateKeySize {
 		return nil, fmt.Errorf("pinning client: key has %d bytes, want %d", len(key), ed25519.PrivateKeySize)
 	}
-	return &Client{base: strings.TrimRight(base, "/"), twin: twin, key: key,
+	if audience == "" {
+		audience = Audience
+	}
+	return &Client{base: strings.TrimRight(base, "/"), aud: audience, twin: twin, key: key,
 		http: &http.Client{Timeout: 2 * time.Minute}, now: time.Now}, nil
 }
 
@@ -126,7 +132,7 @@ func (c *Client) Token() (string, error) {
 	if c.tok != "" && now.Sub(c.tokAt) < tokenTTL/2 {
 		return c.tok, nil
 	}
-	tok, err := token.New(c.key, c.twin, Audience, now.Add(-time.Minute), tokenTTL)
+	tok, err := token.New(c.key, c.twin, c.aud, now.Add(-time.Minute), tokenTTL)
 	if err != nil {
 		return "", fmt.Errorf("sign pinning token: %w", err)
 	}

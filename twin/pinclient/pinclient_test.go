@@ -64,7 +64,7 @@ func TestClientAgainstNode(t *testing.T) {
 	}
 	defer n.Close()
 
-	c, err := New(srv.URL, twin, key)
+	c, err := New(srv.URL+"/", "", twin, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,11 +144,18 @@ func TestClientAgainstNode(t *testing.T) {
 func TestNewRefusesBadInput(t *testing.T) {
 	_, key, _ := ed25519.GenerateKey(nil)
 	for _, u := range []string{"", "ftp://x", "http://", "::"} {
-		if _, err := New(u, 1, key); err == nil {
+		if _, err := New(u, "", 1, key); err == nil {
 			t.Errorf("New(%q) accepted", u)
 		}
 	}
-	if _, err := New("http://127.0.0.1:9800", 1, nil); err == nil {
+	if _, err := New("http://127.0.0.1:9800", "", 1, nil); err == nil {
 		t.Error("New without a key accepted")
+	}
+	c, err := New("http://127.0.0.1:9800", string(make([]byte, 300)), 1, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Token(); err == nil {
+		t.Error("signed a token for a 300-byte audience")
 	}
 }
