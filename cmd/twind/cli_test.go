@@ -15,7 +15,8 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("version: %v %q", err, out.String())
 	}
 	for _, args := range [][]string{{"--bogus"}, {"--http", "0.0.0.0:9700"}, {"extra"}, {"login-link", "--http", "10.0.0.1:1"},
-		{"--tls-cert", "c.pem"}, {"--tls-key", "k.pem"}, {"--tls", "--tls-cert", "c.pem", "--tls-key", "k.pem"}} {
+		{"--tls-cert", "c.pem"}, {"--tls-key", "k.pem"}, {"--tls", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
+		{"--pin", "127.0.0.1:9800"}, {"--pin", "ftp://127.0.0.1:9800"}} {
 		if err := run(args, &out, &errb); cli.Code(err) != 2 {
 			t.Errorf("twind %v: %v (exit %d), want a usage error", args, err, cli.Code(err))
 		}

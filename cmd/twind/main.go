@@ -73,6 +73,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.TLS, "tls", false, "serve the browser over HTTPS with a self-signed certificate kept in <data>/tls")
 	fs.StringVar(&cfg.Standby, "standby", "", "the standby host's replica listener (host:port on the overlay) that keeps a copy of this twin's store (with --standby-key)")
 	fs.StringVar(&cfg.StandbyKey, "standby-key", "", "the standby's X25519 public key in hex (its standby.pub)")
+	fs.StringVar(&cfg.Pin, "pin", "", "the HTTP API of the pinning node (pind) the owner pins files on (default: none, pinning not configured)")
 	fs.StringVar(&cfg.LoginCommand, "login-command", "", "the command the login page tells the owner to run for a fresh link, for a twind started by a tool of its own (default twind login-link)")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := parse(fs, args); err != nil {

@@ -23,12 +23,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/freeflowuniverse/planetary/chain"
 	chainclient "github.com/freeflowuniverse/planetary/chain/client"
 	"github.com/freeflowuniverse/planetary/rmb/client"
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 	"github.com/freeflowuniverse/planetary/twin/auth"
 	"github.com/freeflowuniverse/planetary/twin/directory"
 	"github.com/freeflowuniverse/planetary/twin/files"
+	"github.com/freeflowuniverse/planetary/twin/pinclient"
 	"github.com/freeflowuniverse/planetary/twin/replica"
 	"github.com/freeflowuniverse/planetary/twin/services"
 	"github.com/freeflowuniverse/planetary/twin/store"
@@ -68,6 +70,9 @@ type Config struct {
 	// TLS, without TLSCert, serves HTTPS with a self-signed certificate kept in <DataDir>/tls
 	// (made on first start, reused after).
 	TLS bool
+	// Pin is the HTTP API of a pinning node (pind) the owner pins files on; empty: pinning is not
+	// configured.
+	Pin string
 	// LoginCommand is the command that makes the owner a fresh login link, as the login card and
 	// messages name it (default web.DefaultLoginCommand; gridctl gives its own for twins it runs).
 	LoginCommand string
@@ -127,6 +132,11 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.TLS && cfg.TLSCert != "" {
 		return errors.New("--tls makes its own certificate: leave it out with --tls-cert and --tls-key")
+	}
+	if cfg.Pin != "" {
+		if u, err := url.Parse(cfg.Pin); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--pin %q: want the pinning node's http(s)://host:port", cfg.Pin)
+		}
 	}
 	if (cfg.Standby == "") != (cfg.StandbyKey == "") {
 		return errors.New("--standby and --standby-key go together")
@@ -456,7 +466,17 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	t := services.New(services.Config{Client: c, Store: st, Directory: dir, Files: fd, Self: keys.ID, Logger: log})
+	var pc *pinclient.Client
+	if cfg.Pin != "" {
+		aud := pinclient.Audience
+		if cc != nil {
+			aud = chain.PinAudience(cc.ChainID())
+		}
+		if pc, err = pinclient.New(cfg.Pin, aud, keys.ID, keys.Signing); err != nil {
+			return err
+		}
+	}
+	t := services.New(services.Config{Client: c, Store: st, Directory: dir, Files: fd, Pin: pc, Self: keys.ID, Logger: log})
 	tw.Store(t)
 
 	rctx, cancel := context.WithCancel(ctx)

@@ -23,6 +23,7 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 	"github.com/freeflowuniverse/planetary/twin/directory"
 	"github.com/freeflowuniverse/planetary/twin/files"
+	"github.com/freeflowuniverse/planetary/twin/pinclient"
 	"github.com/freeflowuniverse/planetary/twin/store"
 )
 
@@ -59,6 +60,8 @@ type Config struct {
 	NoStreams bool
 	// StreamPort is the overlay TCP port file streams are served on (default DefaultStreamPort).
 	StreamPort uint16
+	// Pin is the client of the owner's pinning node; nil: pinning is not configured.
+	Pin *pinclient.Client
 	// Self is this twin's id.
 	Self uint64
 	// Logger receives what the twin does; nil discards it.
@@ -605,3 +608,6 @@ func (t *Twin) Status(ctx context.Context) Status {
 	var refused *client.Error
 	return Status{Twin: t.cfg.Self, Connected: err == nil || errors.As(err, &refused), Address: a, ChunksServed: uint64(t.served.Load())}
 }
+
+// Pinning returns the client of the owner's pinning node, or nil when pinning is not configured.
+func (t *Twin) Pinning() *pinclient.Client { return t.cfg.Pin }
