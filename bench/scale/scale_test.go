@@ -16,8 +16,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -84,7 +86,10 @@ func TestBenchScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { g.Close(); g.Down(true) })
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
+	// An interrupt ends the run through its cleanup (namespaces, processes), not around it.
+	sctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(sctx, 50*time.Minute)
 	defer cancel()
 	start := time.Now()
 	if err := g.Up(ctx); err != nil {

@@ -152,6 +152,14 @@ func pids(g *grid.Grid) map[string][]int {
 	return out
 }
 
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+}
+
 func pct(ds []time.Duration, p float64) time.Duration {
 	if len(ds) == 0 {
 		return 0
@@ -290,7 +298,7 @@ func soak(t *testing.T, ctx context.Context, g *grid.Grid, topo grid.Topology, s
 	// time until that site's first host reaches a host of a site far off again.
 	site := topo.Hosts[0]
 	far := topo.Hosts[len(topo.Hosts)/2]
-	time.Sleep(dur / 3)
+	sleep(ctx, dur/3)
 	isp := site.ISPs[0]
 	var cut []string
 	for _, h := range topo.Hosts {
@@ -312,7 +320,7 @@ func soak(t *testing.T, ctx context.Context, g *grid.Grid, topo grid.Topology, s
 	report(t, "ISP %s cut (uplinks of %s): %s reaches %s again after %s (ping granularity 1 s timeout per try)", isp, strings.Join(cut, " "), site.Name, far.Name, change.Round(time.Millisecond))
 
 	// Half-way: one whole host dies; its twins must answer again from another host.
-	time.Sleep(time.Until(t0.Add(dur / 2)))
+	sleep(ctx, time.Until(t0.Add(dur/2)))
 	victim := topo.Hosts[len(topo.Hosts)-1].Name
 	if slices.Contains(topo.Validators, victim) {
 		victim = topo.Hosts[len(topo.Hosts)-2].Name
