@@ -408,6 +408,9 @@ func soak(t *testing.T, ctx context.Context, g *grid.Grid, topo grid.Topology, s
 				dup++
 			case c == 0 && s.accepted:
 				lost++
+				if lost <= 10 {
+					t.Logf("lost: %q (victim pair %v, send took %s)", s.text, vic, s.latency.Round(time.Millisecond))
+				}
 			}
 			if s.accepted {
 				accepted++
@@ -419,7 +422,7 @@ func soak(t *testing.T, ctx context.Context, g *grid.Grid, topo grid.Topology, s
 			}
 		}
 	}
-	report(t, "exactly once: %d accepted messages, %d lost, %d duplicated (%d of them to or from the killed host's twins); %d sends refused while their twin was down were delivered once anyway",
+	report(t, "exactly once: %d accepted messages, %d lost, %d duplicated (%d accepted were to or from the killed host's twins); %d sends refused while their twin was down were delivered once anyway",
 		accepted, lost, dup, victimMsgs, refusedIn)
 	if lost > 0 || dup > 0 {
 		t.Errorf("%d lost, %d duplicated", lost, dup)
