@@ -27,3 +27,8 @@ func RSS(pid int) int64 { return procKiB(fmt.Sprintf("/proc/%d/status", pid), "V
 
 // MemAvailable is the memory the kernel says new work can use, in bytes.
 func MemAvailable() int64 { return procKiB("/proc/meminfo", "MemAvailable") }
+
+// PSS is the proportional resident memory of process pid in bytes: pages shared with other
+// processes (the binary's code of many processes of one program) count for their share only, so
+// PSS summed over processes is what they take together (0 when it is gone).
+func PSS(pid int) int64 { return procKiB(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss") }

@@ -67,7 +67,10 @@ func (s *Store) Snapshot(fn func(batch []byte)) error {
 // Restore creates a store in dir (which must not hold one) from a snapshot and the changes after
 // it, each a batch encoding as Snapshot and a Replicator see them, applied in order.
 func Restore(dir string, batches [][]byte) error {
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, ErrorIfExists: true})
+	o := options()
+	defer o.Cache.Unref()
+	o.ErrorIfExists = true
+	db, err := pebble.Open(dir, o)
 	if err != nil {
 		return fmt.Errorf("store: restore into %s: %w", dir, err)
 	}

@@ -78,9 +78,24 @@ type Store struct {
 	rep Replicator
 }
 
+// smallMemTable is the memtable size of a twin's store: a twin writes a few kilobytes a second at
+// most, and pebble's 4 MiB default arena plus its 8 MiB block cache per database would make the
+// store the largest part of a small twin (many twins share one machine).
+const smallMemTable = 1 << 20
+
+// smallCache is the block cache of a twin's store, for the same reason.
+const smallCache = 1 << 20
+
+// options returns the pebble options of a twin's store.
+func options() *pebble.Options {
+	return &pebble.Options{Logger: quietLogger{}, MemTableSize: smallMemTable, Cache: pebble.NewCache(smallCache)}
+}
+
 // Open opens or creates the store in dir.
 func Open(dir string) (*Store, error) {
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+	o := options()
+	defer o.Cache.Unref()
+	db, err := pebble.Open(dir, o)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
