@@ -474,6 +474,7 @@ type PinAccount struct {
 	Unpaid      uint64 `json:"unpaid"`       // units it owed when its balance ran dry
 	Settled     int64  `json:"settled"`      // block time storage was charged up to, unix ns
 	LastCreated int64  `json:"last_created"` // the newest pin's Created, unix ns
+	UnpaidSince int64  `json:"unpaid_since"` // block time a settlement first found the balance short, unix ns; 0 when paid up
 }
 
 // Encode returns the stored form of the account.
@@ -481,6 +482,9 @@ func (a PinAccount) Encode() []byte {
 	e := enc{}
 	for _, v := range []uint64{a.Owner, a.Pins, a.StoredBytes, a.ServedBytes, a.Charged, a.Unpaid, uint64(a.Settled), uint64(a.LastCreated)} {
 		e.u64(v)
+	}
+	if a.UnpaidSince != 0 { // absent when paid up, so accounts stored before the field keep their bytes
+		e.u64(uint64(a.UnpaidSince))
 	}
 	return e.b
 }
@@ -490,6 +494,11 @@ func DecodePinAccount(b []byte) (a PinAccount, err error) {
 	d := dec{b: b}
 	a.Owner, a.Pins, a.StoredBytes, a.ServedBytes, a.Charged, a.Unpaid = d.u64(), d.u64(), d.u64(), d.u64(), d.u64(), d.u64()
 	a.Settled, a.LastCreated = int64(d.u64()), int64(d.u64())
+	if d.err == nil && len(d.b) > 0 {
+		if a.UnpaidSince = int64(d.u64()); d.err == nil && a.UnpaidSince == 0 {
+			d.err = errors.New("unpaid_since stored as 0")
+		}
+	}
 	return a, d.end("pin account")
 }
 
