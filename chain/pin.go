@@ -78,7 +78,13 @@ type PinParams struct {
 	SettleSeconds uint64 `json:"settle_s,omitempty"`
 	// TokenSkewSeconds is how far before a token's issue time the block time may lie (default 120).
 	TokenSkewSeconds uint64 `json:"token_skew_s,omitempty"`
+	// UnpaidGraceSeconds is how long an owner's pins stay stored after a settlement first
+	// found its balance short; past it they are removed, a few per block (default 604800, a week).
+	UnpaidGraceSeconds uint64 `json:"unpaid_grace_s,omitempty"`
 }
+
+// defaultUnpaidGrace is UnpaidGraceSeconds when unset; params holding it encode as before the field.
+const defaultUnpaidGrace = 7 * 24 * 3600
 
 // WithDefaults fills zero fields with the defaults.
 func (p PinParams) WithDefaults() PinParams {
@@ -92,6 +98,7 @@ func (p PinParams) WithDefaults() PinParams {
 	def(&p.MinPrepaidSeconds, 86400)
 	def(&p.SettleSeconds, 60)
 	def(&p.TokenSkewSeconds, 120)
+	def(&p.UnpaidGraceSeconds, defaultUnpaidGrace)
 	p.DefaultReplicas = min(p.DefaultReplicas, pinMaxReplicas)
 	return p
 }
@@ -107,6 +114,9 @@ func (p PinParams) Encode() []byte {
 	e.u64(p.MinPrepaidSeconds)
 	e.u64(p.SettleSeconds)
 	e.u64(p.TokenSkewSeconds)
+	if p.UnpaidGraceSeconds != 0 && p.UnpaidGraceSeconds != defaultUnpaidGrace {
+		e.u64(p.UnpaidGraceSeconds)
+	}
 	return e.b
 }
 
@@ -114,6 +124,9 @@ func (p PinParams) Encode() []byte {
 func DecodePinParams(b []byte) (p PinParams, err error) {
 	d := dec{b: b}
 	p.GraceSeconds, p.DefaultReplicas, p.MinPrepaidSeconds, p.SettleSeconds, p.TokenSkewSeconds = d.u64(), d.u64(), d.u64(), d.u64(), d.u64()
+	if d.err == nil && len(d.b) > 0 {
+		p.UnpaidGraceSeconds = d.u64()
+	}
 	return p, d.end("pin params")
 }
 

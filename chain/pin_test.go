@@ -768,3 +768,46 @@ func TestPinUnpaidAndTopUp(t *testing.T) {
 	}
 	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidB, Size: 10}))
 }
+
+// TestPinUnpaidPastGraceRemoved: pins of an owner whose balance stays short for longer than
+// UnpaidGraceSeconds are removed with a pin_unpaid_removed audit event, their holders released,
+// and the account is left paid up with nothing stored.
+func TestPinUnpaidPastGraceRemoved(t *testing.T) {
+	e := newPinEnv(t)
+	e.register()
+	key, _ := e.twin(1, 1, 250)
+	n0 := e.nodes[0]
+	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidA, Size: testGiB}))
+	var confirms [][]byte
+	for _, h := range e.set(cidA).Holders {
+		confirms = append(confirms, e.nodes[e.nodeIndex(h.Node)].tx(&ConfirmPin{CID: cidA}))
+	}
+	e.ok(time.Second, confirms...)
+	var since int64
+	var removed bool
+	for i := 0; i < 24*10 && !removed; i++ {
+		res := e.ok(time.Hour, e.beats()...)
+		if since == 0 {
+			since = e.account(1).UnpaidSince
+		}
+		if removed = hasEvent(res, "pin_unpaid_removed"); removed && since == 0 {
+			t.Fatal("pin removed before its owner was marked unpaid")
+		}
+		if !removed && since != 0 && e.now.UnixNano()-since > int64(defaultUnpaidGrace+3600)*1_000_000_000 {
+			t.Fatalf("pin still there %s after its owner ran dry", time.Duration(e.now.UnixNano()-since))
+		}
+	}
+	if !removed {
+		t.Fatalf("no pin_unpaid_removed in 10 days: %+v", e.account(1))
+	}
+	if got := e.now.UnixNano() - since; got < int64(defaultUnpaidGrace)*1_000_000_000 {
+		t.Fatalf("removed %s after running dry, before the grace period", time.Duration(got))
+	}
+	if r := query(t, e.app, "pin/"+cidA); r.Code != CodeNotFound {
+		t.Fatalf("removed pin's set still there: code %d", r.Code)
+	}
+	e.ok(time.Hour, e.beats()...)
+	if a := e.account(1); a.Pins != 0 || a.StoredBytes != 0 || a.UnpaidSince != 0 {
+		t.Fatalf("account after removal: %+v", a)
+	}
+}

@@ -271,6 +271,43 @@ func prepaid(o *overlay, p PinParams, tw Twin, set PinSet, _ bool) error {
 	return nil
 }
 
+// pinUnpaidDropsPerBlock bounds how many pins of owners unpaid past the grace period one block removes.
+const pinUnpaidDropsPerBlock = 16
+
+// dropUnpaid removes up to pinUnpaidDropsPerBlock pins of acct's owner, whose balance has been
+// short for longer than PinParams.UnpaidGraceSeconds; later sweeps remove the rest.
+func dropUnpaid(o *overlay, p PinParams, acct PinAccount) error {
+	tw, err := o.twin(acct.Owner)
+	if codeOf(err) == CodeNotFound {
+		return nil // the twin is gone: its pins are nobody's to bill
+	}
+	if err != nil {
+		return err
+	}
+	prefix := keyOf(prefixPinRecord, be64(acct.Owner))
+	keys, err := o.scanPrefix(prefix, pinUnpaidDropsPerBlock)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		cid := string(k[len(prefix):])
+		rec, ok, err := o.pinRecord(acct.Owner, cid)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if acct, err = o.pinAccount(acct.Owner); err != nil {
+			return err
+		}
+		if err := dropPin(o, p, tw, cid, rec, acct, "pin_unpaid_removed"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // settleSweep settles up to pinSettlePerBlock accounts due, walking the accounts round-robin.
 func settleSweep(o *overlay, p PinParams) error {
 	from, err := o.u64(pinSettleNextKey)
@@ -290,7 +327,12 @@ func settleSweep(o *overlay, p PinParams) error {
 			return err
 		}
 		if acct.Settled <= due {
-			if _, err := settle(o, p, owner); err != nil {
+			if acct, err = settle(o, p, owner); err != nil {
+				return err
+			}
+		}
+		if acct.UnpaidSince != 0 && o.at.UnixNano()-acct.UnpaidSince >= int64(p.UnpaidGraceSeconds)*1_000_000_000 {
+			if err := dropUnpaid(o, p, acct); err != nil {
 				return err
 			}
 		}
