@@ -47,7 +47,7 @@
 //	0x58 | cid                      → 1 (sets with fewer holders than replicas, retried when a node joins or returns)
 //	0x59 | owner(8) | request id    → cid (an owner's pins by request id)
 //	0x5A–0x5F                         reserved for pins
-//	0x60 | owner(8)                 → PinAccount (usage, totals charged, settled time)
+//	0x60 | owner(8)                 → PinAccount (usage, totals charged, settled time, unpaid since: pins removed past unpaid_grace_s)
 //	0x61 | owner(8) | node(32)      → PinPair (bytes node holds for owner, unbilled fractions)
 //	0x62–0x6E                         reserved for billing
 //	0x6F | name                     → pin meta ("p": PinParams, "s": settlement sweep cursor, "r": repair cursor)

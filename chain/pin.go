@@ -78,7 +78,13 @@ type PinParams struct {
 	SettleSeconds uint64 `json:"settle_s,omitempty"`
 	// TokenSkewSeconds is how far before a token's issue time the block time may lie (default 120).
 	TokenSkewSeconds uint64 `json:"token_skew_s,omitempty"`
+	// UnpaidGraceSeconds is how long an owner's pins stay stored after a settlement first
+	// found its balance short; past it they are removed, a few per block (default 604800, a week).
+	UnpaidGraceSeconds uint64 `json:"unpaid_grace_s,omitempty"`
 }
+
+// defaultUnpaidGrace is UnpaidGraceSeconds when unset; params holding it encode as before the field.
+const defaultUnpaidGrace = 7 * 24 * 3600
 
 // WithDefaults fills zero fields with the defaults.
 func (p PinParams) WithDefaults() PinParams {
@@ -92,6 +98,7 @@ func (p PinParams) WithDefaults() PinParams {
 	def(&p.MinPrepaidSeconds, 86400)
 	def(&p.SettleSeconds, 60)
 	def(&p.TokenSkewSeconds, 120)
+	def(&p.UnpaidGraceSeconds, defaultUnpaidGrace)
 	p.DefaultReplicas = min(p.DefaultReplicas, pinMaxReplicas)
 	return p
 }
@@ -107,6 +114,9 @@ func (p PinParams) Encode() []byte {
 	e.u64(p.MinPrepaidSeconds)
 	e.u64(p.SettleSeconds)
 	e.u64(p.TokenSkewSeconds)
+	if p.UnpaidGraceSeconds != 0 && p.UnpaidGraceSeconds != defaultUnpaidGrace {
+		e.u64(p.UnpaidGraceSeconds)
+	}
 	return e.b
 }
 
@@ -114,6 +124,9 @@ func (p PinParams) Encode() []byte {
 func DecodePinParams(b []byte) (p PinParams, err error) {
 	d := dec{b: b}
 	p.GraceSeconds, p.DefaultReplicas, p.MinPrepaidSeconds, p.SettleSeconds, p.TokenSkewSeconds = d.u64(), d.u64(), d.u64(), d.u64(), d.u64()
+	if d.err == nil && len(d.b) > 0 {
+		p.UnpaidGraceSeconds = d.u64()
+	}
 	return p, d.end("pin params")
 }
 
@@ -474,6 +487,7 @@ type PinAccount struct {
 	Unpaid      uint64 `json:"unpaid"`       // units it owed when its balance ran dry
 	Settled     int64  `json:"settled"`      // block time storage was charged up to, unix ns
 	LastCreated int64  `json:"last_created"` // the newest pin's Created, unix ns
+	UnpaidSince int64  `json:"unpaid_since"` // block time a settlement first found the balance short, unix ns; 0 when paid up
 }
 
 // Encode returns the stored form of the account.
@@ -481,6 +495,9 @@ func (a PinAccount) Encode() []byte {
 	e := enc{}
 	for _, v := range []uint64{a.Owner, a.Pins, a.StoredBytes, a.ServedBytes, a.Charged, a.Unpaid, uint64(a.Settled), uint64(a.LastCreated)} {
 		e.u64(v)
+	}
+	if a.UnpaidSince != 0 { // absent when paid up, so accounts stored before the field keep their bytes
+		e.u64(uint64(a.UnpaidSince))
 	}
 	return e.b
 }
@@ -490,6 +507,11 @@ func DecodePinAccount(b []byte) (a PinAccount, err error) {
 	d := dec{b: b}
 	a.Owner, a.Pins, a.StoredBytes, a.ServedBytes, a.Charged, a.Unpaid = d.u64(), d.u64(), d.u64(), d.u64(), d.u64(), d.u64()
 	a.Settled, a.LastCreated = int64(d.u64()), int64(d.u64())
+	if d.err == nil && len(d.b) > 0 {
+		if a.UnpaidSince = int64(d.u64()); d.err == nil && a.UnpaidSince == 0 {
+			d.err = errors.New("unpaid_since stored as 0")
+		}
+	}
 	return a, d.end("pin account")
 }
 

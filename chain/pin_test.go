@@ -706,3 +706,108 @@ func TestPinReplicasFollowTheOwners(t *testing.T) {
 		t.Fatalf("set after twin 1 leaves: %+v", s)
 	}
 }
+
+// TestPinUnpaidAndTopUp: an owner whose balance runs dry while its pins are stored is marked
+// unpaid with an audit event, its pins stay, new pins are refused with CodePinFunds, and a
+// top-up clears the state at the next settlement and lets a new pin through.
+func TestPinUnpaidAndTopUp(t *testing.T) {
+	e := newPinEnv(t)
+	e.register()
+	key, owner := e.twin(1, 1, 250) // 1 GiB on two nodes costs 200 a day
+	n0 := e.nodes[0]
+	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidA, Size: testGiB}))
+	var confirms [][]byte
+	for _, h := range e.set(cidA).Holders {
+		confirms = append(confirms, e.nodes[e.nodeIndex(h.Node)].tx(&ConfirmPin{CID: cidA}))
+	}
+	e.ok(time.Second, confirms...)
+	if a := e.account(1); a.UnpaidSince != 0 {
+		t.Fatalf("funded account marked unpaid: %+v", a)
+	}
+	var dry *abci.FinalizeBlockResponse
+	for i := 0; i < 48 && dry == nil; i++ {
+		if res := e.ok(time.Hour, e.beats()...); hasEvent(res, "pin_unpaid") {
+			dry = res
+		}
+	}
+	if dry == nil {
+		t.Fatalf("no pin_unpaid event in 48 h; account %+v, balance %d", e.account(1), e.balance(owner.pub))
+	}
+	a := e.account(1)
+	if a.UnpaidSince != e.now.UnixNano() || a.Unpaid == 0 || e.balance(owner.pub) != 0 {
+		t.Fatalf("after running dry: account %+v balance %d", a, e.balance(owner.pub))
+	}
+	if len(holders(e.set(cidA))) != 2 {
+		t.Fatal("an unpaid owner's pin lost its holders at once")
+	}
+	// One more settlement short: no second event, the first time is kept.
+	if res := e.ok(time.Hour, e.beats()...); hasEvent(res, "pin_unpaid") || e.account(1).UnpaidSince != a.UnpaidSince {
+		t.Fatalf("unpaid state restarted: %+v", e.account(1))
+	}
+	const cidB = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+	res := e.block(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidB, Size: 10}))
+	wantCodes(t, res.TxResults, []uint32{CodePinFunds})
+
+	// The decoded account survives the store with the new field.
+	got, err := DecodePinAccount(a.Encode())
+	if err != nil || got != a {
+		t.Fatalf("round trip %+v: %+v, %v", a, got, err)
+	}
+	a.UnpaidSince = 0
+	if b := a.Encode(); len(b) != 64 {
+		t.Fatalf("a paid-up account encodes in %d bytes, want the 64 of before", len(b))
+	}
+
+	e.ok(0, e.bank.tx(&Transfer{To: owner.pub, Amount: 100_000}))
+	var paid bool
+	for i := 0; i < 3 && !paid; i++ {
+		paid = hasEvent(e.ok(time.Hour, e.beats()...), "pin_paid")
+	}
+	if !paid || e.account(1).UnpaidSince != 0 {
+		t.Fatalf("top-up did not clear the unpaid state: %+v", e.account(1))
+	}
+	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidB, Size: 10}))
+}
+
+// TestPinUnpaidPastGraceRemoved: pins of an owner whose balance stays short for longer than
+// UnpaidGraceSeconds are removed with a pin_unpaid_removed audit event, their holders released,
+// and the account is left paid up with nothing stored.
+func TestPinUnpaidPastGraceRemoved(t *testing.T) {
+	e := newPinEnv(t)
+	e.register()
+	key, _ := e.twin(1, 1, 250)
+	n0 := e.nodes[0]
+	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidA, Size: testGiB}))
+	var confirms [][]byte
+	for _, h := range e.set(cidA).Holders {
+		confirms = append(confirms, e.nodes[e.nodeIndex(h.Node)].tx(&ConfirmPin{CID: cidA}))
+	}
+	e.ok(time.Second, confirms...)
+	var since int64
+	var removed bool
+	for i := 0; i < 24*10 && !removed; i++ {
+		res := e.ok(time.Hour, e.beats()...)
+		if since == 0 {
+			since = e.account(1).UnpaidSince
+		}
+		if removed = hasEvent(res, "pin_unpaid_removed"); removed && since == 0 {
+			t.Fatal("pin removed before its owner was marked unpaid")
+		}
+		if !removed && since != 0 && e.now.UnixNano()-since > int64(defaultUnpaidGrace+3600)*1_000_000_000 {
+			t.Fatalf("pin still there %s after its owner ran dry", time.Duration(e.now.UnixNano()-since))
+		}
+	}
+	if !removed {
+		t.Fatalf("no pin_unpaid_removed in 10 days: %+v", e.account(1))
+	}
+	if got := e.now.UnixNano() - since; got < int64(defaultUnpaidGrace)*1_000_000_000 {
+		t.Fatalf("removed %s after running dry, before the grace period", time.Duration(got))
+	}
+	if r := query(t, e.app, "pin/"+cidA); r.Code != CodeNotFound {
+		t.Fatalf("removed pin's set still there: code %d", r.Code)
+	}
+	e.ok(time.Hour, e.beats()...)
+	if a := e.account(1); a.Pins != 0 || a.StoredBytes != 0 || a.UnpaidSince != 0 {
+		t.Fatalf("account after removal: %+v", a)
+	}
+}

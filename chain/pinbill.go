@@ -74,6 +74,7 @@ func settle(o *overlay, p PinParams, owner uint64) (PinAccount, error) {
 	dt := now - acct.Settled
 	acct.Settled = now
 	if acct.StoredBytes == 0 {
+		acct.UnpaidSince = 0
 		o.put(PinAccountKey(owner), acct.Encode())
 		return acct, nil
 	}
@@ -122,6 +123,9 @@ func settle(o *overlay, p PinParams, owner uint64) (PinAccount, error) {
 	}
 	acct.Charged += paid
 	acct.Unpaid += charged - paid
+	if err := markUnpaid(o, &acct, from, ok, charged-paid); err != nil {
+		return acct, err
+	}
 	o.put(PinAccountKey(owner), acct.Encode())
 	if charged > 0 {
 		o.event("pin_charged", "owner", u(owner), "kind", "storage", "amount", u(paid), "unpaid", u(charged-paid))
@@ -130,6 +134,34 @@ func settle(o *overlay, p PinParams, owner uint64) (PinAccount, error) {
 		}
 	}
 	return acct, nil
+}
+
+// markUnpaid records in acct when its balance first fell short (short > 0) and clears that
+// state, with an audit event each way, once a settlement is paid in full from a balance left above
+// zero (after a top-up). Pins of an unpaid account stay stored and served; new pins are refused
+// by prepaid.
+func markUnpaid(o *overlay, acct *PinAccount, from [32]byte, ok bool, short uint64) error {
+	switch {
+	case short > 0 && acct.UnpaidSince == 0:
+		acct.UnpaidSince = o.at.UnixNano()
+		o.event("pin_unpaid", "owner", u(acct.Owner), "unpaid", u(acct.Unpaid))
+		return o.audit(acct.Owner, "pin_unpaid", fmt.Sprintf("balance ran dry: %d units unpaid; new pins are refused until a top-up", acct.Unpaid))
+	case short == 0 && acct.UnpaidSince != 0:
+		if !ok {
+			return nil
+		}
+		a, err := o.account(from)
+		if err != nil {
+			return err
+		}
+		if a.Balance == 0 {
+			return nil
+		}
+		acct.UnpaidSince = 0
+		o.event("pin_paid", "owner", u(acct.Owner))
+		return o.audit(acct.Owner, "pin_paid", "balance topped up: storage is paid again")
+	}
+	return nil
 }
 
 // chargeServed charges owner s.Owner for s.Bytes that node n served, after settling its storage.
@@ -168,6 +200,9 @@ func chargeServed(o *overlay, p PinParams, n PinNode, s Served) error {
 	}
 	acct.Charged += got
 	acct.Unpaid += q.Uint64() - got
+	if err := markUnpaid(o, &acct, from, ok, q.Uint64()-got); err != nil {
+		return err
+	}
 	o.put(PinAccountKey(s.Owner), acct.Encode())
 	if q.Uint64() > 0 {
 		o.event("pin_charged", "owner", u(s.Owner), "kind", "bandwidth", "node", hexKey(n.Key), "amount", u(got), "unpaid", u(q.Uint64()-got))
@@ -236,6 +271,43 @@ func prepaid(o *overlay, p PinParams, tw Twin, set PinSet, _ bool) error {
 	return nil
 }
 
+// pinUnpaidDropsPerBlock bounds how many pins of owners unpaid past the grace period one block removes.
+const pinUnpaidDropsPerBlock = 16
+
+// dropUnpaid removes up to pinUnpaidDropsPerBlock pins of acct's owner, whose balance has been
+// short for longer than PinParams.UnpaidGraceSeconds; later sweeps remove the rest.
+func dropUnpaid(o *overlay, p PinParams, acct PinAccount) error {
+	tw, err := o.twin(acct.Owner)
+	if codeOf(err) == CodeNotFound {
+		return nil // the twin is gone: its pins are nobody's to bill
+	}
+	if err != nil {
+		return err
+	}
+	prefix := keyOf(prefixPinRecord, be64(acct.Owner))
+	keys, err := o.scanPrefix(prefix, pinUnpaidDropsPerBlock)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		cid := string(k[len(prefix):])
+		rec, ok, err := o.pinRecord(acct.Owner, cid)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if acct, err = o.pinAccount(acct.Owner); err != nil {
+			return err
+		}
+		if err := dropPin(o, p, tw, cid, rec, acct, "pin_unpaid_removed"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // settleSweep settles up to pinSettlePerBlock accounts due, walking the accounts round-robin.
 func settleSweep(o *overlay, p PinParams) error {
 	from, err := o.u64(pinSettleNextKey)
@@ -255,7 +327,12 @@ func settleSweep(o *overlay, p PinParams) error {
 			return err
 		}
 		if acct.Settled <= due {
-			if _, err := settle(o, p, owner); err != nil {
+			if acct, err = settle(o, p, owner); err != nil {
+				return err
+			}
+		}
+		if acct.UnpaidSince != 0 && o.at.UnixNano()-acct.UnpaidSince >= int64(p.UnpaidGraceSeconds)*1_000_000_000 {
+			if err := dropUnpaid(o, p, acct); err != nil {
 				return err
 			}
 		}

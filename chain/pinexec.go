@@ -659,7 +659,13 @@ func removePin(o *overlay, p PinParams, chainID string, signer [32]byte, m *Remo
 	if err != nil {
 		return err
 	}
-	set, _, err := o.pinSet(m.CID)
+	return dropPin(o, p, tw, m.CID, rec, acct, "pin_removed")
+}
+
+// dropPin removes owner tw's pin rec of cid, releasing the set's holders when no owner is left,
+// and records event (pin_removed, or pin_unpaid_removed past the unpaid grace period).
+func dropPin(o *overlay, p PinParams, tw Twin, cid string, rec PinRecord, acct PinAccount, event string) error {
+	set, _, err := o.pinSet(cid)
 	if err != nil {
 		return err
 	}
@@ -672,10 +678,10 @@ func removePin(o *overlay, p PinParams, chainID string, signer [32]byte, m *Remo
 	}
 	acct.Pins -= min(acct.Pins, 1)
 	o.put(PinAccountKey(tw.ID), acct.Encode())
-	o.del(PinRecordKey(tw.ID, m.CID))
+	o.del(PinRecordKey(tw.ID, cid))
 	o.del(PinCreatedKey(tw.ID, rec.Created))
 	o.del(PinRequestKey(tw.ID, rec.RequestID))
-	o.del(pinOwnerKey(m.CID, tw.ID))
+	o.del(pinOwnerKey(cid, tw.ID))
 	set.Owners -= min(set.Owners, 1)
 	set.want(rec.Replicas, -1)
 	if set.Owners == 0 {
@@ -684,16 +690,16 @@ func removePin(o *overlay, p PinParams, chainID string, signer [32]byte, m *Remo
 				return err
 			}
 		}
-		o.del(PinSetKey(m.CID))
-		o.del(pinShortKey(m.CID))
+		o.del(PinSetKey(cid))
+		o.del(pinShortKey(cid))
 	} else {
 		if err := rebalance(o, p, &set, nil); err != nil {
 			return err
 		}
-		o.put(PinSetKey(m.CID), set.Encode())
+		o.put(PinSetKey(cid), set.Encode())
 	}
-	o.event("pin_removed", "owner", u(tw.ID), "cid", m.CID, "request_id", rec.RequestID)
-	return o.audit(tw.ID, "pin_removed", m.CID)
+	o.event(event, "owner", u(tw.ID), "cid", cid, "request_id", rec.RequestID)
+	return o.audit(tw.ID, event, cid)
 }
 
 func confirmPin(o *overlay, p PinParams, signer [32]byte, m *ConfirmPin) error {

@@ -40,6 +40,12 @@ type Account struct {
 	ServedBytes       uint64 `json:"served_bytes"`
 	PricePerGiBMonth  uint64 `json:"price_per_gib_month"`
 	PricePerGiBServed uint64 `json:"price_per_gib_served"`
+	// Unpaid is what the balance could not pay so far; State is "paid" or "unpaid" (the balance
+	// ran dry: new pins are refused, and the pins are removed from RemovalAt unless topped up).
+	Unpaid      uint64     `json:"unpaid"`
+	State       string     `json:"state"`
+	UnpaidSince *time.Time `json:"unpaid_since,omitempty"`
+	RemovalAt   *time.Time `json:"removal_at,omitempty"`
 }
 
 // Handler returns the node's HTTP API: the Pinning Service API at /pins, /api/v0/add, the
@@ -369,7 +375,13 @@ func (n *Node) account(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Account{Twin: twin, Balance: a.Balance, StoredBytes: a.StoredBytes, ServedBytes: a.ServedBytes, PricePerGiBMonth: a.PriceStorage, PricePerGiBServed: a.PriceServed})
+	out := Account{Twin: twin, Balance: a.Balance, StoredBytes: a.StoredBytes, ServedBytes: a.ServedBytes,
+		PricePerGiBMonth: a.PriceStorage, PricePerGiBServed: a.PriceServed, Unpaid: a.Unpaid, State: "paid"}
+	if !a.UnpaidSince.IsZero() {
+		since, at := a.UnpaidSince.UTC(), a.RemovalAt.UTC()
+		out.State, out.UnpaidSince, out.RemovalAt = "unpaid", &since, &at
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // Status is the answer of GET /v1/status.

@@ -72,7 +72,7 @@ func TestAddServesKuboCIDsThroughTheGateway(t *testing.T) {
 	}
 	var acct Account
 	do(t, "GET", base+"/v1/account", tok, nil, "").json(t, &acct)
-	if acct.Twin != 7 || acct.StoredBytes < 2*(3<<20) || acct.PricePerGiBMonth == 0 {
+	if acct.Twin != 7 || acct.StoredBytes < 2*(3<<20) || acct.PricePerGiBMonth == 0 || acct.State != "paid" || acct.UnpaidSince != nil {
 		t.Fatalf("account %+v", acct)
 	}
 }

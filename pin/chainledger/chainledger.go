@@ -425,7 +425,11 @@ func (l *Ledger) Account(ctx context.Context, owner uint64) (ledger.Account, err
 	for _, n := range nodes {
 		byKey[n.Key] = n
 	}
-	out := ledger.Account{Balance: bal.Balance, StoredBytes: acct.StoredBytes, ServedBytes: acct.ServedBytes}
+	out := ledger.Account{Balance: bal.Balance, StoredBytes: acct.StoredBytes, ServedBytes: acct.ServedBytes, Unpaid: acct.Unpaid}
+	if acct.UnpaidSince != 0 {
+		out.UnpaidSince = time.Unix(0, acct.UnpaidSince)
+		out.RemovalAt = out.UnpaidSince.Add(time.Duration(p.UnpaidGraceSeconds) * time.Second)
+	}
 	accrued := new(big.Int)
 	dt := time.Now().UnixNano() - acct.Settled
 	for _, pp := range pairs {

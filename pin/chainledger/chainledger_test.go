@@ -248,7 +248,8 @@ func TestLedgerOnDevChain(t *testing.T) {
 	if err := l1.Heartbeat(ctx, map[uint64]uint64{poorTwin: 1 << 30}); err != nil { // a GiB served: 1e6 units, more than it has
 		t.Fatal(err)
 	}
-	if acct, err = l1.Account(ctx, poorTwin); err != nil || acct.ServedBytes != 1<<30 || acct.Balance != 0 {
+	if acct, err = l1.Account(ctx, poorTwin); err != nil || acct.ServedBytes != 1<<30 || acct.Balance != 0 ||
+		acct.Unpaid == 0 || acct.UnpaidSince.IsZero() || !acct.RemovalAt.After(acct.UnpaidSince) {
 		t.Fatalf("account after a GiB served %+v, %v", acct, err)
 	}
 

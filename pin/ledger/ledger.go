@@ -78,10 +78,13 @@ type Query struct {
 // Account is an owner's balance and usage as the chain bills them.
 type Account struct {
 	Balance      uint64
-	StoredBytes  uint64 // bytes × replicas currently pinned
-	ServedBytes  uint64 // bytes served so far
-	PriceStorage uint64 // balance units per GiB-month (what a replica costs the owner)
-	PriceServed  uint64 // balance units per GiB served
+	StoredBytes  uint64    // bytes × replicas currently pinned
+	ServedBytes  uint64    // bytes served so far
+	PriceStorage uint64    // balance units per GiB-month (what a replica costs the owner)
+	PriceServed  uint64    // balance units per GiB served
+	Unpaid       uint64    // units charged that the balance could not pay, so far
+	UnpaidSince  time.Time // when a settlement first found the balance short; zero when paid up
+	RemovalAt    time.Time // when the pins of an unpaid owner start being removed; zero when paid up
 }
 
 // Request is an owner's pin as a node submits it.
