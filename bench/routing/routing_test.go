@@ -314,6 +314,8 @@ func measure(t *testing.T, n, k int, idle time.Duration) figures {
 
 // TestBenchRouting builds networks of ROUTING_SIZES nodes (default 10,100,500) and prints the
 // routing state per node at idle and after every node has talked to ROUTING_K (default 5) others.
+// Known gap: the convergence check (one self-parented tree entry, the same on every node) does not
+// yet pass reliably: it passed once at 10 nodes (65 s) and timed out at 10 and 100 nodes in other runs.
 func TestBenchRouting(t *testing.T) {
 	if os.Getenv("PLANETARY_BENCH") == "" {
 		t.Skip("benchmark: run with PLANETARY_BENCH=1 (make bench)")
