@@ -171,8 +171,8 @@ func New(t Topology, o Options) (*Grid, error) {
 	if o.Pind == "" {
 		o.Pind = findBinary("pind")
 	}
-	if len(t.Pins) > 0 && o.Backend == Netns {
-		return nil, errors.New("pins run on the local backend only (pind has no overlay transport yet)")
+	if len(t.Pins) > 0 && o.Backend == Netns && o.NoTwind {
+		return nil, errors.New("pins on the netns backend need the hosts' standbys (they bring the chain into the namespaces): drop --no-twind")
 	}
 	if last := o.BasePort + 10*len(t.Hosts) + len(t.Twins); last > 65535 {
 		return nil, fmt.Errorf("%d hosts and %d twins from port %d pass 65535; lower --base-port", len(t.Hosts), len(t.Twins), o.BasePort)

@@ -146,7 +146,7 @@ func TestRunsThroughExec(t *testing.T) {
 // idempotent, a reaches c, a crashed host comes back, restart keeps keys, down leaves nothing.
 func TestLocalBackend(t *testing.T) {
 	var out bytes.Buffer
-	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), Chaind: chaind(t), BasePort: 29650, Out: &out})
+	g, err := New(Default(), Options{StateDir: t.TempDir(), Pnicd: pnicd(t), Twind: twind(t), Chaind: chaind(t), Pind: pind(t), BasePort: 29650, Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,12 +303,15 @@ func checkReport(t *testing.T, g *Grid) {
 			Name, URL, Health string
 			ID                uint64
 		}
-		Pins []struct{ Host, API string }
+		Pins []struct {
+			Host, API string
+			Up        bool
+		}
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Backend != "local" || len(r.Hosts) != 3 || len(r.Validators) != 1 || len(r.Twins) != 3 || r.Pins == nil || len(r.Pins) != 0 {
+	if r.Backend != "local" || len(r.Hosts) != 3 || len(r.Validators) != 1 || len(r.Twins) != 3 || len(r.Pins) != 3 {
 		t.Fatalf("report: %s", b)
 	}
 	for _, h := range r.Hosts {
@@ -320,6 +323,11 @@ func checkReport(t *testing.T, g *Grid) {
 			if want := map[bool]string{true: "a c", false: "b"}[h.Name == "b"]; !l.Up || l.LatencyMS < 0 || !strings.Contains(want, l.Peer) || l.Peer == "" {
 				t.Fatalf("link of %s in the report: %+v", h.Name, l)
 			}
+		}
+	}
+	for _, p := range r.Pins {
+		if p.API != "http://"+g.PinHTTP(p.Host) || !p.Up {
+			t.Fatalf("pind in the report: %+v", p)
 		}
 	}
 	if v := r.Validators[0]; v.Health != "ok" || v.Height < 1 || v.RPC != g.ChainRPC() {

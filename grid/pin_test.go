@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -173,5 +174,154 @@ func TestLocalPins(t *testing.T) {
 	}
 	if err := g.Chaos(ctx, "kill-pin", "nosuch"); err == nil {
 		t.Error("kill-pin of a host without a pind succeeded")
+	}
+}
+
+const pinsNetns = `
+name: pt
+isps: [isp1]
+hosts:
+  - {name: a, isps: [isp1], peers: [b]}
+  - {name: b, isps: [isp1]}
+  - {name: c, isps: [isp1], peers: [b]}
+validators: [b]
+twins:
+  - {name: alice, host: a}
+  - {name: carol, host: c}
+pins: [a, b, c]
+`
+
+// TestNetnsPins runs a pind in each of three hosts' namespaces (a–b–c in a line, kernel TUNs),
+// each behind its PNIC with --pnic: a file added on a with the default 2 replicas is served
+// byte-identical by every pind's gateway, so at least one of them fetched it from another pind
+// over the overlay (the only way between namespaces: the pinds advertise their PNICs' overlay
+// addresses). kill-host c kills c's pind with the rest of c; start-host brings it back ready.
+func TestNetnsPins(t *testing.T) {
+	testnet.RequireRoot(t)
+	topo, err := Parse(strings.NewReader(pinsNetns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clearStale(t, topo)
+	var out bytes.Buffer
+	g, err := New(topo, Options{StateDir: t.TempDir(), Backend: Netns, Pnicd: pnicd(t), Twind: twind(t), Chaind: chaind(t), Pind: pind(t), Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close(); g.Down(true) })
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	if err := g.Up(ctx); err != nil {
+		t.Fatalf("up: %v\n%s", err, out.String())
+	}
+	pins, err := statusPins(t, g)
+	if err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	for _, h := range []string{"a", "b", "c"} {
+		if p := pins[h]; p == nil || p["up"] != true || p["netns"] != g.hostNS(h) {
+			t.Fatalf("status pin %s: %v (all %v)", h, p, pins)
+		}
+	}
+	tok, err := g.PinToken(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 300<<10) // two chunks and a root
+	for i := range data {
+		data[i] = byte(i*7 + i>>9)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "over-the-overlay.bin")
+	fw.Write(data)
+	mw.Close()
+	api := func(h string) string { return "http://" + g.PinHTTP(h) }
+	req, _ := http.NewRequestWithContext(ctx, "POST", api("a")+"/api/v0/add", &buf)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := g.PinClient("a", time.Minute).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var added struct{ Hash string }
+	if res.StatusCode != 200 || json.Unmarshal(b, &added) != nil || added.Hash == "" {
+		t.Fatalf("add on a: %s %s\n%s", res.Status, b, tail(g.PinLogFile("a"), 20))
+	}
+	// Pinned (some holder confirmed), as a sees it.
+	var list struct {
+		Results []struct {
+			RequestID string `json:"requestid"`
+		} `json:"results"`
+	}
+	req, _ = http.NewRequestWithContext(ctx, "GET", api("a")+"/pins?status=queued,pinning,pinned,failed&cid="+added.Hash, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if res, err = g.PinClient("a", 5*time.Second).Do(req); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if json.Unmarshal(b, &list) != nil || len(list.Results) != 1 {
+		t.Fatalf("GET /pins?cid=%s: %s %s", added.Hash, res.Status, b)
+	}
+	for i := 0; ; i++ {
+		req, _ := http.NewRequestWithContext(ctx, "GET", api("a")+"/pins/"+list.Results[0].RequestID, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := g.PinClient("a", 5*time.Second).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ps struct {
+			Status string `json:"status"`
+		}
+		json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&ps)
+		res.Body.Close()
+		if ps.Status == "pinned" {
+			break
+		}
+		if ps.Status == "failed" || i == 600 {
+			t.Fatalf("pin on a is %q after %d polls\n%s", ps.Status, i, tail(g.PinLogFile("a"), 20))
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	get := func(h string) ([]byte, error) {
+		res, err := g.PinClient(h, 2*time.Minute).Get(api(h) + "/ipfs/" + added.Hash)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err == nil && res.StatusCode != 200 {
+			err = fmt.Errorf("%s: %.200s", res.Status, b)
+		}
+		return b, err
+	}
+	for _, h := range []string{"a", "b", "c"} {
+		got, err := get(h)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("gateway of %s: %d bytes, %v; want the %d added\n%s", h, len(got), err, len(data), tail(g.PinLogFile(h), 20))
+		}
+	}
+
+	if err := g.Chaos(ctx, "kill-host", "c"); err != nil {
+		t.Fatal(err)
+	}
+	if pins, err = statusPins(t, g); err == nil || pins["c"]["up"] != false {
+		t.Errorf("status with host c killed: %v, %v; want pind c down", pins, err)
+	}
+	if err := g.Chaos(ctx, "start-host", "c"); err != nil {
+		t.Fatalf("start-host: %v\n%s", err, tail(g.PinLogFile("c"), 20))
+	}
+	if pins, err = statusPins(t, g); pins["c"]["up"] != true {
+		t.Errorf("status after start-host c: %v, %v", pins, err)
+	}
+	if got, err := get("c"); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("gateway of c after start-host: %d bytes, %v", len(got), err)
 	}
 }

@@ -19,9 +19,11 @@ import (
 	"github.com/freeflowuniverse/planetary/rmb/seal"
 )
 
-// The hosts named by the topology's pins run a pind beside their pnicd (local backend): on the
-// grid's chain, its data under the grid directory, its API on the host's port BasePort + 10·i + 3,
-// no libp2p swarm. The grid's operator account, owner of every twin, is funded from the dev
+// The hosts named by the topology's pins run a pind beside their pnicd: on the grid's chain, its
+// data under the grid directory, no libp2p swarm. On the local backend its API is on the host's
+// port BasePort + 10·i + 3 and pinds reach each other on loopback; on the netns backend it runs in
+// the host's namespace with --pnic, its API on 127.0.0.1:9800 there, and pinds reach each other on
+// their PNICs' overlay addresses (the chain comes into the namespace through the host's standby). The grid's operator account, owner of every twin, is funded from the dev
 // chain's account so the twins' pins are paid.
 
 func (g *Grid) pinDataDir(h string) string { return filepath.Join(g.dir, "pins", h) }
@@ -35,9 +37,16 @@ func (g *Grid) PinHTTP(h string) string {
 	if !g.t.pins(h) {
 		return ""
 	}
+	if g.o.Backend == Netns {
+		return fmt.Sprintf("127.0.0.1:%d", nsPinPort)
+	}
 	i, _, _ := g.t.host(h)
 	return fmt.Sprintf("127.0.0.1:%d", g.o.BasePort+10*i+3)
 }
+
+// nsPinPort is the port of a pind's API inside its host's namespace (netns backend); it is also
+// the port other pinds reach it on at its PNIC's overlay address.
+const nsPinPort = 9800
 
 func (g *Grid) pindPid(h string) int { return procPid(g.pinPidFile(h), "pind") }
 
@@ -49,13 +58,22 @@ func (g *Grid) startPin(h string) error {
 	if err := os.MkdirAll(g.pinDataDir(h), 0o700); err != nil {
 		return err
 	}
-	return g.spawn("pind for "+h, g.PinLogFile(h), g.pinPidFile(h), g.o.Pind,
-		"--chain", g.ChainRPC(), "--data", g.pinDataDir(h), "--http", g.PinHTTP(h), "--swarm", "off", "--name", h)
+	name, args := g.o.Pind, []string{"--chain", g.ChainRPC(), "--data", g.pinDataDir(h), "--http", g.PinHTTP(h), "--swarm", "off", "--name", h}
+	if g.o.Backend == Netns {
+		name, args = "ip", append([]string{"netns", "exec", g.hostNS(h), g.o.Pind, "--pnic", g.socketPath(h)}, args...)
+	}
+	return g.spawn("pind for "+h, g.PinLogFile(h), g.pinPidFile(h), name, args...)
+}
+
+// PinClient is an HTTP client that reaches host h's pind API (inside the host's namespace on the
+// netns backend).
+func (g *Grid) PinClient(h string, timeout time.Duration) *http.Client {
+	return g.twinClient(h, timeout)
 }
 
 // pinReady reports whether a host's pind answers /readyz with 200.
 func (g *Grid) pinReady(h string) error {
-	resp, err := (&http.Client{Timeout: 3 * time.Second}).Get("http://" + g.PinHTTP(h) + "/readyz")
+	resp, err := g.PinClient(h, 3*time.Second).Get("http://" + g.PinHTTP(h) + "/readyz")
 	if err != nil {
 		return err
 	}
@@ -172,6 +190,9 @@ func (g *Grid) Pins() []PinReport {
 	each(len(g.t.Pins), func(i int) {
 		h := g.t.Pins[i]
 		p := PinReport{Host: h, API: "http://" + g.PinHTTP(h), PID: g.pindPid(h)}
+		if g.o.Backend == Netns {
+			p.Netns = g.hostNS(h)
+		}
 		if p.PID == 0 {
 			p.Error = "not running"
 		} else if err := g.pinReady(h); err != nil {

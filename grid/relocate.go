@@ -168,7 +168,7 @@ func (g *Grid) twinClient(host string, timeout time.Duration) *http.Client {
 }
 
 // KillHost kills everything of a host at once (SIGKILL), as a power cut would: every process in
-// its namespace (pnicd, the twinds there), its standby, its validator if it has one; and it cuts
+// its namespace (pnicd, the twinds and the pind there), its standby, its validator if it has one; and it cuts
 // the host's uplinks (netns backend).
 func (g *Grid) KillHost(host string) error {
 	_, h, ok := g.t.host(host)
@@ -247,6 +247,14 @@ func (g *Grid) StartWholeHost(ctx context.Context, host string) error {
 	}
 	if err := g.StartHost(ctx, host); err != nil {
 		return err
+	}
+	if g.t.pins(host) && g.pindPid(host) == 0 {
+		if err := g.startPin(host); err != nil {
+			return err
+		}
+		if err := g.waitPin(ctx, host); err != nil {
+			return err
+		}
 	}
 	if g.o.NoTwind {
 		return nil

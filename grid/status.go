@@ -55,8 +55,10 @@ type TwinReport struct {
 
 // PinReport is one host's IPFS pinning service (pind): up when its /readyz answers 200.
 type PinReport struct {
-	Host  string `json:"host"`
-	API   string `json:"api"`
+	Host string `json:"host"`
+	API  string `json:"api"`
+	// Netns is the namespace the API address is in (netns backend); "" means gridctl's own.
+	Netns string `json:"netns,omitempty"`
 	Up    bool   `json:"up"`
 	PID   int    `json:"pid"`
 	Error string `json:"error,omitempty"`

@@ -54,7 +54,8 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestStatusOfStoppedNetwork: status lists every component of a network that is not up, in both
+// TestStatusOfStoppedNetwork: status lists every component of a network that is not up (the
+// default's three hosts, validator, three twins and three pinds), in both
 // forms, and exits 1, since each of them should run.
 func TestStatusOfStoppedNetwork(t *testing.T) {
 	state := t.TempDir()
@@ -63,7 +64,7 @@ func TestStatusOfStoppedNetwork(t *testing.T) {
 	if cli.Code(err) != 1 || !strings.Contains(err.Error(), "not running") {
 		t.Fatalf("status of a stopped network: err=%v code=%d, want code 1 saying it is not running", err, cli.Code(err))
 	}
-	if !strings.Contains(out.String(), "not running") || strings.Count(out.String(), "\n") != 12 || !strings.Contains(out.String(), "carol") {
+	if !strings.Contains(out.String(), "not running") || strings.Count(out.String(), "\n") != 17 || !strings.Contains(out.String(), "PIND") || !strings.Contains(out.String(), "carol") {
 		t.Fatalf("status of a stopped a–b–c network:\n%s", out.String())
 	}
 	out.Reset()
@@ -90,7 +91,7 @@ func TestStatusOfStoppedNetwork(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("status --json is not JSON: %v\n%s", err, out.String())
 	}
-	if r.Network != "dev" || len(r.Hosts) != 3 || len(r.Validators) != 1 || len(r.Twins) != 3 || r.Pins == nil || len(r.Pins) != 0 {
+	if r.Network != "dev" || len(r.Hosts) != 3 || len(r.Validators) != 1 || len(r.Twins) != 3 || len(r.Pins) != 3 {
 		t.Fatalf("status --json of the a–b–c network: %+v\n%s", r, out.String())
 	}
 	if h := r.Hosts[0]; h.Name != "a" || h.Health != "stopped" || !strings.HasPrefix(h.StatusURL, "http://127.0.0.1:") || h.Links == nil {
