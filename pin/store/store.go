@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/ipfs/boxo/blockservice"
 	"github.com/ipfs/boxo/blockstore"
@@ -30,6 +31,17 @@ type Store struct {
 	meta   *pebbleds.Datastore
 	Blocks blockstore.Blockstore // every block the node holds
 	Meta   ds.Batching           // the node's records (pins, jobs), under keys of its own choosing
+
+	gmu      sync.Mutex     // guards pending and flushing
+	pending  *flush         // the next flush, which starts after every caller waiting on it
+	flushing bool           // a flush loop runs
+	loops    sync.WaitGroup // the flush loop, waited for by Close
+}
+
+// flush is one sync of the store shared by every Sync call made before it started.
+type flush struct {
+	done chan struct{}
+	err  error
 }
 
 // Open opens (creating when missing) the store in dir: dir/blocks (flatfs) and dir/meta (pebble).
@@ -61,8 +73,48 @@ func (s *Store) DAG(ex exchange.Interface) ipld.DAGService {
 }
 
 // Sync makes every block and record written so far durable: the metadata database is synced and
-// the file system holding the blocks flushed.
+// the file system holding the blocks flushed. Concurrent callers share one flush (group commit):
+// each waits for a flush that started after its call.
 func (s *Store) Sync(ctx context.Context) error {
+	s.gmu.Lock()
+	if s.pending == nil {
+		s.pending = &flush{done: make(chan struct{})}
+	}
+	f := s.pending
+	if !s.flushing {
+		s.flushing = true
+		s.loops.Add(1)
+		go s.flushLoop()
+	}
+	s.gmu.Unlock()
+	select {
+	case <-f.done:
+		return f.err
+	case <-ctx.Done():
+		return fmt.Errorf("store: sync: %w", ctx.Err())
+	}
+}
+
+// flushLoop runs pending flushes one after the other until none is left.
+func (s *Store) flushLoop() {
+	defer s.loops.Done()
+	for {
+		s.gmu.Lock()
+		f := s.pending
+		s.pending = nil
+		if f == nil {
+			s.flushing = false
+			s.gmu.Unlock()
+			return
+		}
+		s.gmu.Unlock()
+		f.err = s.syncNow(context.Background())
+		close(f.done)
+	}
+}
+
+// syncNow syncs the metadata database and the file system holding the blocks.
+func (s *Store) syncNow(ctx context.Context) error {
 	if err := s.meta.Sync(ctx, ds.NewKey("/")); err != nil {
 		return fmt.Errorf("store: sync metadata: %w", err)
 	}
@@ -84,5 +136,6 @@ func (s *Store) DiskUsage(ctx context.Context) (uint64, error) {
 
 // Close closes the metadata database and the block directory.
 func (s *Store) Close() error {
+	s.loops.Wait()
 	return errors.Join(s.meta.Close(), s.flat.Close())
 }
