@@ -156,8 +156,8 @@ func txBytes(nodes []*node) uint64 {
 	return t
 }
 
-// converged reports whether every node has all its links up and every node's tree has one root
-// (the entry that is its own parent), the same everywhere.
+// converged reports whether every node has all its links up and every node's root (found by
+// following parent links from its own key in its own tree) is the same everywhere.
 func converged(nodes []*node, degree []int) bool {
 	var root string
 	for i, n := range nodes {
@@ -170,21 +170,35 @@ func converged(nodes []*node, degree []int) bool {
 		if up < degree[i] {
 			return false
 		}
-		r := ""
-		for _, e := range n.c.GetTree() {
-			if string(e.Key) == string(e.Parent) {
-				if r != "" {
-					return false
-				}
-				r = string(e.Key)
-			}
-		}
+		r := rootOf(n)
 		if r == "" || (root != "" && r != root) {
 			return false
 		}
 		root = r
 	}
 	return true
+}
+
+// rootOf follows parent links from the node's own key through its own tree until an entry is its
+// own parent, and returns that key ("" when the chain breaks or loops). Stale self-rooted entries
+// that other parts of the table still hold do not count.
+func rootOf(n *node) string {
+	parent := map[string]string{}
+	for _, e := range n.c.GetTree() {
+		parent[string(e.Key)] = string(e.Parent)
+	}
+	k := string(n.key)
+	for i := 0; i <= len(parent); i++ {
+		p, ok := parent[k]
+		if !ok {
+			return ""
+		}
+		if p == k {
+			return k
+		}
+		k = p
+	}
+	return ""
 }
 
 // reach sends from each pair's first node to its second, once a second, until every target heard
