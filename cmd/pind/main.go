@@ -206,7 +206,7 @@ func daemon(ctx context.Context, args []string, stderr io.Writer, ready chan<- s
 		go func() { errc <- srv.Serve(overlayLn) }()
 		log.Info("serving other pinds over the planetary overlay", "listen", overlayLn.Addr().String(), "pnic", *pnicSock)
 	}
-	log.Info("pind listening", "http", ln.Addr().String(), "advertised", api, "delegates", node.Delegates(), "data", dir, "name", *name)
+	log.Info("pind listening", "api", "http://"+ln.Addr().String(), "advertised", api, "delegates", node.Delegates(), "data", dir, "name", *name)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
