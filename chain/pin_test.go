@@ -144,6 +144,15 @@ func (e *pinEnv) balance(a [32]byte) uint64 {
 	return acct.Balance
 }
 
+// confirms is a ConfirmPin tx for cid from each of its holders.
+func (e *pinEnv) confirms(cid string) [][]byte {
+	var txs [][]byte
+	for _, h := range e.set(cid).Holders {
+		txs = append(txs, e.nodes[e.nodeIndex(h.Node)].tx(&ConfirmPin{CID: cid}))
+	}
+	return txs
+}
+
 func (e *pinEnv) set(cid string) PinSet {
 	e.t.Helper()
 	r := query(e.t, e.app, "pin/"+cid)
@@ -634,11 +643,7 @@ func TestPinBillingFractions(t *testing.T) {
 	key, owner := e.twin(1, 1, 1_000_000)
 	n0 := e.nodes[0]
 	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidA, Size: testGiB}))
-	var confirms [][]byte
-	for _, h := range e.set(cidA).Holders {
-		confirms = append(confirms, e.nodes[e.nodeIndex(h.Node)].tx(&ConfirmPin{CID: cidA}))
-	}
-	e.ok(time.Second, confirms...)
+	e.ok(time.Second, e.confirms(cidA)...)
 	bal := e.balance(owner.pub)
 	for range 24 {
 		e.ok(time.Hour, e.beats()...)
@@ -716,11 +721,7 @@ func TestPinUnpaidAndTopUp(t *testing.T) {
 	key, owner := e.twin(1, 1, 250) // 1 GiB on two nodes costs 200 a day
 	n0 := e.nodes[0]
 	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidA, Size: testGiB}))
-	var confirms [][]byte
-	for _, h := range e.set(cidA).Holders {
-		confirms = append(confirms, e.nodes[e.nodeIndex(h.Node)].tx(&ConfirmPin{CID: cidA}))
-	}
-	e.ok(time.Second, confirms...)
+	e.ok(time.Second, e.confirms(cidA)...)
 	if a := e.account(1); a.UnpaidSince != 0 {
 		t.Fatalf("funded account marked unpaid: %+v", a)
 	}
@@ -778,11 +779,7 @@ func TestPinUnpaidPastGraceRemoved(t *testing.T) {
 	key, _ := e.twin(1, 1, 250)
 	n0 := e.nodes[0]
 	e.ok(0, n0.tx(&AddPin{Token: e.token(key, 1), CID: cidA, Size: testGiB}))
-	var confirms [][]byte
-	for _, h := range e.set(cidA).Holders {
-		confirms = append(confirms, e.nodes[e.nodeIndex(h.Node)].tx(&ConfirmPin{CID: cidA}))
-	}
-	e.ok(time.Second, confirms...)
+	e.ok(time.Second, e.confirms(cidA)...)
 	var since int64
 	var removed bool
 	for i := 0; i < 24*10 && !removed; i++ {
