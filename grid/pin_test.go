@@ -19,6 +19,31 @@ func pind(t *testing.T) string {
 	return testnet.Build(t, "github.com/freeflowuniverse/planetary/cmd/pind")
 }
 
+// addFile uploads one file to host h's pind through /api/v0/add with tok, and fails the test
+// unless it answers 200 with a CID.
+func addFile(t *testing.T, ctx context.Context, g *Grid, h, tok, name string, data []byte) struct{ Hash string } {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+g.PinHTTP(h)+"/api/v0/add", &buf)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := g.PinClient(h, time.Minute).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var added struct{ Hash string }
+	if res.StatusCode != 200 || json.Unmarshal(b, &added) != nil || added.Hash == "" {
+		t.Fatalf("add of %s on %s: %s %s\nlog of pind %s:\n%s", name, h, res.Status, b, h, tail(g.PinLogFile(h), 20))
+	}
+	return added
+}
+
 const pinsLine = `
 name: pn
 hosts:
@@ -91,24 +116,7 @@ func TestLocalPins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, _ := mw.CreateFormFile("file", "hello.txt")
-	fw.Write([]byte("pinned on a grid\n"))
-	mw.Close()
-	req, _ := http.NewRequestWithContext(ctx, "POST", api+"/api/v0/add", &buf)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	var added struct{ Hash string }
-	if res.StatusCode != 200 || json.Unmarshal(b, &added) != nil || added.Hash == "" {
-		t.Fatalf("add with alice's token: %s %s\nlog of pind a:\n%s", res.Status, b, tail(g.PinLogFile("a"), 20))
-	}
+	added := addFile(t, ctx, g, "a", tok, "hello.txt", []byte("pinned on a grid\n"))
 	getJSON := func(url string, v any) int {
 		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -231,37 +239,21 @@ func TestNetnsPins(t *testing.T) {
 	for i := range data {
 		data[i] = byte(i*7 + i>>9)
 	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, _ := mw.CreateFormFile("file", "over-the-overlay.bin")
-	fw.Write(data)
-	mw.Close()
 	api := func(h string) string { return "http://" + g.PinHTTP(h) }
-	req, _ := http.NewRequestWithContext(ctx, "POST", api("a")+"/api/v0/add", &buf)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res, err := g.PinClient("a", time.Minute).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	var added struct{ Hash string }
-	if res.StatusCode != 200 || json.Unmarshal(b, &added) != nil || added.Hash == "" {
-		t.Fatalf("add on a: %s %s\n%s", res.Status, b, tail(g.PinLogFile("a"), 20))
-	}
+	added := addFile(t, ctx, g, "a", tok, "over-the-overlay.bin", data)
 	// Pinned (some holder confirmed), as a sees it.
 	var list struct {
 		Results []struct {
 			RequestID string `json:"requestid"`
 		} `json:"results"`
 	}
-	req, _ = http.NewRequestWithContext(ctx, "GET", api("a")+"/pins?status=queued,pinning,pinned,failed&cid="+added.Hash, nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", api("a")+"/pins?status=queued,pinning,pinned,failed&cid="+added.Hash, nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	if res, err = g.PinClient("a", 5*time.Second).Do(req); err != nil {
+	res, err := g.PinClient("a", 5*time.Second).Do(req)
+	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ = io.ReadAll(res.Body)
+	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	if json.Unmarshal(b, &list) != nil || len(list.Results) != 1 {
 		t.Fatalf("GET /pins?cid=%s: %s %s", added.Hash, res.Status, b)
