@@ -94,7 +94,9 @@ func (g *Grid) twinHealth(name string) (twinHealth, error) {
 
 // waitTwin waits until a twin's twind says on /healthz that it is connected to its PNIC.
 func (g *Grid) waitTwin(ctx context.Context, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	// Twenty twinds and their standbys starting beside other work on two cores took more than a
+	// minute once; a twin that is really stuck still fails here, with its log.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for {
 		// A twin a standby took over is started by that standby: wait for it to appear.
@@ -107,7 +109,7 @@ func (g *Grid) waitTwin(ctx context.Context, name string) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("twin %s not serving: %w (log %s)", name, ctx.Err(), g.TwinLogFile(name))
+			return fmt.Errorf("twin %s not serving: %w; last lines of %s:\n%s", name, ctx.Err(), g.TwinLogFile(name), tail(g.TwinLogFile(name), 15))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
